@@ -1,0 +1,39 @@
+# Lihui — the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test bench messages lock browser-deps clean
+
+$(VENV)/.installed: requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	@touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo --quiet-if-present
+	PORT=$(PORT) bin/serve
+
+test: $(VENV)/.installed browser-deps
+	$(VENV)/bin/pytest -n 2
+
+browser-deps:
+	@bin/browser-deps
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv
+
+lock:
+	rm -rf /tmp/lihui-lock && $(PYTHON) -m venv /tmp/lihui-lock
+	/tmp/lihui-lock/bin/pip install -q '.[test]'
+	/tmp/lihui-lock/bin/pip freeze --exclude lihui > requirements.lock
+
+clean:
+	rm -rf $(VENV) var

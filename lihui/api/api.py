@@ -1,0 +1,386 @@
+"""The JSON API, /api/v1/. Thin: every write goes through the same services as the web
+forms; one error shape, {"error": "...", "fields": {...}}, everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+from ninja.throttling import AnonRateThrottle
+
+from lihui.meetings import services as meeting_services
+from lihui.meetings.models import Meeting
+from lihui.meetings.selectors import meeting_visible_to
+from lihui.people import services as people_services
+from lihui.people.models import Department, Person
+from lihui.people.selectors import api_token_list, person_list
+from lihui.regime import cadence as c
+from lihui.regime import services as regime_services
+from lihui.regime.holidays import HolidayCalendar
+from lihui.regime.models import CadenceWindow, Membership, Series, company_days_off
+from lihui.regime.selectors import series_visible_to
+
+from . import schemas as s
+from .errors import pydantic_errors_to_fields
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request, token):
+        person = people_services.api_token_authenticate(secret=token)
+        if person is not None:
+            request.user = person
+        return person
+
+
+api = NinjaAPI(
+    title="Lihui API",
+    version="1",
+    description="例会 — meeting series, their occurrences, and the regime they run by.",
+    urls_namespace="api",
+    auth=[BearerAuth(), django_auth],
+)
+
+ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
+
+
+def error(request, status: int, message: str, fields: dict | None = None):
+    return api.create_response(request, {"error": message, "fields": fields or {}}, status=status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc):
+    return error(request, 422, _("Some fields are not valid."), pydantic_errors_to_fields(exc.errors))
+
+
+@api.exception_handler(DjangoValidationError)
+def on_service_validation_error(request, exc):
+    if hasattr(exc, "error_dict"):
+        fields = {("__all__" if k == "__all__" else k): [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    else:
+        fields = {"__all__": exc.messages}
+    return error(request, 422, _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return error(request, 403, _("You may not do this."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error(request, 404, _("Not found."))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return error(request, 401, _("Authentication required: send Authorization: Bearer <token>."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return error(request, exc.status_code, str(exc))
+
+
+# --- auth -------------------------------------------------------------------------
+
+
+@api.post(
+    "/auth/token",
+    auth=None,
+    throttle=[AnonRateThrottle(settings.LIHUI_TOKEN_THROTTLE)],
+    response={201: s.TokenOut, 401: s.ErrorOut, 422: s.ErrorOut, 429: s.ErrorOut},
+    tags=["auth"],
+)
+def token_create(request, payload: s.TokenIn):
+    """Exchange a username and password for a personal API token (shown once)."""
+    # Per-account limit on top of the per-address throttle: 10 failures lock for 15 min.
+    key = f"lihui:token-fail:{payload.username.lower()}"
+    if cache.get(key, 0) >= 10:
+        return error(request, 429, _("Too many failed attempts. Try again later."))
+    person = authenticate(request, username=payload.username, password=payload.password)
+    if person is None:
+        cache.set(key, cache.get(key, 0) + 1, 15 * 60)
+        return error(request, 401, _("Wrong username or password."))
+    token, secret = people_services.api_token_create(person=person, name=payload.name)
+    return 201, {"token": secret, "id": token.id, "name": token.name}
+
+
+@api.get("/me", response={200: s.PersonOut, **ERRORS}, tags=["people"])
+def me(request):
+    return _person_out(request.user)
+
+
+@api.get("/me/tokens", response={200: list[s.TokenInfo], **ERRORS}, tags=["auth"])
+def tokens_list(request):
+    return list(api_token_list(person=request.user))
+
+
+@api.delete("/me/tokens/{token_id}", response={204: None, **ERRORS}, tags=["auth"])
+def token_revoke(request, token_id: s.Id):
+    if not people_services.api_token_revoke(person=request.user, token_id=token_id):
+        raise Http404
+    return 204, None
+
+
+# --- people -----------------------------------------------------------------------
+
+
+def _person_out(p: Person) -> dict:
+    return {
+        "id": p.id,
+        "username": p.username,
+        "name": p.name,
+        "department": p.department.name if p.department_id else None,
+        "title": p.title,
+        "time_zone": p.time_zone,
+        "language": p.language,
+    }
+
+
+@api.get("/people", response={200: list[s.PersonOut], **ERRORS}, tags=["people"])
+def people_list(request):
+    return [_person_out(p) for p in person_list()]
+
+
+@api.get("/departments", response={200: list[s.DepartmentOut], **ERRORS}, tags=["people"])
+def departments_list(request):
+    return list(Department.objects.all())
+
+
+# --- series -----------------------------------------------------------------------
+
+
+def _series_qs(request):
+    return series_visible_to(person=request.user).prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("person")), "windows"
+    )
+
+
+def _window_out(w: CadenceWindow) -> dict:
+    return {
+        "id": w.id,
+        "kind": w.kind,
+        "name": w.name,
+        "start_date": w.start_date,
+        "end_date": w.end_date,
+        "frequency": w.frequency,
+        "interval": w.interval,
+        "weekdays": list(w.weekday_list),
+        "start_time": w.start_time,
+        "duration_minutes": w.duration_minutes,
+        "description": w.describe_cadence(),
+    }
+
+
+def _series_out(x: Series) -> dict:
+    return {
+        **{f: getattr(x, f) for f in regime_services.SERIES_FIELDS if f not in ("purpose", "department", "weekdays")},
+        "id": x.id,
+        "purpose": x.purposes,
+        "department": x.department_id,
+        "weekdays": list(x.weekday_list),
+        "rrule": x.rrule,
+        "description": x.describe_cadence(),
+        "roster": [
+            {"person": m.person_id, "name": m.person.name, "role": m.role, "rotation_position": m.rotation_position}
+            for m in x.memberships.all()
+        ],
+        "windows": [_window_out(w) for w in x.windows.all()],
+    }
+
+
+def _series_data(payload: s.SeriesIn) -> tuple[dict, list[regime_services.RosterEntry]]:
+    data = payload.dict(exclude={"roster"})
+    data["purpose"] = "\n".join(p.strip() for p in data["purpose"] if p.strip())
+    data["time_zone"] = data["time_zone"] or settings.LIHUI_DEFAULT_TIME_ZONE
+    if data["department"] is not None:
+        department = Department.objects.filter(pk=data["department"]).first()
+        if department is None:
+            raise DjangoValidationError({"department": [_("No such department.")]})
+        data["department"] = department
+    ids = [r.person for r in payload.roster]
+    people = Person.objects.in_bulk(ids)
+    missing = sorted(set(ids) - set(people))
+    if missing:
+        raise DjangoValidationError({"roster": [_("No such person: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]})
+    roster = [regime_services.RosterEntry(people[r.person], r.role, r.rotation_position) for r in payload.roster]
+    return data, roster
+
+
+def _visible_series(request, series_id: int) -> Series:
+    return get_object_or_404(_series_qs(request), pk=series_id)
+
+
+@api.get("/series", response={200: list[s.SeriesOut], **ERRORS}, tags=["series"])
+def series_list(request):
+    return [_series_out(x) for x in _series_qs(request)]
+
+
+@api.post("/series", response={201: s.SeriesOut, **ERRORS}, tags=["series"])
+def series_create(request, payload: s.SeriesIn):
+    data, roster = _series_data(payload)
+    series = regime_services.series_create(actor=request.user, data=data, roster=roster)
+    return 201, _series_out(_visible_series(request, series.pk))
+
+
+@api.get("/series/{series_id}", response={200: s.SeriesOut, **ERRORS}, tags=["series"])
+def series_get(request, series_id: s.Id):
+    return _series_out(_visible_series(request, series_id))
+
+
+@api.put("/series/{series_id}", response={200: s.SeriesOut, **ERRORS}, tags=["series"])
+def series_update(request, series_id: s.Id, payload: s.SeriesIn):
+    series = _visible_series(request, series_id)
+    data, roster = _series_data(payload)
+    regime_services.series_update(actor=request.user, series=series, data=data, roster=roster)
+    return _series_out(_visible_series(request, series_id))
+
+
+@api.delete("/series/{series_id}", response={204: None, **ERRORS}, tags=["series"])
+def series_delete(request, series_id: s.Id):
+    regime_services.series_delete(actor=request.user, series=_visible_series(request, series_id))
+    return 204, None
+
+
+@api.post("/series/{series_id}/windows", response={201: s.WindowOut, **ERRORS}, tags=["series"])
+def window_add(request, series_id: s.Id, payload: s.WindowIn):
+    series = _visible_series(request, series_id)
+    data = {k: v for k, v in payload.dict().items() if not (k in ("start_time", "duration_minutes") and v is None)}
+    window = regime_services.cadence_window_add(actor=request.user, series=series, data=data)
+    return 201, _window_out(window)
+
+
+@api.delete("/series/{series_id}/windows/{window_id}", response={204: None, **ERRORS}, tags=["series"])
+def window_remove(request, series_id: s.Id, window_id: s.Id):
+    series = _visible_series(request, series_id)
+    window = get_object_or_404(CadenceWindow, pk=window_id, series=series)
+    regime_services.cadence_window_remove(actor=request.user, window=window)
+    return 204, None
+
+
+# --- occurrences ------------------------------------------------------------------
+
+
+def _occurrence_out(m: Meeting, zone: ZoneInfo) -> dict:
+    return {
+        "id": m.id,
+        "series": m.series_id,
+        "number": m.number,
+        "status": m.status,
+        "origin": m.origin,
+        "start": m.start,
+        "end": m.end,
+        "local_start": m.start.astimezone(zone).isoformat(),
+        "duration_minutes": m.duration_minutes,
+        "location": m.location,
+        "minute_taker": m.minute_taker_id,
+        "is_exception": m.is_exception,
+        "cancel_reason": m.cancel_reason,
+        "holiday": m.holiday,
+        "moved_from": m.moved_from,
+        "projected": False,
+    }
+
+
+class RangeQuery(Schema):
+    start: dt.date
+    end: dt.date
+
+
+MAX_RANGE_DAYS = 3 * 366
+
+
+@api.get("/series/{series_id}/occurrences", response={200: list[s.OccurrenceOut], **ERRORS}, tags=["occurrences"])
+def occurrences(request, series_id: s.Id, q: Query[RangeQuery]):
+    """Occurrences whose local start date is in [start, end]. Beyond the planning horizon
+    they are projected from the rules (`projected: true`, no id) and not stored."""
+    if q.end < q.start:
+        raise DjangoValidationError({"end": [_("The end date is before the start date.")]})
+    if (q.end - q.start).days > MAX_RANGE_DAYS:
+        raise DjangoValidationError({"end": [_("Ask for at most three years at a time.")]})
+    if q.start.year < 1900 or q.end.year > 2200:
+        raise DjangoValidationError({"start": [_("Dates must lie between 1900 and 2200.")]})
+    series = _visible_series(request, series_id)
+    zone = ZoneInfo(series.time_zone)
+    lo = dt.datetime.combine(q.start, dt.time.min, tzinfo=zone)
+    hi = dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    rows = [_occurrence_out(m, zone) for m in series.meetings.filter(start__gte=lo, start__lt=hi).order_by("start", "id")]
+    planned_until = series.planned_until or series.start_date
+    if q.end > planned_until:
+        first = max(q.start, planned_until + dt.timedelta(days=1))
+        calendar = HolidayCalendar(company_days_off(first, q.end + dt.timedelta(days=31)))
+        for p in c.plan(
+            base=series.base_rule,
+            windows=[w.window for w in series.windows.all()],
+            first=first,
+            last=q.end,
+            calendar=calendar,
+            holiday_policy=series.holiday_policy,
+        ):
+            start = c.zoned(p.start, zone)
+            rows.append(
+                {
+                    "id": None,
+                    "series": series.id,
+                    "number": None,
+                    "status": "skipped" if p.skipped else "scheduled",
+                    "origin": "rule",
+                    "start": start,
+                    "end": start + dt.timedelta(minutes=p.minutes),
+                    "local_start": start.astimezone(zone).isoformat(),
+                    "duration_minutes": p.minutes,
+                    "location": "",
+                    "minute_taker": None,
+                    "is_exception": False,
+                    "cancel_reason": "",
+                    "holiday": p.holiday,
+                    "moved_from": p.moved_from,
+                    "projected": True,
+                }
+            )
+    return rows
+
+
+@api.post("/series/{series_id}/occurrences", response={201: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])
+def occurrence_add(request, series_id: s.Id, payload: s.ExtraIn):
+    series = _visible_series(request, series_id)
+    meeting = meeting_services.meeting_add(actor=request.user, series=series, **payload.dict())
+    return 201, _occurrence_out(meeting, ZoneInfo(series.time_zone))
+
+
+def _visible_meeting(request, meeting_id: int) -> Meeting:
+    return get_object_or_404(meeting_visible_to(person=request.user).select_related("series"), pk=meeting_id)
+
+
+@api.get("/meetings/{meeting_id}", response={200: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])
+def meeting_get(request, meeting_id: s.Id):
+    meeting = _visible_meeting(request, meeting_id)
+    return _occurrence_out(meeting, ZoneInfo(meeting.series.time_zone))
+
+
+@api.post("/meetings/{meeting_id}/move", response={200: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])
+def meeting_move(request, meeting_id: s.Id, payload: s.MoveIn):
+    meeting = _visible_meeting(request, meeting_id)
+    meeting = meeting_services.meeting_move(actor=request.user, meeting=meeting, **payload.dict())
+    return _occurrence_out(meeting, ZoneInfo(meeting.series.time_zone))
+
+
+@api.post("/meetings/{meeting_id}/cancel", response={200: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])
+def meeting_cancel(request, meeting_id: s.Id, payload: s.CancelIn):
+    meeting = _visible_meeting(request, meeting_id)
+    meeting = meeting_services.meeting_cancel(actor=request.user, meeting=meeting, reason=payload.reason)
+    return _occurrence_out(meeting, ZoneInfo(meeting.series.time_zone))
+

@@ -1,0 +1,47 @@
+"""Translate pydantic's validation errors into our field errors, in the reader's language."""
+
+from django.utils.translation import gettext as _
+
+MESSAGES = {
+    "missing": lambda e: _("This field is required."),
+    "extra_forbidden": lambda e: _("Unknown field."),
+    "int_parsing": lambda e: _("Enter a whole number."),
+    "int_type": lambda e: _("Enter a whole number."),
+    "int_from_float": lambda e: _("Enter a whole number."),
+    "bool_parsing": lambda e: _("Enter true or false."),
+    "bool_type": lambda e: _("Enter true or false."),
+    "string_type": lambda e: _("Enter text."),
+    "list_type": lambda e: _("Enter a list."),
+    "date_parsing": lambda e: _("Enter a valid date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": lambda e: _("Enter a valid date (YYYY-MM-DD)."),
+    "date_from_datetime_inexact": lambda e: _("Enter a valid date (YYYY-MM-DD)."),
+    "date_type": lambda e: _("Enter a valid date (YYYY-MM-DD)."),
+    "time_parsing": lambda e: _("Enter a valid time (HH:MM)."),
+    "time_type": lambda e: _("Enter a valid time (HH:MM)."),
+    "literal_error": lambda e: _("Choose one of: %(choices)s.") % {"choices": (e.get("ctx") or {}).get("expected", "")},
+    "greater_than_equal": lambda e: _("Ensure this value is at least %(limit)s.") % {"limit": (e.get("ctx") or {}).get("ge")},
+    "less_than_equal": lambda e: _("Ensure this value is at most %(limit)s.") % {"limit": (e.get("ctx") or {}).get("le")},
+    "string_too_short": lambda e: _("This field cannot be empty."),
+    "string_too_long": lambda e: _("Ensure this text has at most %(limit)s characters.")
+    % {"limit": (e.get("ctx") or {}).get("max_length")},
+    "too_short": lambda e: _("Give at least %(limit)s.") % {"limit": (e.get("ctx") or {}).get("min_length")},
+    "too_long": lambda e: _("Give at most %(limit)s.") % {"limit": (e.get("ctx") or {}).get("max_length")},
+    "json_invalid": lambda e: _("The request body is not valid JSON."),
+    "model_attributes_type": lambda e: _("The request body must be a JSON object."),
+    "dict_type": lambda e: _("The request body must be a JSON object."),
+}
+
+
+def pydantic_errors_to_fields(errors: list[dict]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for e in errors:
+        # ninja prefixes locations with where the value came from: body / query / path, and the parameter name.
+        loc = [str(x) for x in e.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path"):
+            loc = loc[1:]
+            if len(loc) > 1 and loc[0] in ("payload", "q"):
+                loc = loc[1:]
+        name = ".".join(loc) or "__all__"
+        message = MESSAGES.get(e.get("type"), lambda e: _("Enter a valid value."))(e)
+        fields.setdefault(name, []).append(message)
+    return fields

@@ -1,0 +1,183 @@
+"""Load believable demo data once: an operations department and its meetings."""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from lihui.meetings.models import Meeting
+from lihui.meetings.services import meeting_cancel, meeting_move, meetings_plan
+from lihui.people.models import Department, Person
+from lihui.regime.services import RosterEntry, cadence_window_add, series_create
+
+DEMO_USER, DEMO_PASSWORD = "zhouyun", "lihui-demo"
+
+PEOPLE = [
+    # username, name, department, title
+    ("zhouyun", "周云", "运营部", "运营主管"),
+    ("lina", "李娜", "客服部", "客服经理"),
+    ("wangqiang", "王强", "物流部", "物流经理"),
+    ("chenjing", "陈静", "市场部", "市场经理"),
+    ("zhaolei", "赵磊", "财务部", "财务经理"),
+    ("liuyang", "刘洋", "客服部", "客服主管"),
+    ("sunli", "孙丽", "运营部", "运营专员"),
+    ("yangfan", "杨帆", "运营部", "数据分析师"),
+    ("huangmin", "黄敏", "物流部", "仓储主管"),
+    ("wuhao", "吴昊", "市场部", "活动策划"),
+    ("zhengshuang", "郑爽", "客服部", "质检专员"),
+    ("hewei", "何伟", "物流部", "配送主管"),
+    ("linfang", "林芳", "财务部", "会计"),
+    ("gaoxin", "高欣", "市场部", "品牌专员"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo team and its meeting series (only if the database has none)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-if-present", action="store_true")
+
+    def handle(self, *args, quiet_if_present=False, **options):
+        if Person.objects.filter(username=DEMO_USER).exists():
+            if not quiet_if_present:
+                self.stdout.write("Demo data already present.")
+            return
+        with transaction.atomic():
+            self.load()
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded. Log in as {DEMO_USER} / {DEMO_PASSWORD}"))
+
+    def load(self):
+        ops = Department.objects.create(name="运营部")
+        departments = {"运营部": ops}
+        for name in ["客服部", "物流部", "市场部", "财务部"]:
+            departments[name] = Department.objects.create(name=name, parent=ops)
+        people = {}
+        for username, name, dept, title in PEOPLE:
+            people[username] = Person.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                name=name,
+                department=departments[dept],
+                title=title,
+                email=f"{username}@example.com",
+            )
+        for dept, head in [("运营部", "zhouyun"), ("客服部", "lina"), ("物流部", "wangqiang"), ("市场部", "chenjing"), ("财务部", "zhaolei")]:
+            departments[dept].head = people[head]
+            departments[dept].save()
+        Person.objects.create_superuser(username="admin", password=DEMO_PASSWORD, name="系统管理员", email="admin@example.com")
+
+        supervisor = people["zhouyun"]
+        today = timezone.localdate()
+        monday = today - dt.timedelta(days=today.weekday())
+
+        weekly = series_create(
+            actor=supervisor,
+            data={
+                "title": "运营周例会",
+                "purpose": "回顾上周运营数据与行动项\n识别当前问题与挑战\n确定下周重点与策略",
+                "department": ops,
+                "frequency": "weekly",
+                "weekdays": "0",
+                "start_time": dt.time(9, 30),
+                "duration_minutes": 60,
+                "start_date": monday - dt.timedelta(weeks=8),
+                "location": "总部 3 楼 301 会议室",
+                "video_link": "https://meeting.tencent.com/dm/lihui-demo",
+                "minute_taker_rotates": True,
+                "visibility": "roster",
+                "holiday_policy": "next_workday",
+            },
+            roster=[
+                RosterEntry(supervisor, "chair"),
+                RosterEntry(people["lina"], "member"),
+                RosterEntry(people["wangqiang"], "member"),
+                RosterEntry(people["chenjing"], "member"),
+                RosterEntry(people["zhaolei"], "member"),
+                RosterEntry(people["sunli"], "member", 1),
+                RosterEntry(people["yangfan"], "member", 2),
+                RosterEntry(people["huangmin"], "member", 3),
+                RosterEntry(people["liuyang"], "member"),
+                RosterEntry(people["gaoxin"], "optional"),
+            ],
+        )
+        cadence_window_add(
+            actor=supervisor,
+            series=weekly,
+            data={
+                "kind": "peak",
+                "name": "双十一",
+                "start_date": dt.date(today.year, 11, 1),
+                "end_date": dt.date(today.year, 11, 15),
+                "frequency": "daily",
+                "interval": 2,
+                "start_time": dt.time(18, 0),
+                "duration_minutes": 30,
+            },
+        )
+        # The window lies partly in the past: plan it from the first date, as if the
+        # regime had been configured before the peak.
+        meetings_plan(series=weekly, since=dt.datetime.combine(weekly.start_date, dt.time.min, tzinfo=timezone.get_current_timezone()))
+        monthly = series_create(
+            actor=supervisor,
+            data={
+                "title": "月度经营复盘会",
+                "purpose": "复盘本月关键指标\n评估各部门目标达成\n确定下月重点",
+                "department": ops,
+                "frequency": "monthly",
+                "monthly_mode": "weekday",
+                "week_of_month": -1,
+                "month_weekday": 4,
+                "start_time": dt.time(14, 0),
+                "duration_minutes": 120,
+                "start_date": (today.replace(day=1) - dt.timedelta(days=100)).replace(day=1),
+                "location": "总部 5 楼大会议室",
+                "visibility": "organization",
+                "holiday_policy": "skip",
+            },
+            roster=[
+                RosterEntry(supervisor, "chair"),
+                RosterEntry(people["yangfan"], "minute_taker"),
+                RosterEntry(people["lina"], "member"),
+                RosterEntry(people["wangqiang"], "member"),
+                RosterEntry(people["chenjing"], "member"),
+                RosterEntry(people["zhaolei"], "member"),
+                RosterEntry(people["linfang"], "optional"),
+            ],
+        )
+        service = series_create(
+            actor=people["lina"],
+            data={
+                "title": "客服质量双周会",
+                "purpose": "复盘投诉与差评\n改进服务话术",
+                "department": departments["客服部"],
+                "frequency": "weekly",
+                "interval": 2,
+                "weekdays": "2",
+                "start_time": dt.time(16, 0),
+                "duration_minutes": 45,
+                "start_date": monday - dt.timedelta(weeks=6) + dt.timedelta(days=2),
+                "location": "客服中心小会议室",
+            },
+            roster=[
+                RosterEntry(people["lina"], "chair"),
+                RosterEntry(people["zhengshuang"], "minute_taker"),
+                RosterEntry(people["liuyang"], "member"),
+                RosterEntry(supervisor, "optional"),
+            ],
+        )
+        now = timezone.now()
+        for series in (weekly, monthly, service):
+            Meeting.objects.filter(series=series, start__lt=now, status=Meeting.Status.SCHEDULED).update(status=Meeting.Status.HELD)
+        # A few changes a supervisor makes: one cancelled, one moved.
+        upcoming = list(Meeting.objects.filter(series=weekly, start__gt=now, status=Meeting.Status.SCHEDULED)[:3])
+        if len(upcoming) >= 3:
+            meeting_cancel(actor=supervisor, meeting=upcoming[2], reason="年终盘点，本周暂停一次")
+            local = timezone.localtime(upcoming[1].start)
+            meeting_move(
+                actor=supervisor,
+                meeting=upcoming[1],
+                date=local.date() + dt.timedelta(days=1),
+                start_time=dt.time(10, 0),
+                location="总部 3 楼 305 会议室",
+            )

@@ -1,0 +1,47 @@
+"""The background worker: keeps every series planned to the rolling horizon.
+
+Several workers may run at once (each claims a series with a conditional UPDATE).
+SIGTERM and Ctrl-C finish the current pass, then exit.
+"""
+
+import logging
+import signal
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from lihui.meetings.services import meetings_extend_horizon
+
+log = logging.getLogger("lihui.worker")
+
+
+class Command(BaseCommand):
+    help = "Run the background worker (extends the planning horizon)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="one pass, then exit")
+
+    def handle(self, *args, once=False, **options):
+        self.stopping = False
+
+        def stop(signum, frame):
+            self.stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        while True:
+            close_old_connections()
+            try:
+                planned = meetings_extend_horizon()
+                if planned:
+                    log.info("extended the plan of %d series", planned)
+            except Exception:  # a bad pass must not kill the worker; the next one retries
+                log.exception("planning pass failed")
+            if once or self.stopping:
+                return
+            for _ in range(settings.LIHUI_WORKER_INTERVAL_SECONDS):
+                if self.stopping:
+                    return
+                time.sleep(1)

@@ -1,0 +1,258 @@
+"""Writes for meetings: planning occurrences from the regime, and changing single ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lihui.people.models import Person
+from lihui.regime import cadence as c
+from lihui.regime.holidays import HolidayCalendar
+from lihui.regime.models import Membership, Series, company_days_off
+from lihui.regime.selectors import series_can_manage
+
+from .models import Meeting
+
+REPLANNABLE = (Meeting.Status.SCHEDULED, Meeting.Status.SKIPPED)
+
+
+def meetings_plan(
+    *,
+    series: Series,
+    since: dt.datetime | None = None,
+    until: dt.date | None = None,
+    calendar: HolidayCalendar | None = None,
+) -> None:
+    """Bring the occurrences from `since` (default: now) to the horizon in line with the
+    rules. Rows a person changed (moved, cancelled, extra) are never touched; rule rows
+    that the rules no longer ask for are removed; new ones are added; then numbers and
+    minute-takers are assigned."""
+    now = timezone.now()
+    since = since or now
+    zone = ZoneInfo(series.time_zone)
+    if until is None:
+        until = now.astimezone(zone).date() + dt.timedelta(days=settings.LIHUI_PLAN_HORIZON_DAYS)
+    first = since.astimezone(zone).date()
+    calendar = calendar or HolidayCalendar(company_days_off(first, until + dt.timedelta(days=31)))
+
+    planned = c.plan(
+        base=series.base_rule,
+        windows=[w.window for w in series.windows.all()],
+        first=first,
+        last=until,
+        calendar=calendar,
+        holiday_policy=series.holiday_policy,
+    )
+    wanted: dict[dt.datetime, c.Planned] = {}
+    for p in planned:
+        key = c.zoned(p.rule_start, zone)
+        if key >= since:
+            wanted[key] = p
+
+    existing = {
+        m.rule_start: m
+        for m in Meeting.objects.filter(series=series, origin=Meeting.Origin.RULE, rule_start__gte=since)
+    }
+    to_create, to_update, to_delete = [], [], []
+    for key, m in existing.items():
+        if m.is_exception or m.status not in REPLANNABLE:
+            continue  # a person's change, or a meeting already held: leave it
+        p = wanted.get(key)
+        if p is None:
+            to_delete.append(m.pk)
+            continue
+        new = {
+            "start": c.zoned(p.start, zone),
+            "duration_minutes": p.minutes,
+            "status": Meeting.Status.SKIPPED if p.skipped else Meeting.Status.SCHEDULED,
+            "holiday": p.holiday,
+            "moved_from": p.moved_from,
+            "window_id": p.window_id,
+        }
+        if any(getattr(m, k) != v for k, v in new.items()):
+            for k, v in new.items():
+                setattr(m, k, v)
+            to_update.append(m)
+    for key, p in wanted.items():
+        if key in existing:
+            continue
+        to_create.append(
+            Meeting(
+                series=series,
+                rule_start=key,
+                start=c.zoned(p.start, zone),
+                duration_minutes=p.minutes,
+                status=Meeting.Status.SKIPPED if p.skipped else Meeting.Status.SCHEDULED,
+                holiday=p.holiday,
+                moved_from=p.moved_from,
+                window_id=p.window_id,
+            )
+        )
+    with transaction.atomic():
+        if to_delete:
+            Meeting.objects.filter(pk__in=to_delete).delete()
+        if to_update:
+            Meeting.objects.bulk_update(
+                to_update, ["start", "duration_minutes", "status", "holiday", "moved_from", "window"], batch_size=500
+            )
+        if to_create:
+            Meeting.objects.bulk_create(to_create, batch_size=500)
+        meetings_renumber(series=series, now=now)
+        Series.objects.filter(pk=series.pk).update(planned_until=until)
+        series.planned_until = until
+
+
+def meetings_renumber(*, series: Series, now: dt.datetime | None = None) -> None:
+    """第 N 次例会: count the meetings that take place (not cancelled or skipped), in time
+    order; give future ones their minute-taker (fixed, or the rotation in turn)."""
+    now = now or timezone.now()
+    roster = list(series.memberships.all())
+    rotation = sorted((m for m in roster if m.rotation_position is not None), key=lambda m: m.rotation_position)
+    fixed = next((m.person_id for m in roster if m.role == Membership.Role.MINUTE_TAKER), None)
+    changed = []
+    n = 0
+    for m in Meeting.objects.filter(series=series).only("id", "number", "status", "start", "minute_taker_id").order_by("start", "id"):
+        counted = m.status in (Meeting.Status.SCHEDULED, Meeting.Status.HELD)
+        n += counted
+        number = n if counted else None
+        taker = m.minute_taker_id
+        if m.start >= now and m.status == Meeting.Status.SCHEDULED:
+            if series.minute_taker_rotates and rotation:
+                taker = rotation[(n - 1) % len(rotation)].person_id
+            else:
+                taker = fixed
+        if (number, taker) != (m.number, m.minute_taker_id):
+            m.number, m.minute_taker_id = number, taker
+            changed.append(m)
+    if changed:
+        Meeting.objects.bulk_update(changed, ["number", "minute_taker"], batch_size=500)
+
+
+def _local_start(series: Series, day: dt.date, at: dt.time) -> dt.datetime:
+    return c.zoned(dt.datetime.combine(day, at), ZoneInfo(series.time_zone))
+
+
+def _check_duration(minutes: int) -> None:
+    if not isinstance(minutes, int) or not 0 < minutes <= c.MAX_DURATION:
+        raise ValidationError({"duration_minutes": [_("A meeting lasts more than 0 minutes and at most 24 hours.")]})
+
+
+def meeting_move(
+    *,
+    actor: Person,
+    meeting: Meeting,
+    date: dt.date,
+    start_time: dt.time,
+    duration_minutes: int | None = None,
+    location: str | None = None,
+) -> Meeting:
+    """Move one occurrence (date, time, place), in the series' zone."""
+    series = meeting.series
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    if meeting.status != Meeting.Status.SCHEDULED and meeting.status != Meeting.Status.SKIPPED:
+        raise ValidationError({"__all__": [_("Only a planned meeting can be moved.")]})
+    if meeting.start < timezone.now():
+        raise ValidationError({"__all__": [_("This meeting has already started; it cannot be moved.")]})
+    start = _local_start(series, date, start_time)
+    if start < timezone.now():
+        raise ValidationError({"date": [_("A meeting cannot be moved into the past.")]})
+    minutes = meeting.duration_minutes if duration_minutes is None else duration_minutes
+    _check_duration(minutes)
+    if location is not None and len(location) > 200:
+        raise ValidationError({"location": [_("The location is too long (200 characters at most).")]})
+    with transaction.atomic():
+        meeting.start = start
+        meeting.duration_minutes = minutes
+        if location is not None:
+            meeting.location = location.strip()
+        meeting.status = Meeting.Status.SCHEDULED
+        meeting.is_exception = True
+        meeting.holiday, meeting.moved_from = "", None
+        meeting.changed_by = actor
+        meeting.save()
+        meetings_renumber(series=series)
+    meeting.refresh_from_db()
+    return meeting
+
+
+def meeting_cancel(*, actor: Person, meeting: Meeting, reason: str) -> Meeting:
+    series = meeting.series
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give a reason for cancelling.")]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": [_("The reason is too long (300 characters at most).")]})
+    if meeting.status not in REPLANNABLE:
+        raise ValidationError({"__all__": [_("Only a planned meeting can be cancelled.")]})
+    with transaction.atomic():
+        meeting.status = Meeting.Status.CANCELLED
+        meeting.cancel_reason = reason
+        meeting.is_exception = True
+        meeting.changed_by = actor
+        meeting.save()
+        meetings_renumber(series=series)
+    meeting.refresh_from_db()
+    return meeting
+
+
+def meeting_add(
+    *,
+    actor: Person,
+    series: Series,
+    date: dt.date,
+    start_time: dt.time,
+    duration_minutes: int | None = None,
+    location: str = "",
+) -> Meeting:
+    """An extra, ad-hoc occurrence (临时加开) that does not change the cadence."""
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    start = _local_start(series, date, start_time)
+    if start < timezone.now():
+        raise ValidationError({"date": [_("An extra meeting cannot be in the past.")]})
+    minutes = series.duration_minutes if duration_minutes is None else duration_minutes
+    _check_duration(minutes)
+    if len(location or "") > 200:
+        raise ValidationError({"location": [_("The location is too long (200 characters at most).")]})
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            series=series,
+            origin=Meeting.Origin.EXTRA,
+            start=start,
+            duration_minutes=minutes,
+            location=(location or "").strip(),
+            is_exception=True,
+            changed_by=actor,
+        )
+        meetings_renumber(series=series)
+    meeting.refresh_from_db()
+    return meeting
+
+
+def meetings_extend_horizon(*, today: dt.date | None = None) -> int:
+    """The worker's job: extend every series whose plan ends before the horizon.
+    Each series is claimed with a conditional UPDATE so that several workers never
+    plan the same series twice. Returns how many series were planned."""
+    horizon = (today or timezone.now().date()) + dt.timedelta(days=settings.LIHUI_PLAN_HORIZON_DAYS)
+    done = 0
+    due = Series.objects.filter(planned_until__lt=horizon - dt.timedelta(days=1)).values_list("pk", "planned_until")
+    calendar = HolidayCalendar(company_days_off())
+    for pk, planned_until in due:
+        with transaction.atomic():
+            claimed = Series.objects.filter(pk=pk, planned_until=planned_until).update(planned_until=horizon)
+            if not claimed:
+                continue  # another worker took it
+            series = Series.objects.get(pk=pk)
+            since = dt.datetime.combine(planned_until, dt.time.max, tzinfo=ZoneInfo(series.time_zone))
+            meetings_plan(series=series, since=max(since, timezone.now()), calendar=calendar)
+            done += 1
+    return done

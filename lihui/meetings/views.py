@@ -1,0 +1,135 @@
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lihui.people.selectors import person_list
+from lihui.regime.models import Membership
+from lihui.regime.selectors import series_can_manage, series_visible_to
+from lihui.web import add_service_errors
+
+from . import services
+from .forms import CancelForm, ExtraMeetingForm, MoveForm
+from .models import Meeting
+from .selectors import meeting_neighbours, meeting_visible_to, meetings_for_person, people_load, week_start
+
+
+@login_required
+def dashboard(request):
+    """我的例会: my meetings this week and next."""
+    today = timezone.localdate()
+    monday = week_start(today)
+    meetings = list(meetings_for_person(person=request.user, first=monday, last=monday + dt.timedelta(days=13)))
+    this_week = [m for m in meetings if timezone.localtime(m.start).date() < monday + dt.timedelta(days=7)]
+    next_week = [m for m in meetings if m not in this_week]
+    for m in meetings:
+        m.i_take_minutes = m.minute_taker_id == request.user.pk
+    return render(
+        request,
+        "meetings/dashboard.html",
+        {"today": today, "weeks": [(_("This week"), monday, this_week), (_("Next week"), monday + dt.timedelta(days=7), next_week)]},
+    )
+
+
+def _meeting(request, pk: int) -> Meeting:
+    meeting = meeting_visible_to(person=request.user).select_related("series", "minute_taker", "window").filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def _managed_meeting(request, pk: int) -> Meeting:
+    meeting = _meeting(request, pk)
+    if not series_can_manage(person=request.user, series=meeting.series):
+        raise PermissionDenied
+    return meeting
+
+
+def _local_initial(meeting: Meeting) -> dict:
+    local = timezone.localtime(meeting.start, meeting.series_zone)
+    return {"date": local.date(), "start_time": local.time(), "duration_minutes": meeting.duration_minutes, "location": meeting.location}
+
+
+@login_required
+def meeting_detail(request, pk: int):
+    meeting = _meeting(request, pk)
+    can_manage = series_can_manage(person=request.user, series=meeting.series)
+    previous, following = meeting_neighbours(meeting=meeting)
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "series": meeting.series,
+            "can_manage": can_manage,
+            "previous": previous,
+            "following": following,
+            "move_form": MoveForm(initial=_local_initial(meeting)) if can_manage else None,
+            "cancel_form": CancelForm() if can_manage else None,
+        },
+    )
+
+
+@login_required
+def meeting_move(request, pk: int):
+    meeting = _managed_meeting(request, pk)
+    form = MoveForm(request.POST or None, initial=_local_initial(meeting))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_move(actor=request.user, meeting=meeting, **form.cleaned_data)
+            messages.success(request, _("The meeting was moved."))
+            return redirect("meetings:detail", pk=meeting.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(request, "meetings/meeting_change.html", {"form": form, "meeting": meeting, "action": "move"})
+
+
+@login_required
+def meeting_cancel(request, pk: int):
+    meeting = _managed_meeting(request, pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_cancel(actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"])
+            messages.success(request, _("The meeting was cancelled."))
+            return redirect("meetings:detail", pk=meeting.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(request, "meetings/meeting_change.html", {"form": form, "meeting": meeting, "action": "cancel"})
+
+
+@login_required
+def meeting_add(request, series_pk: int):
+    series = series_visible_to(person=request.user).filter(pk=series_pk).first()
+    if series is None:
+        raise Http404
+    if not series_can_manage(person=request.user, series=series):
+        raise PermissionDenied
+    form = ExtraMeetingForm(
+        request.POST or None,
+        initial={"date": timezone.localdate() + dt.timedelta(days=1), "start_time": series.start_time, "duration_minutes": series.duration_minutes},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_add(actor=request.user, series=series, **form.cleaned_data)
+            messages.success(request, _("The extra meeting was added."))
+            return redirect("meetings:detail", pk=meeting.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(request, "meetings/meeting_change.html", {"form": form, "series": series, "action": "add"})
+
+
+@login_required
+def load(request):
+    """会议负荷: who spends how many hours a week in meetings, next 4 weeks."""
+    people = person_list()
+    if not (request.user.is_staff or request.user.is_superuser):
+        # Others see the people who share a series with them, and themselves.
+        visible = series_visible_to(person=request.user)
+        people = people.filter(pk__in=Membership.objects.filter(series__in=visible).values("person"))
+    return render(request, "meetings/load.html", {"rows": people_load(people=people, limit=200)})

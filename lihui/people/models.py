@@ -1,0 +1,111 @@
+import hashlib
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), code="invalid_tz", params={"value": value})
+
+
+def default_time_zone() -> str:
+    return settings.LIHUI_DEFAULT_TIME_ZONE
+
+
+def sort_key_for(name: str) -> str:
+    """Pinyin of a name, so Chinese lists sort as people expect (陈 before 王)."""
+    return " ".join(lazy_pinyin(name)).lower()
+
+
+class Department(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("head"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sort_key = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["sort_key"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.sort_key = sort_key_for(self.name)
+        super().save(*args, **kwargs)
+
+
+class Person(AbstractUser):
+    """A member of staff. `is_staff` marks Lihui admins (they also reach Django admin)."""
+
+    class Language(models.TextChoices):
+        BROWSER = "", _("Browser setting")
+        ZH_HANS = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("The name colleagues know, e.g. 张三."))
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone])
+    language = models.CharField(_("language"), max_length=10, blank=True, choices=Language.choices)
+    sort_key = models.CharField(max_length=200, editable=False, db_index=True)
+
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["sort_key", "username"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    def save(self, *args, **kwargs):
+        if not self.name:
+            self.name = self.get_full_name() or self.username
+        self.sort_key = sort_key_for(self.name)
+        super().save(*args, **kwargs)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the secret is shown once."""
+
+    PREFIX = "lh_"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12, help_text="first characters, to tell tokens apart")
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def digest_of(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def new_secret(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)

@@ -1,0 +1,66 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import PreferencesForm, TokenForm
+from .selectors import api_token_list
+
+
+@login_required
+def profile(request):
+    form = PreferencesForm(instance=request.user)
+    if request.method == "POST" and "save_preferences" in request.POST:
+        form = PreferencesForm(request.POST, instance=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your preferences were saved."))
+            return redirect("people:profile")
+    new_secret = request.session.pop("new_token_secret", None)
+    return render(
+        request,
+        "people/profile.html",
+        {"form": form, "token_form": TokenForm(), "tokens": api_token_list(person=request.user), "new_secret": new_secret},
+    )
+
+
+@login_required
+@require_POST
+def token_create(request):
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        _token, secret = services.api_token_create(person=request.user, name=form.cleaned_data["name"])
+        # Shown once on the next page, then gone: only its hash is stored.
+        request.session["new_token_secret"] = secret
+    else:
+        messages.error(request, _("Give the token a name."))
+    return redirect("people:profile")
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    if services.api_token_revoke(person=request.user, token_id=pk):
+        messages.success(request, _("The token was revoked."))
+    return redirect("people:profile")
+
+
+@require_POST
+def set_language(request):
+    """Switch language: stored on the person when signed in, in a cookie otherwise."""
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    if request.user.is_authenticated:
+        services.person_set_preferences(person=request.user, language=language)
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

@@ -1,0 +1,120 @@
+import zoneinfo
+from functools import lru_cache
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from lihui.people.models import Person
+
+from .models import CadenceWindow, Membership, Series, Weekday
+from .services import SERIES_FIELDS, WINDOW_FIELDS, RosterEntry
+
+
+@lru_cache(maxsize=1)
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z or z == "UTC"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class CadenceFormMixin(forms.ModelForm):
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("weekdays"), choices=Weekday.choices, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["weekdays"] = list(self.instance.weekday_list)
+
+    def cadence_data(self, names: list[str]) -> dict:
+        data = {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
+        data["weekdays"] = ",".join(str(d) for d in sorted(set(data.get("weekdays") or [])))
+        return data
+
+    def _post_clean(self):
+        # Validation of the cadence belongs to the service (one path for forms and API);
+        # the view maps its errors back onto the fields.
+        pass
+
+
+class SeriesForm(CadenceFormMixin):
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
+
+    class Meta:
+        model = Series
+        fields = [f for f in SERIES_FIELDS]
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3, "placeholder": _("Review last week\nIdentify current challenges\nAgree next week's strategy")}),
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "start_time": TimeInput(),
+            "video_link": forms.URLInput(attrs={"placeholder": "https://meeting.tencent.com/…"}),
+        }
+
+    def data_for_service(self) -> dict:
+        return self.cadence_data(SERIES_FIELDS)
+
+
+class WindowForm(CadenceFormMixin):
+    class Meta:
+        model = CadenceWindow
+        fields = WINDOW_FIELDS
+        widgets = {"start_date": DateInput(), "end_date": DateInput(), "start_time": TimeInput()}
+
+    def __init__(self, *args, series: Series, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_time"].required = False
+        self.fields["duration_minutes"].required = False
+        self.fields["start_time"].help_text = _("Empty: the series' time.")
+        self.fields["duration_minutes"].help_text = _("Empty: the series' duration.")
+
+    def data_for_service(self) -> dict:
+        data = self.cadence_data(WINDOW_FIELDS)
+        return {k: v for k, v in data.items() if not (k in ("start_time", "duration_minutes") and v is None)}
+
+
+class RosterRowForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("person"), queryset=Person.objects.none(), required=False)
+    role = forms.ChoiceField(label=_("role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+    rotation_position = forms.IntegerField(label=_("rotation"), min_value=1, max_value=99, required=False)
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people if people is not None else Person.objects.filter(is_active=True)
+        self.fields["person"].label_from_instance = lambda p: f"{p.name}（{p.department}）" if p.department else p.name
+
+
+class BaseRosterFormSet(forms.BaseFormSet):
+    def __init__(self, *args, people=None, **kwargs):
+        self.people = people
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"people": self.people}
+
+    @property
+    def empty_form(self):
+        return self.form(auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), empty_permitted=True, people=self.people)
+
+    def entries(self) -> list[RosterEntry]:
+        return [
+            RosterEntry(person=f.cleaned_data["person"], role=f.cleaned_data["role"], rotation_position=f.cleaned_data.get("rotation_position"))
+            for f in self.forms
+            if f.cleaned_data.get("person") and not f.cleaned_data.get("DELETE")
+        ]
+
+
+RosterFormSet = forms.formset_factory(RosterRowForm, formset=BaseRosterFormSet, extra=3, max_num=200, validate_max=True)

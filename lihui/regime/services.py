@@ -1,0 +1,172 @@
+"""Writes for the regime: series, roster, cadence windows, company days off.
+
+Every change to the rules re-plans the future occurrences in the same transaction,
+through `meetings.services.meetings_plan` — the one call from the regime up into the
+meetings app, made explicitly here rather than from a signal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lihui.people.models import Person
+
+from .models import CadenceWindow, CompanyDayOff, Membership, Series
+from .selectors import person_is_admin, series_can_manage
+
+SERIES_FIELDS = [
+    "title", "purpose", "department", "frequency", "interval", "weekdays", "monthly_mode", "month_day",
+    "week_of_month", "month_weekday", "start_time", "duration_minutes", "time_zone", "start_date", "end_date",
+    "count", "location", "video_link", "minute_taker_rotates", "agenda_lead_hours", "minutes_deadline_hours",
+    "survey_enabled", "survey_anonymous", "review_actions", "visibility", "holiday_policy",
+]  # fmt: skip
+WINDOW_FIELDS = [
+    "kind", "name", "start_date", "end_date", "frequency", "interval", "weekdays", "monthly_mode", "month_day",
+    "week_of_month", "month_weekday", "start_time", "duration_minutes",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    person: Person
+    role: str
+    rotation_position: int | None = None
+
+
+def _replan(series: Series, *, since: dt.datetime | None = None) -> None:
+    from lihui.meetings.services import meetings_plan  # the regime re-plans its occurrences
+
+    meetings_plan(series=series, since=since)
+
+
+def roster_validate(*, roster: list[RosterEntry], rotates: bool) -> None:
+    """Exactly one chair; a minute-taker, or a rotation of at least two; no duplicates."""
+    errors: list[str] = []
+    people = [e.person.pk for e in roster]
+    if len(people) != len(set(people)):
+        errors.append(_("A person appears twice on the roster."))
+    roles = [e.role for e in roster]
+    if any(r not in Membership.Role.values for r in roles):
+        errors.append(_("Unknown roster role."))
+    if roles.count(Membership.Role.CHAIR) != 1:
+        errors.append(_("The roster needs exactly one chair."))
+    if any(not e.person.is_active for e in roster):
+        errors.append(_("An inactive person cannot be on the roster."))
+    positions = [e.rotation_position for e in roster if e.rotation_position is not None]
+    if rotates:
+        if len(positions) < 2:
+            errors.append(_("A rotating minute-taker needs at least two members with a rotation position."))
+        if len(positions) != len(set(positions)):
+            errors.append(_("Two members share a rotation position."))
+        if any(e.role == Membership.Role.OPTIONAL for e in roster if e.rotation_position is not None):
+            errors.append(_("Optional members cannot take the minutes in turn."))
+    elif roles.count(Membership.Role.MINUTE_TAKER) > 1:
+        errors.append(_("Choose one minute-taker, or let the minute-taker rotate."))
+    if errors:
+        raise ValidationError({"roster": errors})
+
+
+def _roster_save(series: Series, roster: list[RosterEntry]) -> None:
+    existing = {m.person_id: m for m in series.memberships.all()}
+    wanted = {e.person.pk: e for e in roster}
+    series.memberships.filter(person_id__in=set(existing) - set(wanted)).delete()
+    for pk, entry in wanted.items():
+        position = entry.rotation_position if series.minute_taker_rotates else None
+        m = existing.get(pk)
+        if m is None:
+            Membership.objects.create(series=series, person=entry.person, role=entry.role, rotation_position=position)
+        elif (m.role, m.rotation_position) != (entry.role, position):
+            m.role, m.rotation_position = entry.role, position
+            m.save(update_fields=["role", "rotation_position"])
+
+
+def _apply(instance, data: dict, allowed: list[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    for name, value in data.items():
+        if name == "weekdays" and isinstance(value, (list, tuple)):
+            value = ",".join(str(int(d)) for d in sorted(set(value)))
+        setattr(instance, name, value)
+
+
+def series_create(*, actor: Person, data: dict, roster: list[RosterEntry]) -> Series:
+    """Create a series and plan its occurrences from its first date to the horizon."""
+    series = Series(created_by=actor)
+    _apply(series, data, SERIES_FIELDS)
+    series.full_clean()
+    roster_validate(roster=roster, rotates=series.minute_taker_rotates)
+    with transaction.atomic():
+        series.save()
+        _roster_save(series, roster)
+        # A series may start in the past (recording an existing regime): plan from its first date.
+        _replan(series, since=dt.datetime.combine(series.start_date, dt.time.min, tzinfo=ZoneInfo(series.time_zone)))
+    return series
+
+
+def series_update(*, actor: Person, series: Series, data: dict, roster: list[RosterEntry] | None = None) -> Series:
+    """Change the rules; past meetings and exceptions stay, the future is re-planned."""
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    _apply(series, data, SERIES_FIELDS)
+    series.full_clean()
+    if roster is not None:
+        roster_validate(roster=roster, rotates=series.minute_taker_rotates)
+    with transaction.atomic():
+        series.save()
+        if roster is not None:
+            _roster_save(series, roster)
+        _replan(series)
+    return series
+
+
+def series_delete(*, actor: Person, series: Series) -> None:
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    series.delete()
+
+
+def cadence_window_add(*, actor: Person, series: Series, data: dict) -> CadenceWindow:
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    window = CadenceWindow(series=series)
+    _apply(window, data, WINDOW_FIELDS)
+    if window.duration_minutes is None:
+        window.duration_minutes = series.duration_minutes
+    if window.start_time is None:
+        window.start_time = series.start_time
+    window.full_clean(exclude=["series"])
+    with transaction.atomic():
+        # Re-check under the write lock so two concurrent adds cannot both pass.
+        window.full_clean(exclude=["series"])
+        window.save()
+        _replan(series)
+    return window
+
+
+def cadence_window_remove(*, actor: Person, window: CadenceWindow) -> None:
+    series = window.series
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    with transaction.atomic():
+        window.delete()
+        _replan(series)
+
+
+def company_day_off_add(*, actor: Person, date: dt.date, name: str) -> CompanyDayOff:
+    """Admins add a company day off; every series re-plans its future."""
+    if not person_is_admin(actor):
+        raise PermissionDenied
+    day = CompanyDayOff(date=date, name=name)
+    day.full_clean()
+    with transaction.atomic():
+        day.save()
+        for series in Series.objects.all():
+            _replan(series)
+    return day

@@ -1,0 +1,139 @@
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lihui.meetings.selectors import series_load, series_occurrences
+from lihui.people.selectors import person_list
+from lihui.web import add_service_errors
+
+from . import services
+from .forms import RosterFormSet, SeriesForm, WindowForm
+from .models import CadenceWindow, Membership, Series
+from .selectors import series_can_manage, series_list, series_roster, series_visible_to
+
+
+def _visible_series(request, pk: int) -> Series:
+    series = series_visible_to(person=request.user).select_related("department").filter(pk=pk).first()
+    if series is None:
+        raise Http404
+    return series
+
+
+def _managed_series(request, pk: int) -> Series:
+    series = _visible_series(request, pk)
+    if not series_can_manage(person=request.user, series=series):
+        raise PermissionDenied
+    return series
+
+
+@login_required
+def series_index(request):
+    return render(request, "regime/series_list.html", {"series_list": series_list(person=request.user)})
+
+
+def _series_form_page(request, *, series: Series | None):
+    people = person_list().select_related(None)
+    if request.method == "POST":
+        form = SeriesForm(request.POST, instance=series)
+        roster = RosterFormSet(request.POST, prefix="roster", people=people)
+        if form.is_valid() and roster.is_valid():
+            try:
+                if series is None:
+                    series = services.series_create(actor=request.user, data=form.data_for_service(), roster=roster.entries())
+                    messages.success(request, _("The meeting series was created and its meetings planned."))
+                else:
+                    series = services.series_update(
+                        actor=request.user, series=series, data=form.data_for_service(), roster=roster.entries()
+                    )
+                    messages.success(request, _("Saved. Future meetings were re-planned; past meetings and your changes stay."))
+                return redirect("regime:detail", pk=series.pk)
+            except ValidationError as exc:
+                roster_errors = exc.error_dict.pop("roster", []) if hasattr(exc, "error_dict") else []
+                for error in roster_errors:
+                    for message in error.messages:
+                        form.add_error(None, message)
+                add_service_errors(form, exc)
+    else:
+        if series is None:
+            form = SeriesForm(
+                initial={
+                    "start_date": timezone.localdate(),
+                    "start_time": dt.time(9, 30),
+                    "duration_minutes": 60,
+                    "time_zone": request.user.time_zone,
+                    "weekdays": [0],
+                    "department": request.user.department_id,
+                }
+            )
+            initial = [{"person": request.user.pk, "role": Membership.Role.CHAIR}]
+        else:
+            form = SeriesForm(instance=series)
+            initial = [
+                {"person": m.person_id, "role": m.role, "rotation_position": m.rotation_position}
+                for m in series_roster(series=series)
+            ]
+        roster = RosterFormSet(prefix="roster", initial=initial, people=people)
+    return render(request, "regime/series_form.html", {"form": form, "roster": roster, "series": series})
+
+
+@login_required
+def series_new(request):
+    return _series_form_page(request, series=None)
+
+
+@login_required
+def series_edit(request, pk: int):
+    return _series_form_page(request, series=_managed_series(request, pk))
+
+
+@login_required
+def series_detail(request, pk: int):
+    series = _visible_series(request, pk)
+    now = timezone.now()
+    upcoming = list(series_occurrences(series=series, start=now - dt.timedelta(hours=12), end=now + dt.timedelta(days=120))[:30])
+    past = list(series.meetings.filter(start__lt=now - dt.timedelta(hours=12)).select_related("minute_taker").order_by("-start")[:12])
+    return render(
+        request,
+        "regime/series_detail.html",
+        {
+            "series": series,
+            "roster": series_roster(series=series),
+            "windows": list(series.windows.all()),
+            "upcoming": upcoming,
+            "past": past,
+            "load": series_load(series=series, now=now),
+            "can_manage": series_can_manage(person=request.user, series=series),
+            "window_form": WindowForm(series=series, initial={"kind": CadenceWindow.Kind.PEAK, "frequency": "daily", "interval": 2}),
+        },
+    )
+
+
+@login_required
+def window_add(request, pk: int):
+    series = _managed_series(request, pk)
+    form = WindowForm(request.POST or None, series=series)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cadence_window_add(actor=request.user, series=series, data=form.data_for_service())
+            messages.success(request, _("The window was added and the meetings in it re-planned."))
+            return redirect("regime:detail", pk=series.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(request, "regime/window_form.html", {"form": form, "series": series})
+
+
+@login_required
+@require_POST
+def window_delete(request, pk: int, window_id: int):
+    series = _managed_series(request, pk)
+    window = get_object_or_404(CadenceWindow, pk=window_id, series=series)
+    services.cadence_window_remove(actor=request.user, window=window)
+    messages.success(request, _("The window was removed; its dates follow the base cadence again."))
+    return redirect("regime:detail", pk=series.pk)

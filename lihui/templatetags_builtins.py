@@ -1,0 +1,75 @@
+"""Template filters available in every template: locale-aware dates and times."""
+
+import datetime as dt
+
+from django import template
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+ZH_WEEKDAYS = "一二三四五六日"
+
+
+def format_day(day: dt.date) -> str:
+    """2026年11月30日 周一 / Mon 30 Nov 2026."""
+    if (translation.get_language() or "").startswith("zh"):
+        return f"{day.year}年{day.month}月{day.day}日 周{ZH_WEEKDAYS[day.weekday()]}"
+    return date_format(day, "D j M Y")
+
+
+def format_short_day(day: dt.date) -> str:
+    """11月30日 周一 / Mon 30 Nov."""
+    if (translation.get_language() or "").startswith("zh"):
+        return f"{day.month}月{day.day}日 周{ZH_WEEKDAYS[day.weekday()]}"
+    return date_format(day, "D j M")
+
+
+def _local(value):
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value) if timezone.is_aware(value) else value
+    return value
+
+
+@register.filter
+def day(value):
+    if value in (None, ""):
+        return ""
+    value = _local(value)
+    return format_day(value.date() if isinstance(value, dt.datetime) else value)
+
+
+@register.filter
+def shortday(value):
+    if value in (None, ""):
+        return ""
+    value = _local(value)
+    return format_short_day(value.date() if isinstance(value, dt.datetime) else value)
+
+
+@register.filter
+def hm(value):
+    """09:30 in the reader's zone."""
+    if value in (None, ""):
+        return ""
+    return _local(value).strftime("%H:%M")
+
+
+@register.filter
+def daytime(value):
+    if value in (None, ""):
+        return ""
+    return f"{day(value)} {hm(value)}"
+
+
+@register.filter
+def hours(value):
+    """1.5 → 「1.5 小时」 / "1.5 h"."""
+    return _("%(hours)s h") % {"hours": f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"}
+
+
+@register.simple_tag
+def html_lang():
+    """lang for <html>: zh-CN picks Simplified Chinese glyphs from CJK fonts."""
+    return "zh-CN" if (translation.get_language() or "").startswith("zh") else "en"

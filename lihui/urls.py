@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from lihui.api.api import api
+
+urlpatterns = [
+    path("", include("lihui.meetings.urls")),
+    path("series/", include("lihui.regime.urls")),
+    path("", include("lihui.people.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
