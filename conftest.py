@@ -20,3 +20,11 @@ def _no_outside_network(monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def cast(db):
+    """chair, minute_taker, member, outsider, admin; a private and a staff-visible series."""
+    from lihui.testing import make_cast
+
+    return make_cast()
