@@ -158,6 +158,7 @@ LIHUI_DEFAULT_TIME_ZONE = env_str("LIHUI_DEFAULT_TIME_ZONE", "Asia/Shanghai")
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "lihui" / "static"]
+FORMS_URLFIELD_ASSUME_HTTPS = True
 # The single box serves static files straight from the apps (no collectstatic step);
 # deployments run collectstatic with LIHUI_STATIC_MANIFEST=1 for hashed, cacheable names.
 STATIC_MANIFEST = env_bool("LIHUI_STATIC_MANIFEST", False)
@@ -170,6 +171,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
 
 # How far ahead occurrences exist as rows; the worker keeps the horizon rolling.
 LIHUI_PLAN_HORIZON_DAYS = env_int("LIHUI_PLAN_HORIZON_DAYS", 90)
