@@ -158,7 +158,6 @@ LIHUI_DEFAULT_TIME_ZONE = env_str("LIHUI_DEFAULT_TIME_ZONE", "Asia/Shanghai")
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "lihui" / "static"]
-FORMS_URLFIELD_ASSUME_HTTPS = True
 # The single box serves static files straight from the apps (no collectstatic step);
 # deployments run collectstatic with LIHUI_STATIC_MANIFEST=1 for hashed, cacheable names.
 STATIC_MANIFEST = env_bool("LIHUI_STATIC_MANIFEST", False)

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Schema
+from ninja.responses import Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
@@ -40,8 +41,10 @@ from .errors import pydantic_errors_to_fields
 class BearerAuth(HttpBearer):
     def authenticate(self, request, token):
         person = people_services.api_token_authenticate(secret=token)
-        if person is not None:
-            request.user = person
+        if person is None:
+            # A wrong or revoked token is refused outright, even alongside a session cookie.
+            raise AuthenticationError
+        request.user = person
         return person
 
 
@@ -115,7 +118,7 @@ def token_create(request, payload: s.TokenIn):
         cache.set(key, cache.get(key, 0) + 1, 15 * 60)
         return error(request, 401, _("Wrong username or password."))
     token, secret = people_services.api_token_create(person=person, name=payload.name)
-    return 201, {"token": secret, "id": token.id, "name": token.name}
+    return Status(201, {"token": secret, "id": token.id, "name": token.name})
 
 
 @api.get("/me", response={200: s.PersonOut, **ERRORS}, tags=["people"])
@@ -132,7 +135,7 @@ def tokens_list(request):
 def token_revoke(request, token_id: s.Id):
     if not people_services.api_token_revoke(person=request.user, token_id=token_id):
         raise Http404
-    return 204, None
+    return Status(204, None)
 
 
 # --- people -----------------------------------------------------------------------
@@ -233,7 +236,7 @@ def series_list(request):
 def series_create(request, payload: s.SeriesIn):
     data, roster = _series_data(payload)
     series = regime_services.series_create(actor=request.user, data=data, roster=roster)
-    return 201, _series_out(_visible_series(request, series.pk))
+    return Status(201, _series_out(_visible_series(request, series.pk)))
 
 
 @api.get("/series/{series_id}", response={200: s.SeriesOut, **ERRORS}, tags=["series"])
@@ -252,7 +255,7 @@ def series_update(request, series_id: s.Id, payload: s.SeriesIn):
 @api.delete("/series/{series_id}", response={204: None, **ERRORS}, tags=["series"])
 def series_delete(request, series_id: s.Id):
     regime_services.series_delete(actor=request.user, series=_visible_series(request, series_id))
-    return 204, None
+    return Status(204, None)
 
 
 @api.post("/series/{series_id}/windows", response={201: s.WindowOut, **ERRORS}, tags=["series"])
@@ -260,7 +263,7 @@ def window_add(request, series_id: s.Id, payload: s.WindowIn):
     series = _visible_series(request, series_id)
     data = {k: v for k, v in payload.dict().items() if not (k in ("start_time", "duration_minutes") and v is None)}
     window = regime_services.cadence_window_add(actor=request.user, series=series, data=data)
-    return 201, _window_out(window)
+    return Status(201, _window_out(window))
 
 
 @api.delete("/series/{series_id}/windows/{window_id}", response={204: None, **ERRORS}, tags=["series"])
@@ -268,7 +271,7 @@ def window_remove(request, series_id: s.Id, window_id: s.Id):
     series = _visible_series(request, series_id)
     window = get_object_or_404(CadenceWindow, pk=window_id, series=series)
     regime_services.cadence_window_remove(actor=request.user, window=window)
-    return 204, None
+    return Status(204, None)
 
 
 # --- occurrences ------------------------------------------------------------------
@@ -358,7 +361,7 @@ def occurrences(request, series_id: s.Id, q: Query[RangeQuery]):
 def occurrence_add(request, series_id: s.Id, payload: s.ExtraIn):
     series = _visible_series(request, series_id)
     meeting = meeting_services.meeting_add(actor=request.user, series=series, **payload.dict())
-    return 201, _occurrence_out(meeting, ZoneInfo(series.time_zone))
+    return Status(201, _occurrence_out(meeting, ZoneInfo(series.time_zone)))
 
 
 def _visible_meeting(request, meeting_id: int) -> Meeting:

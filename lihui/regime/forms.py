@@ -52,6 +52,13 @@ class CadenceFormMixin(forms.ModelForm):
 
 class SeriesForm(CadenceFormMixin):
     time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
+    video_link = forms.URLField(
+        label=_("video-meeting link"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://meeting.tencent.com/…"}),
+    )
 
     class Meta:
         model = Series
@@ -61,7 +68,6 @@ class SeriesForm(CadenceFormMixin):
             "start_date": DateInput(),
             "end_date": DateInput(),
             "start_time": TimeInput(),
-            "video_link": forms.URLInput(attrs={"placeholder": "https://meeting.tencent.com/…"}),
         }
 
     def data_for_service(self) -> dict:

@@ -143,7 +143,8 @@ def cadence_window_add(*, actor: Person, series: Series, data: dict) -> CadenceW
         window.start_time = series.start_time
     window.full_clean(exclude=["series"])
     with transaction.atomic():
-        # Re-check under the write lock so two concurrent adds cannot both pass.
+        # Re-check with the series row locked so two concurrent adds cannot both pass.
+        Series.objects.select_for_update().filter(pk=series.pk).first()
         window.full_clean(exclude=["series"])
         window.save()
         _replan(series)
