@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -244,15 +245,21 @@ def meetings_extend_horizon(*, today: dt.date | None = None) -> int:
     plan the same series twice. Returns how many series were planned."""
     horizon = (today or timezone.now().date()) + dt.timedelta(days=settings.LIHUI_PLAN_HORIZON_DAYS)
     done = 0
-    due = Series.objects.filter(planned_until__lt=horizon - dt.timedelta(days=1)).values_list("pk", "planned_until")
+    due = Series.objects.filter(
+        Q(planned_until__lt=horizon - dt.timedelta(days=1)) | Q(planned_until__isnull=True)
+    ).values_list("pk", "planned_until", "start_date")
     calendar = HolidayCalendar(company_days_off())
-    for pk, planned_until in due:
+    for pk, planned_until, start_date in due:
         with transaction.atomic():
             claimed = Series.objects.filter(pk=pk, planned_until=planned_until).update(planned_until=horizon)
             if not claimed:
                 continue  # another worker took it
             series = Series.objects.get(pk=pk)
-            since = dt.datetime.combine(planned_until, dt.time.max, tzinfo=ZoneInfo(series.time_zone))
-            meetings_plan(series=series, since=max(since, timezone.now()), calendar=calendar)
+            zone = ZoneInfo(series.time_zone)
+            if planned_until is None:  # never planned (e.g. saved outside the services)
+                since = dt.datetime.combine(start_date, dt.time.min, tzinfo=zone)
+            else:
+                since = dt.datetime.combine(planned_until, dt.time.max, tzinfo=zone)
+            meetings_plan(series=series, since=since, calendar=calendar)
             done += 1
     return done

@@ -21,6 +21,20 @@
       if (box) box.classList.toggle("hidden-by-cadence", !show[name] && !box.classList.contains("has-error"));
     });
   }
+  // "Add a person": clone the formset's empty row and count it in TOTAL_FORMS.
+  function addRow(prefix) {
+    var template = document.getElementById(prefix + "-empty");
+    var total = document.querySelector("[name=" + prefix + "-TOTAL_FORMS]");
+    var body = document.querySelector("table." + prefix + " tbody");
+    if (!template || !total || !body) return;
+    var html = template.innerHTML.replace(/__prefix__/g, total.value);
+    body.insertAdjacentHTML("beforeend", html);
+    total.value = String(Number(total.value) + 1);
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-add-row]");
+    if (button) addRow(button.getAttribute("data-add-row"));
+  });
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("form.series-form").forEach(function (form) {
       update(form);
