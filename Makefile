@@ -27,8 +27,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench
-	$(PY) manage.py compilemessages --ignore=.venv
+	bin/messages
 
 lock:
 	rm -rf /tmp/lihui-lock && $(PYTHON) -m venv /tmp/lihui-lock

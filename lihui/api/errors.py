@@ -1,6 +1,12 @@
 """Translate pydantic's validation errors into our field errors, in the reader's language."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def _limit(error: dict, key: str) -> int:
+    return int((error.get("ctx") or {}).get(key) or 0)
+
 
 MESSAGES = {
     "missing": lambda e: _("This field is required."),
@@ -24,8 +30,10 @@ MESSAGES = {
     "string_too_short": lambda e: _("This field cannot be empty."),
     "string_too_long": lambda e: _("Ensure this text has at most %(limit)s characters.")
     % {"limit": (e.get("ctx") or {}).get("max_length")},
-    "too_short": lambda e: _("Give at least %(limit)s.") % {"limit": (e.get("ctx") or {}).get("min_length")},
-    "too_long": lambda e: _("Give at most %(limit)s.") % {"limit": (e.get("ctx") or {}).get("max_length")},
+    "too_short": lambda e: ngettext("Give at least %(limit)s item.", "Give at least %(limit)s items.", _limit(e, "min_length"))
+    % {"limit": _limit(e, "min_length")},
+    "too_long": lambda e: ngettext("Give at most %(limit)s item.", "Give at most %(limit)s items.", _limit(e, "max_length"))
+    % {"limit": _limit(e, "max_length")},
     "json_invalid": lambda e: _("The request body is not valid JSON."),
     "model_attributes_type": lambda e: _("The request body must be a JSON object."),
     "dict_type": lambda e: _("The request body must be a JSON object."),

@@ -12,7 +12,7 @@ class MoveForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), max_length=300, widget=forms.TextInput(attrs={"placeholder": _("e.g. 双十一值班，本周暂停")}))
+    reason = forms.CharField(label=_("reason"), max_length=300, widget=forms.TextInput(attrs={"placeholder": _("e.g. Double 11 duty: no meeting this week")}))
 
 
 class ExtraMeetingForm(MoveForm):

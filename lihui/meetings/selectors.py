@@ -43,15 +43,19 @@ def meeting_visible_to(*, person: Person) -> QuerySet[Meeting]:
 
 
 def series_occurrences(*, series: Series, start: dt.datetime, end: dt.datetime) -> QuerySet[Meeting]:
-    return series.meetings.filter(start__gte=start, start__lt=end).select_related("minute_taker").order_by("start", "id")
+    return series.meetings.filter(start__gte=start, start__lt=end).select_related("minute_taker", "window").order_by("start", "id")
 
 
 @dataclass
 class SeriesLoad:
     meetings: int
-    hours_per_week: float  # meeting hours per week
+    minutes_per_week: float  # meeting time per week
     person_hours_per_week: float  # × the people required to attend
     attendees: int
+
+    @property
+    def hours_per_week(self) -> float:
+        return self.minutes_per_week / 60
 
 
 def series_load(*, series: Series, now: dt.datetime | None = None, weeks: int = LOAD_WEEKS) -> SeriesLoad:
@@ -61,8 +65,10 @@ def series_load(*, series: Series, now: dt.datetime | None = None, weeks: int = 
         n=Count("id"), minutes=Sum("duration_minutes")
     )
     attendees = series.memberships.exclude(role=Membership.Role.OPTIONAL).count()
-    hours = (agg["minutes"] or 0) / 60 / weeks
-    return SeriesLoad(meetings=agg["n"], hours_per_week=hours, person_hours_per_week=hours * attendees, attendees=attendees)
+    minutes = (agg["minutes"] or 0) / weeks
+    return SeriesLoad(
+        meetings=agg["n"], minutes_per_week=minutes, person_hours_per_week=minutes * attendees / 60, attendees=attendees
+    )
 
 
 @dataclass

@@ -32,7 +32,13 @@ def dashboard(request):
     return render(
         request,
         "meetings/dashboard.html",
-        {"today": today, "weeks": [(_("This week"), monday, this_week), (_("Next week"), monday + dt.timedelta(days=7), next_week)]},
+        {
+            "today": today,
+            "weeks": [
+                (_("This week"), monday, monday + dt.timedelta(days=6), this_week),
+                (_("Next week"), monday + dt.timedelta(days=7), monday + dt.timedelta(days=13), next_week),
+            ],
+        },
     )
 
 
@@ -86,7 +92,7 @@ def meeting_move(request, pk: int):
             return redirect("meetings:detail", pk=meeting.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
-    return render(request, "meetings/meeting_change.html", {"form": form, "meeting": meeting, "action": "move"})
+    return render(request, "meetings/meeting_change.html", {"form": form, "meeting": meeting, "series": meeting.series, "action": "move"})
 
 
 @login_required
@@ -100,7 +106,7 @@ def meeting_cancel(request, pk: int):
             return redirect("meetings:detail", pk=meeting.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
-    return render(request, "meetings/meeting_change.html", {"form": form, "meeting": meeting, "action": "cancel"})
+    return render(request, "meetings/meeting_change.html", {"form": form, "meeting": meeting, "series": meeting.series, "action": "cancel"})
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from pypinyin import lazy_pinyin
 
 
@@ -55,11 +56,11 @@ class Person(AbstractUser):
         ZH_HANS = "zh-hans", "简体中文"
         EN = "en", "English"
 
-    name = models.CharField(_("name"), max_length=100, help_text=_("The name colleagues know, e.g. 张三."))
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100, help_text=_("The name colleagues know, e.g. Zhang San."))
     department = models.ForeignKey(
         Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
     )
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("person", "title"), max_length=100, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone])
     language = models.CharField(_("language"), max_length=10, blank=True, choices=Language.choices)
     sort_key = models.CharField(max_length=200, editable=False, db_index=True)
@@ -86,13 +87,13 @@ class ApiToken(models.Model):
 
     PREFIX = "lh_"
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
-    digest = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=12, help_text="first characters, to tell tokens apart")
-    created = models.DateTimeField(auto_now_add=True)
-    last_used = models.DateTimeField(null=True, blank=True)
-    revoked = models.DateTimeField(null=True, blank=True)
+    digest = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True)
+    hint = models.CharField(_("hint"), max_length=12, help_text=_("The first characters, to tell tokens apart."))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]

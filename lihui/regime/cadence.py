@@ -128,7 +128,9 @@ class Cadence:
 
     def describe(self, *, start: dt.date, at: dt.time, minutes: int) -> str:
         """The cadence in words, in the active language: 「每周一 09:30，时长 60 分钟」."""
-        return _("%(when)s at %(time)s for %(minutes)s minutes") % {
+        return ngettext(
+            "%(when)s at %(time)s for %(minutes)s minute", "%(when)s at %(time)s for %(minutes)s minutes", minutes
+        ) % {
             "when": self.describe_when(start=start),
             "time": at.strftime("%H:%M"),
             "minutes": minutes,

@@ -92,6 +92,12 @@ class WindowForm(CadenceFormMixin):
         return {k: v for k, v in data.items() if not (k in ("start_time", "duration_minutes") and v is None)}
 
 
+def person_label(person) -> str:
+    if person.department_id:
+        return _("%(name)s (%(department)s)") % {"name": person.name, "department": person.department}
+    return person.name
+
+
 class RosterRowForm(forms.Form):
     person = forms.ModelChoiceField(label=_("person"), queryset=Person.objects.none(), required=False)
     role = forms.ChoiceField(label=_("role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
@@ -100,7 +106,7 @@ class RosterRowForm(forms.Form):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people if people is not None else Person.objects.filter(is_active=True)
-        self.fields["person"].label_from_instance = lambda p: f"{p.name}（{p.department}）" if p.department else p.name
+        self.fields["person"].label_from_instance = person_label
 
 
 class BaseRosterFormSet(forms.BaseFormSet):
@@ -110,10 +116,6 @@ class BaseRosterFormSet(forms.BaseFormSet):
 
     def get_form_kwargs(self, index):
         return {"people": self.people}
-
-    @property
-    def empty_form(self):
-        return self.form(auto_id=self.auto_id, prefix=self.add_prefix("__prefix__"), empty_permitted=True, people=self.people)
 
     def entries(self) -> list[RosterEntry]:
         return [

@@ -53,18 +53,15 @@ class CadenceFields(models.Model):
     """The columns of a `cadence.Cadence`, shared by a series and its windows."""
 
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
-    interval = models.PositiveSmallIntegerField(
-        _("every"), default=1, validators=[MinValueValidator(1), MaxValueValidator(c.MAX_INTERVAL)]
-    )
-    weekdays = models.CharField(_("weekdays"), max_length=20, blank=True, help_text="0=Monday, comma separated")
+    # Ranges of interval and duration are checked in clean_cadence(), with one clear message each.
+    interval = models.PositiveSmallIntegerField(_("every"), default=1)
+    weekdays = models.CharField(_("weekdays"), max_length=20, blank=True, help_text=_("0 = Monday, comma separated"))
     monthly_mode = models.CharField(_("monthly on"), max_length=10, choices=MonthlyMode.choices, default=MonthlyMode.DAY)
     month_day = models.SmallIntegerField(_("day of month"), null=True, blank=True)
     week_of_month = models.SmallIntegerField(_("week of month"), null=True, blank=True, choices=WeekOfMonth.choices)
     month_weekday = models.SmallIntegerField(_("weekday of month"), null=True, blank=True, choices=Weekday.choices)
     start_time = models.TimeField(_("start time"))
-    duration_minutes = models.PositiveSmallIntegerField(
-        _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(c.MAX_DURATION)]
-    )
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
 
     class Meta:
         abstract = True
@@ -135,10 +132,12 @@ class Series(CadenceFields):
         _("on a public holiday"), max_length=20, choices=HolidayPolicy.choices, default=HolidayPolicy.NEXT_WORKDAY
     )
 
-    planned_until = models.DateField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(auto_now_add=True)
-    updated = models.DateTimeField(auto_now=True)
+    planned_until = models.DateField(_("planned until"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["title", "id"]
@@ -190,9 +189,9 @@ class CadenceWindow(CadenceFields):
         PEAK = "peak", _("Peak window")
         CALM = "calm", _("Calm window")
 
-    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="windows")
+    series = models.ForeignKey(Series, verbose_name=_("meeting series"), on_delete=models.CASCADE, related_name="windows")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PEAK)
-    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("e.g. 双十一"))
+    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("e.g. Singles' Day (Double 11)"))
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("to (inclusive)"))
 
@@ -202,7 +201,11 @@ class CadenceWindow(CadenceFields):
         verbose_name_plural = _("cadence windows")
 
     def __str__(self) -> str:
-        return self.name or f"{self.get_kind_display()} {self.start_date}–{self.end_date}"
+        return self.name or _("%(kind)s %(start)s–%(end)s") % {
+            "kind": self.get_kind_display(),
+            "start": self.start_date,
+            "end": self.end_date,
+        }
 
     @property
     def window(self) -> c.Window:
@@ -251,8 +254,10 @@ class Membership(models.Model):
         MEMBER = "member", _("Member")
         OPTIONAL = "optional", _("Optional member")
 
-    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="memberships")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    series = models.ForeignKey(Series, verbose_name=_("meeting series"), on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     rotation_position = models.PositiveSmallIntegerField(
         _("minute-taker rotation"), null=True, blank=True, help_text=_("1, 2, 3 … to take the minutes in turn.")

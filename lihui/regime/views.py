@@ -98,7 +98,9 @@ def series_detail(request, pk: int):
     series = _visible_series(request, pk)
     now = timezone.now()
     upcoming = list(series_occurrences(series=series, start=now - dt.timedelta(hours=12), end=now + dt.timedelta(days=120))[:30])
-    past = list(series.meetings.filter(start__lt=now - dt.timedelta(hours=12)).select_related("minute_taker").order_by("-start")[:12])
+    past = list(
+        series.meetings.filter(start__lt=now - dt.timedelta(hours=12)).select_related("minute_taker", "window").order_by("-start")[:12]
+    )
     return render(
         request,
         "regime/series_detail.html",
@@ -110,7 +112,6 @@ def series_detail(request, pk: int):
             "past": past,
             "load": series_load(series=series, now=now),
             "can_manage": series_can_manage(person=request.user, series=series),
-            "window_form": WindowForm(series=series, initial={"kind": CadenceWindow.Kind.PEAK, "frequency": "daily", "interval": 2}),
         },
     )
 
@@ -118,7 +119,9 @@ def series_detail(request, pk: int):
 @login_required
 def window_add(request, pk: int):
     series = _managed_series(request, pk)
-    form = WindowForm(request.POST or None, series=series)
+    form = WindowForm(
+        request.POST or None, series=series, initial={"kind": CadenceWindow.Kind.PEAK, "frequency": "daily", "interval": 2}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.cadence_window_add(actor=request.user, series=series, data=form.data_for_service())
