@@ -79,16 +79,23 @@ class PersonLoad:
 
 
 def people_load(
-    *, people: QuerySet[Person], now: dt.datetime | None = None, weeks: int = LOAD_WEEKS, limit: int | None = None
+    *,
+    people: QuerySet[Person],
+    series: QuerySet[Series] | None = None,
+    now: dt.datetime | None = None,
+    weeks: int = LOAD_WEEKS,
+    limit: int | None = None,
 ) -> list[PersonLoad]:
     """Hours per week each person is required in meetings over the next `weeks` weeks,
-    heaviest first. One query."""
+    heaviest first, counting only `series` when given (what the viewer may see). One query."""
     now = now or timezone.now()
     window = Q(
         memberships__series__meetings__status__in=LIVE,
         memberships__series__meetings__start__gte=now,
         memberships__series__meetings__start__lt=now + dt.timedelta(weeks=weeks),
     ) & ~Q(memberships__role=Membership.Role.OPTIONAL)
+    if series is not None:
+        window &= Q(memberships__series__in=series)
     qs = (
         people.annotate(
             load_minutes=Sum("memberships__series__meetings__duration_minutes", filter=window),

@@ -133,9 +133,9 @@ def meeting_add(request, series_pk: int):
 @login_required
 def load(request):
     """会议负荷: who spends how many hours a week in meetings, next 4 weeks."""
-    people = person_list()
+    people, visible = person_list(), None
     if not (request.user.is_staff or request.user.is_superuser):
-        # Others see the people who share a series with them, and themselves.
+        # Others see the load that series they may see put on people: nothing private shows through.
         visible = series_visible_to(person=request.user)
         people = people.filter(pk__in=Membership.objects.filter(series__in=visible).values("person"))
-    return render(request, "meetings/load.html", {"rows": people_load(people=people, limit=200)})
+    return render(request, "meetings/load.html", {"rows": people_load(people=people, series=visible, limit=200)})

@@ -1,10 +1,9 @@
-import zoneinfo
 from functools import lru_cache
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lihui.people.models import Person
+from lihui.people.models import Person, known_time_zones
 
 from .models import CadenceWindow, Membership, Series, Weekday
 from .services import SERIES_FIELDS, WINDOW_FIELDS, RosterEntry
@@ -12,7 +11,7 @@ from .services import SERIES_FIELDS, WINDOW_FIELDS, RosterEntry
 
 @lru_cache(maxsize=1)
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z or z == "UTC"]
+    return [(z, z) for z in sorted(known_time_zones()) if "/" in z or z == "UTC"]
 
 
 class DateInput(forms.DateInput):

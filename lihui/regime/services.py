@@ -102,6 +102,11 @@ def series_create(*, actor: Person, data: dict, roster: list[RosterEntry]) -> Se
     _apply(series, data, SERIES_FIELDS)
     series.full_clean()
     roster_validate(roster=roster, rotates=series.minute_taker_rotates)
+    if not person_is_admin(actor) and actor.pk not in {e.person.pk for e in roster}:
+        # Otherwise the creator could not even open what they just created.
+        raise ValidationError(
+            {"roster": [_("Put yourself on the roster (for example as an optional member), or ask an administrator.")]}
+        )
     with transaction.atomic():
         series.save()
         _roster_save(series, roster)

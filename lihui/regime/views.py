@@ -53,6 +53,9 @@ def _series_form_page(request, *, series: Series | None):
                         actor=request.user, series=series, data=form.data_for_service(), roster=roster.entries()
                     )
                     messages.success(request, _("Saved. Future meetings were re-planned; past meetings and your changes stay."))
+                    if not series_visible_to(person=request.user).filter(pk=series.pk).exists():
+                        messages.info(request, _("You are no longer on the roster of “%(title)s”.") % {"title": series.title})
+                        return redirect("regime:list")
                 return redirect("regime:detail", pk=series.pk)
             except ValidationError as exc:
                 roster_errors = exc.error_dict.pop("roster", []) if hasattr(exc, "error_dict") else []

@@ -1,0 +1,557 @@
+"""Who may do what through the API, operation by operation.
+
+The operations come from the OpenAPI document, so a new endpoint without a rule in `API`
+fails `test_every_operation_has_a_rule`. Each rule gives the expected status per cast
+member on the private series and on the staff-visible one. Requests carry a personal
+Bearer token, and write requests a valid body, so the status seen is the permission
+outcome and not a validation error.
+
+The client enforces CSRF like any real HTTP client (Django's test client skips it by
+default), so the API behaves here as it does for a script.
+
+Time is frozen (`NOW`), so nothing here depends on today's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from lihui.api.api import api
+from lihui.meetings.models import Meeting
+from lihui.people.models import ApiToken, Person
+from lihui.people.services import api_token_create
+from lihui.regime.models import CadenceWindow, Membership, Series
+from lihui.regime.services import cadence_window_add
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai).
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
+
+ROLES = ("chair", "minute_taker", "member", "outsider", "admin")
+PUBLIC = {("POST", "/api/v1/auth/token")}  # answers without a token
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The token endpoint's throttle and failure counters live in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def cast(frozen, cast):
+    """The shared cast (conftest), created with the clock already frozen."""
+    return cast
+
+
+def today() -> dt.date:
+    return timezone.now().astimezone(SHANGHAI).date()
+
+
+# --- the world a rule is evaluated in -------------------------------------------------------
+
+
+class World:
+    """The cast plus what an operation needs (a meeting, a window, a token), made on first use."""
+
+    def __init__(self, cast):
+        self.cast = cast
+        self._meetings: dict[str, Meeting] = {}
+        self._windows: dict[str, CadenceWindow] = {}
+        self._spare: dict[str, ApiToken] = {}
+        self._secrets: dict[str, str] = {}
+
+    def person(self, role: str) -> Person:
+        return getattr(self.cast, role)
+
+    def series(self, target: str) -> Series:
+        return self.cast.open_series if target == "open" else self.cast.series
+
+    def meeting(self, target: str) -> Meeting:
+        if target not in self._meetings:
+            meeting = (
+                self.series(target)
+                .meetings.filter(status=Meeting.Status.SCHEDULED, start__gt=timezone.now() + dt.timedelta(days=1))
+                .order_by("start")
+                .first()
+            )
+            assert meeting is not None, "the cast's series should have planned meetings ahead"
+            self._meetings[target] = meeting
+        return self._meetings[target]
+
+    def window(self, target: str) -> CadenceWindow:
+        if target not in self._windows:
+            data = {k: v for k, v in window_body().items() if k != "weekdays"}
+            self._windows[target] = cadence_window_add(actor=self.cast.admin, series=self.series(target), data=data)
+        return self._windows[target]
+
+    def spare_token(self, role: str) -> ApiToken:
+        """A second token of this person's, to revoke."""
+        if role not in self._spare:
+            self._spare[role], _secret = api_token_create(person=self.person(role), name="spare")
+        return self._spare[role]
+
+    def secret(self, role: str) -> str:
+        """The Bearer secret the person's requests carry."""
+        if role not in self._secrets:
+            _token, self._secrets[role] = api_token_create(person=self.person(role), name="t")
+        return self._secrets[role]
+
+
+def snapshot() -> tuple:
+    """What a request may change, to tell a refused request (nothing changed) from a done one."""
+    return (
+        list(Series.objects.order_by("pk").values_list("pk", "title", "visibility", "start_time", "duration_minutes")),
+        list(
+            Meeting.objects.order_by("pk").values_list("pk", "start", "status", "duration_minutes", "location", "cancel_reason")
+        ),
+        list(CadenceWindow.objects.order_by("pk").values_list("pk", "start_date", "end_date")),
+        list(Membership.objects.order_by("pk").values_list("pk", "series_id", "person_id", "role")),
+        list(ApiToken.objects.order_by("pk").values_list("pk", "revoked")),
+    )
+
+
+# --- bodies ---------------------------------------------------------------------------------
+
+
+def window_body() -> dict:
+    return {
+        "kind": "peak",
+        "name": "双十一",
+        "start_date": (today() + dt.timedelta(days=14)).isoformat(),
+        "end_date": (today() + dt.timedelta(days=20)).isoformat(),
+        "frequency": "daily",
+        "interval": 1,
+        "weekdays": [],
+    }
+
+
+def series_body(*, title: str, roster: list[tuple[Person, str]], series: Series | None = None) -> dict:
+    """A complete, valid SeriesIn."""
+    start = series.start_date if series else today() + dt.timedelta(days=7)
+    return {
+        "title": title,
+        "purpose": ["复盘上周", "确定本周策略"],
+        "frequency": "weekly",
+        "interval": 1,
+        "weekdays": [0],
+        "start_time": "09:30",
+        "duration_minutes": 60,
+        "time_zone": "Asia/Shanghai",
+        "start_date": start.isoformat(),
+        "visibility": series.visibility if series else "roster",
+        "roster": [{"person": p.pk, "role": role} for p, role in roster],
+    }
+
+
+def new_series_body(w: World, target: str, role: str) -> dict:
+    return series_body(title="新例会", roster=[(w.person(role), "chair")])
+
+
+def update_series_body(w: World, target: str, role: str) -> dict:
+    series = w.series(target)
+    roster = [(m.person, m.role) for m in series.memberships.select_related("person")]
+    return series_body(title="改过的标题", roster=roster, series=series)
+
+
+def move_body(w: World, target: str, role: str) -> dict:
+    local = w.meeting(target).start.astimezone(SHANGHAI)
+    day = (local.date() + dt.timedelta(days=1)).isoformat()
+    return {"date": day, "start_time": "14:00", "duration_minutes": 45, "location": "三楼"}
+
+
+def extra_body(w: World, target: str, role: str) -> dict:
+    return {"date": (today() + dt.timedelta(days=3)).isoformat(), "start_time": "16:00", "duration_minutes": 30}
+
+
+def occurrences_query(w: World, target: str, role: str) -> dict:
+    return {"start": today().isoformat(), "end": (today() + dt.timedelta(days=30)).isoformat()}
+
+
+# --- expectations ----------------------------------------------------------------------------
+
+Expect = dict[str, dict[str, int]]  # target -> role -> status
+
+
+def everyone(status: int) -> Expect:
+    return {"-": dict.fromkeys(ROLES, status)}
+
+
+def series_read(ok: int = 200) -> Expect:
+    return {
+        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
+        "open": dict.fromkeys(ROLES, ok),
+    }
+
+
+def series_manage(ok: int) -> Expect:
+    return {
+        "private": {"chair": ok, "minute_taker": 403, "member": 403, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": 403, "member": 403, "outsider": 403, "admin": ok},
+    }
+
+
+@dataclass(frozen=True)
+class Op:
+    expect: Expect
+    path: Callable[[World, str, str], dict] = lambda w, target, role: {}
+    body: Callable[[World, str, str], dict] | None = None
+    query: Callable[[World, str, str], dict] | None = None
+
+    @property
+    def writes(self) -> bool:
+        return self.body is not None or any(s == 204 for by_role in self.expect.values() for s in by_role.values())
+
+
+def series_path(w: World, target: str, role: str) -> dict:
+    return {"series_id": w.series(target).pk}
+
+
+def meeting_path(w: World, target: str, role: str) -> dict:
+    return {"meeting_id": w.meeting(target).pk}
+
+
+API: dict[tuple[str, str], Op] = {
+    # --- auth and people: about the caller, not about a series
+    ("POST", "/api/v1/auth/token"): Op(
+        everyone(201), body=lambda w, t, role: {"username": w.person(role).username, "password": "pw", "name": "脚本"}
+    ),
+    ("GET", "/api/v1/me"): Op(everyone(200)),
+    ("GET", "/api/v1/me/tokens"): Op(everyone(200)),
+    ("DELETE", "/api/v1/me/tokens/{token_id}"): Op(everyone(204), path=lambda w, t, role: {"token_id": w.spare_token(role).pk}),
+    ("GET", "/api/v1/people"): Op(everyone(200)),
+    ("GET", "/api/v1/departments"): Op(everyone(200)),
+    # --- series
+    ("GET", "/api/v1/series"): Op(everyone(200)),
+    ("POST", "/api/v1/series"): Op(everyone(201), body=new_series_body),
+    ("GET", "/api/v1/series/{series_id}"): Op(series_read(200), path=series_path),
+    ("PUT", "/api/v1/series/{series_id}"): Op(series_manage(200), path=series_path, body=update_series_body),
+    ("DELETE", "/api/v1/series/{series_id}"): Op(series_manage(204), path=series_path),
+    ("POST", "/api/v1/series/{series_id}/windows"): Op(series_manage(201), path=series_path, body=lambda w, t, r: window_body()),
+    ("DELETE", "/api/v1/series/{series_id}/windows/{window_id}"): Op(
+        series_manage(204), path=lambda w, target, r: {"series_id": w.series(target).pk, "window_id": w.window(target).pk}
+    ),
+    # --- occurrences
+    ("GET", "/api/v1/series/{series_id}/occurrences"): Op(series_read(200), path=series_path, query=occurrences_query),
+    ("POST", "/api/v1/series/{series_id}/occurrences"): Op(series_manage(201), path=series_path, body=extra_body),
+    ("GET", "/api/v1/meetings/{meeting_id}"): Op(series_read(200), path=meeting_path),
+    ("POST", "/api/v1/meetings/{meeting_id}/move"): Op(series_manage(200), path=meeting_path, body=move_body),
+    ("POST", "/api/v1/meetings/{meeting_id}/cancel"): Op(
+        series_manage(200), path=meeting_path, body=lambda w, t, r: {"reason": "双十一值班，本周暂停"}
+    ),
+}
+
+# Known holes: (method, path, target) -> why. Strict: a fix turns the test red until the
+# entry is removed.
+XFAIL: dict[tuple[str, str, str], str] = {}
+
+
+def operations() -> set[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return {(method.upper(), path) for path, item in schema["paths"].items() for method in item}
+
+
+def test_every_operation_has_a_rule():
+    missing = sorted(operations() - set(API))
+    assert not missing, f"API operations without a permission rule in API: {missing}"
+
+
+def test_every_rule_is_an_operation():
+    assert sorted(set(API) - operations()) == []
+
+
+def test_openapi_declares_authentication_on_every_operation_but_the_token_exchange():
+    schema = api.get_openapi_schema()
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            if (method.upper(), path) in PUBLIC:
+                assert not op.get("security"), path
+            else:
+                assert {"BearerAuth": []} in op.get("security", []), (method, path)
+
+
+# --- calling ----------------------------------------------------------------------------------
+
+
+def call(client: Client, method: str, path: str, *, query: dict | None = None, body: dict | None = None, secret: str = ""):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
+    if method == "GET":
+        return client.get(path, query or {}, **headers)
+    data = json.dumps(body) if body is not None else ""
+    return client.generic(method, path, data, content_type="application/json", **headers)
+
+
+def fill(path: str, params: dict) -> str:
+    names = set(re.findall(r"{(\w+)}", path))
+    assert names == set(params), f"{path}: the rule gives {sorted(params)}, the path needs {sorted(names)}"
+    return path.format(**params)
+
+
+def assert_error_shape(response) -> None:
+    body = response.json()
+    assert set(body) == {"error", "fields"}, body
+    assert isinstance(body["error"], str) and body["error"]
+    assert isinstance(body["fields"], dict)
+
+
+# --- the table, case by case -------------------------------------------------------------------
+
+
+def _cases():
+    for (method, path), op in API.items():
+        for target in op.expect:
+            reason = XFAIL.get((method, path, target))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(method, path, target, marks=marks, id=f"{method} {path} {target}")
+
+
+def each_role(act: Callable[[str], tuple[object, object]]) -> tuple[dict, dict]:
+    """`act` for every cast member, each in a savepoint rolled back afterwards, so every one
+    starts from the same cast: what one did cannot change what the next one sees."""
+    seen, notes = {}, {}
+    for role in ROLES:
+        with transaction.atomic():
+            seen[role], notes[role] = act(role)
+            transaction.set_rollback(True)
+    return seen, notes
+
+
+@pytest.mark.parametrize("method, path, target", list(_cases()))
+def test_operation_permission(cast, method, path, target):
+    op = API[(method, path)]
+    expected = op.expect[target]
+    t = "private" if target == "-" else target
+
+    def act(role: str) -> tuple[int, tuple[str, str]]:
+        w = World(cast)
+        url = fill(path, op.path(w, t, role))
+        body = op.body(w, t, role) if op.body else None
+        query = op.query(w, t, role) if op.query else None
+        secret = "" if (method, path) in PUBLIC else w.secret(role)
+        client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+        before = snapshot()
+        response = call(client, method, url, query=query, body=body, secret=secret)
+        changed = snapshot() != before
+        if response.status_code >= 400 or not op.writes:
+            state = "changed the database" if changed else ""
+        else:
+            state = "" if changed else "answered as done, but nothing changed"
+        if response.status_code >= 400:
+            try:
+                assert_error_shape(response)
+            except (AssertionError, ValueError):
+                state = f"{state}; not the error shape".lstrip("; ")
+        why = response.content[:300].decode(errors="replace") if response.status_code >= 400 else ""
+        return response.status_code, (state, why)
+
+    seen, notes = each_role(act)
+    assert seen == expected, {role: notes[role][1] for role in ROLES if seen[role] != expected[role]}
+    wrong = {role: state for role, (state, _why) in notes.items() if state}
+    assert not wrong, "refusals use the error shape and change nothing; a request answered as done changes something"
+
+
+# --- anonymous, and tokens that no longer work ---------------------------------------------------
+
+
+
+def _anonymous_cases():
+    for method, path in sorted(operations() - PUBLIC):
+        yield pytest.param(method, path, id=f"{method} {path}")
+
+
+def _any_request(w: World, method: str, path: str) -> tuple[str, dict | None, dict | None]:
+    """The operation as the chair would send it on the private series, or, for an operation
+    with no rule yet, with every id set to 1 and no body."""
+    op = API.get((method, path))
+    if op is None:
+        return path.format(**dict.fromkeys(re.findall(r"{(\w+)}", path), 1)), None, None
+    t = "private" if "private" in op.expect else "-"
+    return (
+        fill(path, op.path(w, "private", "chair")),
+        op.body(w, t, "chair") if op.body else None,
+        op.query(w, t, "chair") if op.query else None,
+    )
+
+
+@pytest.mark.parametrize("method, path", list(_anonymous_cases()))
+def test_anonymous_is_401(cast, method, path):
+    w = World(cast)
+    url, body, query = _any_request(w, method, path)
+    before = snapshot()
+    response = call(Client(enforce_csrf_checks=True), method, url, query=query, body=body)
+    assert response.status_code == 401, response.content[:300]
+    assert_error_shape(response)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("method, path", sorted(operations() - PUBLIC), ids=" ".join)
+def test_token_that_does_not_work_is_401(cast, method, path):
+    """An unknown token, a revoked one, and one of a deactivated person: 401, nothing done."""
+    w = World(cast)
+    url, body, query = _any_request(w, method, path)
+    client = Client(enforce_csrf_checks=True)
+    unknown = "lh_" + "x" * 43
+    token, revoked = api_token_create(person=cast.chair, name="old")
+    token.revoked = timezone.now()
+    token.save()
+    _token, deactivated = api_token_create(person=cast.member, name="t")
+    Person.objects.filter(pk=cast.member.pk).update(is_active=False)
+    before = snapshot()
+
+    for why, secret in (("unknown", unknown), ("revoked", revoked), ("deactivated", deactivated)):
+        response = call(client, method, url, query=query, body=body, secret=secret)
+        assert response.status_code == 401, (why, response.content[:300])
+        assert_error_shape(response)
+    assert snapshot() == before
+
+
+def test_token_exchange_is_open_but_checks_the_password(cast):
+    client = Client(enforce_csrf_checks=True)
+    ok = call(client, "POST", "/api/v1/auth/token", body={"username": "member", "password": "pw"})
+    assert ok.status_code == 201
+    assert call(client, "GET", "/api/v1/me", secret=ok.json()["token"]).json()["username"] == "member"
+    wrong = call(client, "POST", "/api/v1/auth/token", body={"username": "member", "password": "nope"})
+    assert wrong.status_code == 401
+    assert_error_shape(wrong)
+
+
+# --- a session works, but only with its CSRF token -------------------------------------------------
+
+
+def test_session_reads_without_csrf_but_writes_only_with_it(cast):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.chair)
+    assert client.get("/api/v1/me").json()["username"] == "chair"
+
+    url = f"/api/v1/series/{cast.series.pk}/occurrences"
+    body = json.dumps(extra_body(World(cast), "private", "chair"))
+    before = snapshot()
+    refused = client.post(url, body, content_type="application/json")
+    assert refused.status_code == 403  # a cross-site form cannot write through the API
+    assert_error_shape(refused)
+    assert snapshot() == before
+
+    client.get("/me/")  # the profile page sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    assert client.post(url, body, content_type="application/json", HTTP_X_CSRFTOKEN=token).status_code == 201
+
+
+# --- lists do not leak -------------------------------------------------------------------------------
+
+SEES_PRIVATE = {"chair": True, "minute_taker": True, "member": True, "outsider": False, "admin": True}
+
+
+def test_series_list_shows_visible_series_only(cast):
+    w = World(cast)
+
+    def act(role):
+        response = call(Client(), "GET", "/api/v1/series", secret=w.secret(role))
+        return {s["id"] for s in response.json()}, response.status_code
+
+    seen, statuses = each_role(act)
+    assert statuses == dict.fromkeys(ROLES, 200)
+    assert seen == {role: {cast.open_series.pk} | ({cast.series.pk} if SEES_PRIVATE[role] else set()) for role in ROLES}
+
+
+def test_my_tokens_are_mine_only(cast):
+    w = World(cast)
+    for role in ROLES:
+        w.spare_token(role)
+        w.secret(role)
+
+    def act(role):
+        response = call(Client(), "GET", "/api/v1/me/tokens", secret=w.secret(role))
+        return {t["id"] for t in response.json()}, None
+
+    seen, _ = each_role(act)
+    assert seen == {role: set(ApiToken.objects.filter(person=w.person(role)).values_list("pk", flat=True)) for role in ROLES}
+    assert all(len(ids) == 2 for ids in seen.values())
+
+
+def test_meetings_of_an_invisible_series_are_not_found_by_id(cast):
+    """Every meeting of the private series, not just the next one, is a 404 for the outsider."""
+    w = World(cast)
+    client = Client()
+    for meeting in cast.series.meetings.all():
+        assert call(client, "GET", f"/api/v1/meetings/{meeting.pk}", secret=w.secret("outsider")).status_code == 404
+    for meeting in cast.open_series.meetings.all():
+        assert call(client, "GET", f"/api/v1/meetings/{meeting.pk}", secret=w.secret("outsider")).status_code == 200
+
+
+def test_not_found_looks_the_same_whether_it_exists_or_not(cast):
+    """A private series and one that never existed answer alike, so ids cannot be probed."""
+    w = World(cast)
+    client = Client()
+    secret = w.secret("outsider")
+    hidden = call(client, "GET", f"/api/v1/series/{cast.series.pk}", secret=secret)
+    absent = call(client, "GET", f"/api/v1/series/{10**9}", secret=secret)
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.json() == absent.json()
+
+
+# --- objects of one series through another's URL ---------------------------------------------------
+
+
+@pytest.fixture
+def outsider_series(cast):
+    """A series the outsider chairs, so they manage *something*."""
+    from lihui.testing import make_series
+
+    return make_series(chair=cast.outsider, title="路人甲的例会")
+
+
+def test_window_of_another_series_is_not_found(cast, outsider_series):
+    w = World(cast)
+    window = w.window("private")
+    url = f"/api/v1/series/{outsider_series.pk}/windows/{window.pk}"
+    response = call(Client(enforce_csrf_checks=True), "DELETE", url, secret=w.secret("outsider"))
+    assert response.status_code == 404
+    assert CadenceWindow.objects.filter(pk=window.pk).exists()
+
+
+def test_token_of_another_person_is_not_found(cast):
+    w = World(cast)
+    token = w.spare_token("member")
+    response = call(Client(enforce_csrf_checks=True), "DELETE", f"/api/v1/me/tokens/{token.pk}", secret=w.secret("chair"))
+    assert response.status_code == 404
+    token.refresh_from_db()
+    assert token.revoked is None
+
+
+@pytest.mark.parametrize("how", ["create for someone else", "hand over"])
+def test_a_saved_change_is_answered_truthfully(cast, how):
+    w = World(cast)
+    if how == "create for someone else":
+        role, method, url = "outsider", "POST", "/api/v1/series"
+        body = series_body(title="替别人建的例会", roster=[(cast.chair, "chair"), (cast.member, "member")])
+        ok = 201
+    else:  # the chair passes the private series to the member and leaves the roster
+        role, method, url = "chair", "PUT", f"/api/v1/series/{cast.series.pk}"
+        roster = [(cast.member, "chair"), (cast.minute_taker, "minute_taker")]
+        body = series_body(title="交接", roster=roster, series=cast.series)
+        ok = 200
+    secret = w.secret(role)  # before the snapshot: making the token is not the change under test
+    before = snapshot()
+    response = call(Client(enforce_csrf_checks=True), method, url, body=body, secret=secret)
+    changed = snapshot() != before
+    # Either it is done and said so, or it is refused and nothing is saved.
+    assert (response.status_code, changed) in ((ok, True), (403, False), (422, False)), (response.status_code, changed)

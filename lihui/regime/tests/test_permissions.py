@@ -1,0 +1,608 @@
+"""Who may do what on every web route.
+
+`WEB` holds one rule per named route in the URLconf (admin/ and api/v1/ are covered by
+`test_admin_site_is_for_admins_only` and lihui/api/tests/test_permissions_api.py). A rule
+gives the expected status per cast member for GET, and for POST where the view accepts
+POST, on the private series and on the staff-visible one. `test_every_route_has_a_rule`
+fails when a route is added without a rule, so nothing new ships unjudged.
+
+The product's rules: a series is visible to its roster and admins, or to all staff when
+its visibility is "organization"; only its chair and admins change it. Invisible things
+answer 404, visible-but-forbidden changes 403. Anonymous people are sent to the login page.
+
+Time is frozen (`NOW`), so nothing here depends on today's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from lihui.meetings.models import Meeting
+from lihui.people.models import ApiToken, Person
+from lihui.people.services import api_token_create
+from lihui.regime.models import CadenceWindow, Membership, Series
+from lihui.regime.services import cadence_window_add
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai):
+# they have past meetings, a meeting earlier this week and planned ones ahead.
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
+
+ROLES = ("chair", "minute_taker", "member", "outsider", "admin")
+TARGETS = ("private", "open")  # cast.series (roster only) and cast.open_series (all staff)
+NO_TARGET = ("-",)  # routes that are not about one series
+SKIPPED_PREFIXES = ("admin/", "api/v1/")
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def cast(frozen, cast):
+    """The shared cast (conftest), created with the clock already frozen."""
+    return cast
+
+
+# --- the world a rule is evaluated in -----------------------------------------------
+
+
+def today() -> dt.date:
+    return timezone.now().astimezone(SHANGHAI).date()
+
+
+class World:
+    """The cast plus the objects a route needs (its next meeting, a window, a token),
+    made on first use so a test only pays for what it touches."""
+
+    def __init__(self, cast):
+        self.cast = cast
+        self._meetings: dict[str, Meeting] = {}
+        self._windows: dict[str, CadenceWindow] = {}
+        self._tokens: dict[str, ApiToken] = {}
+
+    def person(self, role: str) -> Person:
+        return getattr(self.cast, role)
+
+    def series(self, target: str) -> Series:
+        return self.cast.open_series if target == "open" else self.cast.series
+
+    def meeting(self, target: str) -> Meeting:
+        """The series' next planned meeting (it can be moved and cancelled)."""
+        if target not in self._meetings:
+            meeting = (
+                self.series(target)
+                .meetings.filter(status=Meeting.Status.SCHEDULED, start__gt=timezone.now() + dt.timedelta(days=1))
+                .order_by("start")
+                .first()
+            )
+            assert meeting is not None, "the cast's series should have planned meetings ahead"
+            self._meetings[target] = meeting
+        return self._meetings[target]
+
+    def window(self, target: str) -> CadenceWindow:
+        if target not in self._windows:
+            self._windows[target] = cadence_window_add(actor=self.cast.admin, series=self.series(target), data=window_data())
+        return self._windows[target]
+
+    def token(self, role: str) -> ApiToken:
+        """A token of this person's own, to revoke."""
+        if role not in self._tokens:
+            self._tokens[role], _secret = api_token_create(person=self.person(role), name="spare")
+        return self._tokens[role]
+
+
+def window_data() -> dict:
+    return {
+        "kind": CadenceWindow.Kind.PEAK,
+        "name": "双十一",
+        "start_date": today() + dt.timedelta(days=14),
+        "end_date": today() + dt.timedelta(days=20),
+        "frequency": "daily",
+        "interval": 1,
+        "weekdays": "",
+    }
+
+
+def snapshot() -> tuple:
+    """What a request may change, to tell a refused request (nothing changed) from a done one."""
+    return (
+        list(Series.objects.order_by("pk").values_list("pk", "title", "visibility", "start_time", "duration_minutes")),
+        list(
+            Meeting.objects.order_by("pk").values_list("pk", "start", "status", "duration_minutes", "location", "cancel_reason")
+        ),
+        list(CadenceWindow.objects.order_by("pk").values_list("pk", "start_date", "end_date")),
+        list(Membership.objects.order_by("pk").values_list("pk", "series_id", "person_id", "role")),
+        list(ApiToken.objects.order_by("pk").values_list("pk", "revoked")),
+        list(Person.objects.order_by("pk").values_list("pk", "language", "time_zone", "is_active")),
+    )
+
+
+# --- expectations -------------------------------------------------------------------
+
+Expect = dict[str, dict[str, int]]  # target -> role -> status
+
+
+def everyone(status: int, targets=NO_TARGET) -> Expect:
+    return {t: dict.fromkeys(ROLES, status) for t in targets}
+
+
+def series_read(ok: int = 200) -> Expect:
+    """Roster and admins see the private series; every signed-in person sees the open one."""
+    return {
+        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
+        "open": dict.fromkeys(ROLES, ok),
+    }
+
+
+def series_manage(ok: int) -> Expect:
+    """Only the chair and admins change a series; others who can see it get 403, others 404."""
+    return {
+        "private": {"chair": ok, "minute_taker": 403, "member": 403, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": 403, "member": 403, "outsider": 403, "admin": ok},
+    }
+
+
+LOGIN = "login"  # anonymous: redirected to the login page
+
+
+@dataclass(frozen=True)
+class Web:
+    get: Expect  # every route answers GET, if only with 405
+    post: Expect | None = None  # None: the view only reads; POST is not tested
+    kwargs: Callable[[World, str, str], dict] = lambda w, target, role: {}
+    data: Callable[[World, str, str], dict] = lambda w, target, role: {}
+    writes: bool = True  # a successful POST changes the database
+    anonymous: tuple[str, int | str] | None = None  # (method, expectation); default: (GET or POST, LOGIN)
+
+    def anonymous_request(self) -> tuple[str, int | str]:
+        if self.anonymous:
+            return self.anonymous
+        serves_get = any(status != 405 for by_role in self.get.values() for status in by_role.values())
+        return ("GET" if serves_get else "POST", LOGIN)
+
+
+def meeting_kwargs(w: World, target: str, role: str) -> dict:
+    return {"pk": w.meeting(target).pk}
+
+
+def series_kwargs(w: World, target: str, role: str) -> dict:
+    return {"pk": w.series(target).pk}
+
+
+def move_data(w: World, target: str, role: str) -> dict:
+    local = w.meeting(target).start.astimezone(SHANGHAI)
+    day = (local.date() + dt.timedelta(days=1)).isoformat()
+    return {"date": day, "start_time": "14:00", "duration_minutes": 45, "location": "三楼"}
+
+
+def extra_meeting_data(w: World, target: str, role: str) -> dict:
+    day = (today() + dt.timedelta(days=3)).isoformat()
+    return {"date": day, "start_time": "16:00", "duration_minutes": 30, "location": ""}
+
+
+def series_form_data(*, title: str, series: Series | None, roster: list[tuple[Person, str]]) -> dict:
+    """A complete, valid POST of the series form with its roster formset."""
+    start = series.start_date if series else today() + dt.timedelta(days=7)
+    data = {
+        "title": title,
+        "purpose": "复盘上周\n确定本周策略",
+        "department": "",
+        "frequency": "weekly",
+        "interval": "1",
+        "weekdays": ["0"],
+        "monthly_mode": "day",
+        "month_day": "",
+        "week_of_month": "",
+        "month_weekday": "",
+        "start_time": "09:30",
+        "duration_minutes": "60",
+        "time_zone": "Asia/Shanghai",
+        "start_date": start.isoformat(),
+        "end_date": "",
+        "count": "",
+        "location": "",
+        "video_link": "",
+        "agenda_lead_hours": "24",
+        "minutes_deadline_hours": "24",
+        "survey_enabled": "on",
+        "survey_anonymous": "on",
+        "review_actions": "on",
+        "visibility": series.visibility if series else "roster",
+        "holiday_policy": "next_workday",
+        "roster-TOTAL_FORMS": str(len(roster)),
+        "roster-INITIAL_FORMS": "0",
+        "roster-MIN_NUM_FORMS": "0",
+        "roster-MAX_NUM_FORMS": "200",
+    }
+    for i, (person, role) in enumerate(roster):
+        data[f"roster-{i}-person"] = str(person.pk)
+        data[f"roster-{i}-role"] = role
+        data[f"roster-{i}-rotation_position"] = ""
+    return data
+
+
+def new_series_data(w: World, target: str, role: str) -> dict:
+    return series_form_data(title="新例会", series=None, roster=[(w.person(role), Membership.Role.CHAIR)])
+
+
+def edit_series_data(w: World, target: str, role: str) -> dict:
+    series = w.series(target)
+    roster = [(m.person, m.role) for m in series.memberships.select_related("person")]
+    return series_form_data(title="改过的标题", series=series, roster=roster)
+
+
+def window_form_data(w: World, target: str, role: str) -> dict:
+    data = window_data()
+    return {
+        **{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items() if k != "weekdays"},
+        "monthly_mode": "day",
+        "start_time": "",
+        "duration_minutes": "",
+    }
+
+
+WEB: dict[str, Web] = {
+    # --- meetings
+    "meetings:dashboard": Web(get=everyone(200)),
+    "meetings:load": Web(get=everyone(200)),
+    "meetings:detail": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "meetings:move": Web(get=series_manage(200), post=series_manage(302), kwargs=meeting_kwargs, data=move_data),
+    "meetings:cancel": Web(
+        get=series_manage(200), post=series_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"reason": "双十一值班"}
+    ),
+    "meetings:add": Web(
+        get=series_manage(200),
+        post=series_manage(302),
+        kwargs=lambda w, target, role: {"series_pk": w.series(target).pk},
+        data=extra_meeting_data,
+    ),
+    # --- regime
+    "regime:list": Web(get=everyone(200)),
+    "regime:new": Web(get=everyone(200), post=everyone(302), data=new_series_data),
+    "regime:detail": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:edit": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=edit_series_data),
+    "regime:window_add": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=window_form_data),
+    "regime:window_delete": Web(
+        get=everyone(405, TARGETS),
+        post=series_manage(302),
+        kwargs=lambda w, target, role: {"pk": w.series(target).pk, "window_id": w.window(target).pk},
+    ),
+    # --- people
+    "people:login": Web(
+        get=everyone(302),  # signed in already: on to the dashboard
+        post=everyone(302),
+        data=lambda w, t, role: {"username": w.person(role).username, "password": "pw"},
+        writes=False,
+        anonymous=("GET", 200),
+    ),
+    "people:logout": Web(get=everyone(405), post=everyone(302), writes=False, anonymous=("POST", LOGIN)),
+    "people:profile": Web(
+        get=everyone(200),
+        post=everyone(302),
+        data=lambda w, t, r: {"save_preferences": "1", "language": "en", "time_zone": "Europe/Berlin"},
+    ),
+    "people:token_create": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"name": "脚本"}),
+    "people:token_revoke": Web(get=everyone(405), post=everyone(302), kwargs=lambda w, target, role: {"pk": w.token(role).pk}),
+    "people:set_language": Web(
+        get=everyone(405),
+        post=everyone(302),
+        data=lambda w, t, r: {"language": "en", "next": "/series/"},
+        anonymous=("POST", 302),
+    ),
+}
+
+# Known holes: (route, method, target) -> why. The tests assert the correct behaviour and
+# are expected to fail until the code is fixed (strict: a fix turns them red until the
+# entry is removed here).
+XFAIL: dict[tuple[str, str, str], str] = {}
+
+
+# --- the URLconf ----------------------------------------------------------------------
+
+
+def web_routes() -> dict[str, str]:
+    """Every URL pattern outside admin/ and api/v1/: its name ("ns:name") -> its route."""
+    found: dict[str, str] = {}
+
+    def walk(patterns, prefix: str, namespace: str | None) -> None:
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                if route.startswith(SKIPPED_PREFIXES):
+                    continue
+                ns = p.namespace if p.namespace else None
+                walk(p.url_patterns, route, ":".join(x for x in (namespace, ns) if x) or None)
+            elif isinstance(p, URLPattern):
+                name = f"{namespace}:{p.name}" if namespace and p.name else p.name
+                found[name or f"<unnamed {route}>"] = route
+
+    walk(get_resolver().url_patterns, "", None)
+    return found
+
+
+def test_every_route_has_a_rule():
+    routes = web_routes()
+    assert not [n for n in routes if n.startswith("<unnamed")], "every route needs a name, so it can have a rule"
+    missing = sorted(set(routes) - set(WEB))
+    assert not missing, f"routes without a permission rule in WEB: {missing}"
+
+
+def test_every_rule_is_a_route():
+    assert sorted(set(WEB) - set(web_routes())) == []
+
+
+def test_rules_cover_every_cast_member():
+    for name, rule in WEB.items():
+        for expect in filter(None, (rule.get, rule.post)):
+            assert set(expect) in ({"-"}, set(TARGETS)), name
+            for by_role in expect.values():
+                assert set(by_role) == set(ROLES), name
+
+
+# --- the table, case by case -----------------------------------------------------------
+
+
+def _cases():
+    for name, rule in WEB.items():
+        for method, expect in (("GET", rule.get), ("POST", rule.post)):
+            if expect is None:
+                continue
+            for target in expect:
+                reason = XFAIL.get((name, method, target))
+                marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+                yield pytest.param(name, method, target, marks=marks, id=f"{name} {method} {target}")
+
+
+def each_role(act: Callable[[str], tuple[object, object]]) -> tuple[dict, dict]:
+    """`act` for every cast member, each in a savepoint rolled back afterwards, so every one
+    starts from the same cast: what one did cannot change what the next one sees."""
+    seen, notes = {}, {}
+    for role in ROLES:
+        with transaction.atomic():
+            seen[role], notes[role] = act(role)
+            transaction.set_rollback(True)
+    return seen, notes
+
+
+@pytest.mark.parametrize("name, method, target", list(_cases()))
+def test_route_permission(cast, name, method, target):
+    rule = WEB[name]
+    expected = (rule.get if method == "GET" else rule.post)[target]
+
+    def act(role: str) -> tuple[int, tuple[str, str]]:
+        w = World(cast)
+        t = "private" if target == "-" else target
+        url = reverse(name, kwargs=rule.kwargs(w, t, role))
+        data = rule.data(w, t, role) if method == "POST" else None
+        client = Client(raise_request_exception=False)  # a crash is a 500, to compare like any status
+        client.force_login(w.person(role))
+        before = snapshot()
+        response = client.get(url) if method == "GET" else client.post(url, data)
+        changed = snapshot() != before
+        if method == "GET" or response.status_code >= 400 or not rule.writes:
+            state = "changed the database" if changed else ""
+        else:
+            state = "" if changed else "answered as done, but nothing changed"
+        return response.status_code, (state, _explain(response))
+
+    seen, notes = each_role(act)
+    assert seen == expected, {role: notes[role][1] for role in ROLES if seen[role] != expected[role]}
+    wrong_state = {role: state for role, (state, _why) in notes.items() if state}
+    assert not wrong_state, "a read or a refused request changes nothing; a request answered as done changes something"
+
+
+def _explain(response) -> str:
+    """Enough of the response to see why a status differs: where it redirected, the crash, form errors."""
+    if response.status_code in (301, 302):
+        return f"redirected to {response.url}"
+    if getattr(response, "exc_info", None):
+        return f"server error: {response.exc_info[1]!r}"
+    context = getattr(response, "context", None)
+    if context:
+        for key in ("form", "roster"):
+            form = context.get(key)
+            if form is not None and getattr(form, "errors", None):
+                return f"{key} errors: {form.errors!r}"
+    return response.content[:300].decode(errors="replace") if response.status_code >= 400 else ""
+
+
+# --- anonymous ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(WEB))
+def test_anonymous(cast, name):
+    """Signed out: the request as the chair would send it on the private series."""
+    rule = WEB[name]
+    w = World(cast)
+    method, expected = rule.anonymous_request()
+    url = reverse(name, kwargs=rule.kwargs(w, "private", "chair"))
+    data = rule.data(w, "private", "chair")
+    before = snapshot()
+
+    response = Client().get(url) if method == "GET" else Client().post(url, data)
+
+    if expected == LOGIN:
+        assert response.status_code == 302, _explain(response)
+        assert urlparse(response.url).path == reverse("people:login")
+    else:
+        assert response.status_code == expected, _explain(response)
+    assert snapshot() == before
+
+
+def test_anonymous_redirect_comes_back():
+    """The login redirect carries the page, so people land where they were going."""
+    response = Client().get("/series/")
+    assert response.status_code == 302
+    assert response.url == f"{reverse('people:login')}?next=/series/"
+
+
+# --- lists do not leak -----------------------------------------------------------------------
+
+
+SEES_PRIVATE = {"chair": True, "minute_taker": True, "member": True, "outsider": False, "admin": True}
+
+
+def _series_links(html: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'href="/series/(\d+)/"', html)}
+
+
+def test_series_list_shows_visible_series_only(cast):
+    def act(role):
+        client = Client()
+        client.force_login(getattr(cast, role))
+        html = client.get(reverse("regime:list")).content.decode()
+        return _series_links(html), ("私密例会" in html, "全员例会" in html)
+
+    seen, titles = each_role(act)
+    assert seen == {role: {cast.open_series.pk} | ({cast.series.pk} if SEES_PRIVATE[role] else set()) for role in ROLES}
+    assert titles == {role: (SEES_PRIVATE[role], True) for role in ROLES}
+
+
+def _meeting_links(html: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'href="/meetings/(\d+)/"', html)}
+
+
+def test_dashboard_shows_own_meetings_only(cast):
+    """My meetings: the series on my roster, this week and next — not every series I may see."""
+    monday = today() - dt.timedelta(days=today().weekday())
+    lo = dt.datetime.combine(monday, dt.time.min, tzinfo=SHANGHAI)
+
+    def mine(role):
+        return Meeting.objects.filter(
+            series__memberships__person=getattr(cast, role), start__gte=lo, start__lt=lo + dt.timedelta(days=14)
+        ).exclude(status=Meeting.Status.SKIPPED)
+
+    def act(role):
+        client = Client()
+        client.force_login(getattr(cast, role))
+        html = client.get(reverse("meetings:dashboard")).content.decode()
+        return _meeting_links(html), ("私密例会" in html, "全员例会" in html)
+
+    seen, titles = each_role(act)
+    assert seen == {role: set(mine(role).values_list("pk", flat=True)) for role in ROLES}
+    on_roster = {role: role in ("chair", "minute_taker", "member") for role in ROLES}
+    assert titles == {role: (on_roster[role], on_roster[role]) for role in ROLES}
+    for role in ("chair", "minute_taker", "member"):  # not vacuous: both series have meetings in the fortnight
+        assert {m.series_id for m in mine(role)} == {cast.series.pk, cast.open_series.pk}
+
+
+def test_meeting_load_counts_only_series_the_viewer_may_see(cast):
+    """会议负荷 for the outsider: the people are those of series they may see (the open one),
+    and so should their hours be — the private series' meetings must not show through."""
+    client = Client()
+    client.force_login(cast.outsider)
+    rows = client.get(reverse("meetings:load")).context["rows"]
+    chair = next(r for r in rows if r.person == cast.chair)
+    open_meetings = cast.open_series.meetings.filter(
+        status__in=(Meeting.Status.SCHEDULED, Meeting.Status.HELD),
+        start__gte=timezone.now(),
+        start__lt=timezone.now() + dt.timedelta(weeks=4),
+    ).count()
+    assert chair.meetings == open_meetings
+
+
+def test_refused_move_shows_the_form_again(cast):
+    """The move page once crashed (500) when it rendered: the template needs `series`."""
+    meeting = World(cast).meeting("private")
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.chair)
+    yesterday = (today() - dt.timedelta(days=1)).isoformat()
+    data = {"date": yesterday, "start_time": "09:30", "duration_minutes": 60}
+    response = client.post(reverse("meetings:move", kwargs={"pk": meeting.pk}), data)
+    assert response.status_code == 200, _explain(response)
+    assert response.context["form"].errors
+
+
+@pytest.mark.parametrize("how", ["create for someone else", "hand over"])
+def test_a_saved_series_lands_on_a_page_one_may_see(cast, how):
+    client = Client()
+    if how == "create for someone else":
+        client.force_login(cast.outsider)
+        url = reverse("regime:new")
+        data = series_form_data(title="替别人建的例会", series=None, roster=[(cast.chair, "chair")])
+    else:  # the chair passes the private series to the member and leaves the roster
+        client.force_login(cast.chair)
+        url = reverse("regime:edit", kwargs={"pk": cast.series.pk})
+        roster = [(cast.member, "chair"), (cast.minute_taker, "minute_taker")]
+        data = series_form_data(title="交接", series=cast.series, roster=roster)
+    before = snapshot()
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200, response.redirect_chain
+    if how == "create for someone else":
+        # Refused with a form error: the creator must be on the roster (or an admin).
+        assert snapshot() == before
+        assert response.context["form"].non_field_errors()
+    else:
+        assert snapshot() != before, "the form should have been valid"
+        assert response.redirect_chain[-1][0] == reverse("regime:list")
+
+
+# --- objects of one series through another's URL ------------------------------------------------
+
+
+@pytest.fixture
+def outsider_series(cast):
+    """A series the outsider chairs, so they manage *something*."""
+    from lihui.testing import make_series
+
+    return make_series(chair=cast.outsider, title="路人甲的例会")
+
+
+def test_window_of_another_series_is_not_found(cast, outsider_series):
+    window = World(cast).window("private")
+    client = Client()
+    client.force_login(cast.outsider)
+    url = reverse("regime:window_delete", kwargs={"pk": outsider_series.pk, "window_id": window.pk})
+    assert client.post(url).status_code == 404
+    assert CadenceWindow.objects.filter(pk=window.pk).exists()
+
+
+def test_token_of_another_person_cannot_be_revoked(cast):
+    token = World(cast).token("member")
+    client = Client()
+    client.force_login(cast.chair)
+    client.post(reverse("people:token_revoke", kwargs={"pk": token.pk}))
+    token.refresh_from_db()
+    assert token.revoked is None
+
+
+def test_inactive_person_is_signed_out(cast):
+    client = Client()
+    client.force_login(cast.member)
+    Person.objects.filter(pk=cast.member.pk).update(is_active=False)
+    response = client.get(reverse("regime:detail", kwargs={"pk": cast.series.pk}))
+    assert response.status_code == 302
+    assert urlparse(response.url).path == reverse("people:login")
+
+
+# --- Django admin ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/regime/series/", "/admin/people/apitoken/"])
+def test_admin_site_is_for_admins_only(cast, path):
+    def act(role):
+        client = Client()
+        if role != "anonymous":
+            client.force_login(getattr(cast, role))
+        response = client.get(path)
+        return response.status_code, urlparse(response.url).path if response.status_code == 302 else ""
+
+    seen, where = each_role(act)
+    seen["anonymous"], where["anonymous"] = act("anonymous")
+    assert seen == {**dict.fromkeys(ROLES, 302), "admin": 200, "anonymous": 302}
+    assert {r: w for r, w in where.items() if r != "admin"} == dict.fromkeys(("anonymous",) + ROLES[:-1], "/admin/login/")
