@@ -56,17 +56,21 @@ def meetings_plan(
         if key >= since:
             wanted[key] = p
 
+    # Reconcile only [since, until]: rows planned further ahead (never by default) stay.
+    end = c.zoned(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min), zone)
     existing = {
         m.rule_start: m
-        for m in Meeting.objects.filter(series=series, origin=Meeting.Origin.RULE, rule_start__gte=since)
+        for m in Meeting.objects.filter(series=series, origin=Meeting.Origin.RULE, rule_start__gte=since, rule_start__lt=end)
     }
     to_create, to_update, to_delete = [], [], []
+    earliest = now  # renumber from here, or from the first change if it is earlier
     for key, m in existing.items():
         if m.is_exception or m.status not in REPLANNABLE:
             continue  # a person's change, or a meeting already held: leave it
         p = wanted.get(key)
         if p is None:
             to_delete.append(m.pk)
+            earliest = min(earliest, m.start)
             continue
         new = {
             "start": c.zoned(p.start, zone),
@@ -77,17 +81,20 @@ def meetings_plan(
             "window_id": p.window_id,
         }
         if any(getattr(m, k) != v for k, v in new.items()):
+            earliest = min(earliest, m.start, new["start"])
             for k, v in new.items():
                 setattr(m, k, v)
             to_update.append(m)
     for key, p in wanted.items():
         if key in existing:
             continue
+        start = c.zoned(p.start, zone)
+        earliest = min(earliest, start)
         to_create.append(
             Meeting(
                 series=series,
                 rule_start=key,
-                start=c.zoned(p.start, zone),
+                start=start,
                 duration_minutes=p.minutes,
                 status=Meeting.Status.SKIPPED if p.skipped else Meeting.Status.SCHEDULED,
                 holiday=p.holiday,
@@ -102,24 +109,44 @@ def meetings_plan(
             Meeting.objects.bulk_update(
                 to_update, ["start", "duration_minutes", "status", "holiday", "moved_from", "window"], batch_size=500
             )
+        # New rows get their number and minute-taker before the insert: no second pass.
+        meetings_renumber(series=series, since=earliest, new=to_create, now=now)
         if to_create:
             Meeting.objects.bulk_create(to_create, batch_size=500)
-        meetings_renumber(series=series, now=now)
         Series.objects.filter(pk=series.pk).update(planned_until=until)
         series.planned_until = until
 
 
-def meetings_renumber(*, series: Series, now: dt.datetime | None = None) -> None:
+COUNTED = (Meeting.Status.SCHEDULED, Meeting.Status.HELD)
+
+
+def meetings_renumber(
+    *,
+    series: Series,
+    since: dt.datetime | None = None,
+    new: list[Meeting] = (),
+    now: dt.datetime | None = None,
+) -> None:
     """第 N 次例会: count the meetings that take place (not cancelled or skipped), in time
-    order; give future ones their minute-taker (fixed, or the rotation in turn)."""
+    order; give future ones their minute-taker (fixed, or the rotation in turn).
+
+    Only rows from `since` on are read and rewritten (earlier numbers cannot change);
+    `new` are unsaved rows that get their values in place."""
     now = now or timezone.now()
     roster = list(series.memberships.all())
     rotation = sorted((m for m in roster if m.rotation_position is not None), key=lambda m: m.rotation_position)
     fixed = next((m.person_id for m in roster if m.role == Membership.Role.MINUTE_TAKER), None)
-    changed = []
+    rows = Meeting.objects.filter(series=series)
     n = 0
-    for m in Meeting.objects.filter(series=series).only("id", "number", "status", "start", "minute_taker_id").order_by("start", "id"):
-        counted = m.status in (Meeting.Status.SCHEDULED, Meeting.Status.HELD)
+    if since is not None:
+        n = rows.filter(start__lt=since, status__in=COUNTED).count()
+        rows = rows.filter(start__gte=since)
+    stored = list(rows.only("id", "number", "status", "start", "minute_taker_id"))
+    # Ties at the same start keep the stored order (by id); new rows come after.
+    ordered = sorted([*stored, *new], key=lambda m: (m.start, m.pk is None, m.pk or 0))
+    changed = []
+    for m in ordered:
+        counted = m.status in COUNTED
         n += counted
         number = n if counted else None
         taker = m.minute_taker_id
@@ -130,7 +157,8 @@ def meetings_renumber(*, series: Series, now: dt.datetime | None = None) -> None
                 taker = fixed
         if (number, taker) != (m.number, m.minute_taker_id):
             m.number, m.minute_taker_id = number, taker
-            changed.append(m)
+            if m.pk is not None:
+                changed.append(m)
     if changed:
         Meeting.objects.bulk_update(changed, ["number", "minute_taker"], batch_size=500)
 
@@ -169,16 +197,17 @@ def meeting_move(
     if location is not None and len(location) > 200:
         raise ValidationError({"location": [_("The location is too long (200 characters at most).")]})
     with transaction.atomic():
-        meeting.start = start
         meeting.duration_minutes = minutes
         if location is not None:
             meeting.location = location.strip()
+        earliest = min(meeting.start, start)
         meeting.status = Meeting.Status.SCHEDULED
+        meeting.start = start
         meeting.is_exception = True
         meeting.holiday, meeting.moved_from = "", None
         meeting.changed_by = actor
         meeting.save()
-        meetings_renumber(series=series)
+        meetings_renumber(series=series, since=earliest)
     meeting.refresh_from_db()
     return meeting
 
@@ -200,7 +229,7 @@ def meeting_cancel(*, actor: Person, meeting: Meeting, reason: str) -> Meeting:
         meeting.is_exception = True
         meeting.changed_by = actor
         meeting.save()
-        meetings_renumber(series=series)
+        meetings_renumber(series=series, since=meeting.start)
     meeting.refresh_from_db()
     return meeting
 
@@ -234,7 +263,7 @@ def meeting_add(
             is_exception=True,
             changed_by=actor,
         )
-        meetings_renumber(series=series)
+        meetings_renumber(series=series, since=start)
     meeting.refresh_from_db()
     return meeting
 

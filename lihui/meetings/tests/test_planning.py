@@ -30,6 +30,14 @@ def frozen():
         yield
 
 
+def assert_numbers_consistent(series) -> None:
+    """Numbers count the meetings that take place, 1, 2, 3 … in time order; the others have none."""
+    rows = list(series.meetings.order_by("start", "id").values_list("status", "number"))
+    counted = [n for status, n in rows if status in ("scheduled", "held")]
+    assert counted == list(range(1, len(counted) + 1))
+    assert all(n is None for status, n in rows if status not in ("scheduled", "held"))
+
+
 def local(m: Meeting) -> str:
     return m.start.astimezone(SH).strftime("%Y-%m-%d %H:%M")
 
@@ -63,6 +71,7 @@ def test_move_cancel_add_survive_a_rule_change():
     assert local(moved) == "2026-12-01 14:00" and moved.location == "301"
     assert cancelled.status == Meeting.Status.CANCELLED and cancelled.cancel_reason == "双十二值班"
     assert local(extra) == "2026-12-03 10:00"
+    assert_numbers_consistent(series)
     rule_future = series.meetings.filter(start__gt=NOW, is_exception=False)
     assert rule_future.exists()
     assert all(m.start.astimezone(SH).weekday() == 1 and local(m).endswith("10:00") for m in rule_future)
@@ -77,6 +86,7 @@ def test_numbers_skip_cancelled_meetings_and_past_numbers_stay():
     future = list(series.meetings.filter(start__gt=NOW).order_by("start"))
     assert future[0].number is None
     assert future[1].number == past_numbers[-1] + 1
+    assert_numbers_consistent(series)
     assert list(series.meetings.filter(start__lt=NOW).values_list("number", flat=True)) == past_numbers
 
 
@@ -270,6 +280,7 @@ class ReplanProperty(HypothesisTestCase):
             )
             after = {m.pk: (m.start, m.status) for m in series.meetings.filter(is_exception=True)}
             assert after == before and extra.pk in after
+            assert_numbers_consistent(series)
             for m in series.meetings.filter(is_exception=False):
                 if m.holiday:
                     assert m.status == Meeting.Status.SKIPPED
