@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +36,8 @@ def _managed_series(request, pk: int) -> Series:
 
 @login_required
 def series_index(request):
-    return render(request, "regime/series_list.html", {"series_list": series_list(person=request.user)})
+    page = Paginator(series_list(person=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "regime/series_list.html", {"series_list": page, "page": page})
 
 
 def _series_form_page(request, *, series: Series | None):
