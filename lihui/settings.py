@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "lihui.people",
     "lihui.regime",
     "lihui.meetings",
+    "lihui.reports",
     "lihui.api",
 ]
 
@@ -174,6 +175,15 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every star
 
 # How far ahead occurrences exist as rows; the worker keeps the horizon rolling.
 LIHUI_PLAN_HORIZON_DAYS = env_int("LIHUI_PLAN_HORIZON_DAYS", 90)
+
+MEDIA_ROOT = Path(env_str("LIHUI_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"  # never served directly: materials go through a permission-checked view
+# Pre-read materials: size limit and accepted types (checked on the content, not the name).
+LIHUI_MATERIAL_MAX_BYTES = env_int("LIHUI_MATERIAL_MAX_BYTES", 20 * 1024 * 1024)
+LIHUI_MATERIAL_TYPES = env_list(
+    "LIHUI_MATERIAL_TYPES", "pdf,docx,xlsx,pptx,doc,xls,ppt,png,jpg,gif,txt,csv,md,zip"
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LIHUI_WORKER_INTERVAL_SECONDS = env_int("LIHUI_WORKER_INTERVAL_SECONDS", 60)
 LIHUI_TOKEN_THROTTLE = env_str("LIHUI_TOKEN_THROTTLE", "10/m")
 

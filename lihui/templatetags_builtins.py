@@ -73,3 +73,12 @@ def hours(value):
 def html_lang():
     """lang for <html>: zh-CN picks Simplified Chinese glyphs from CJK fonts."""
     return "zh-CN" if (translation.get_language() or "").startswith("zh") else "en"
+
+
+@register.filter
+def duration_minutes(seconds):
+    """754 → "12:34" (minutes:seconds); accepts a callable (a model method) too."""
+    if callable(seconds):
+        seconds = seconds()
+    seconds = int(seconds or 0)
+    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lihui.people.models import Person
 from lihui.regime.forms import DateInput, TimeInput
+from lihui.regime.models import AgendaKind
 
 
 class MoveForm(forms.Form):
@@ -17,3 +19,51 @@ class CancelForm(forms.Form):
 
 class ExtraMeetingForm(MoveForm):
     pass
+
+
+class ItemForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=200)
+    kind = forms.ChoiceField(label=_("kind"), choices=AgendaKind.choices)
+    presenter = forms.ModelChoiceField(label=_("presenter"), queryset=Person.objects.none(), required=False)
+    minutes_allotted = forms.IntegerField(label=_("minutes allotted"), min_value=1, max_value=600)
+    description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, people=None, presenter_only: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["presenter"].queryset = people if people is not None else Person.objects.none()
+        if presenter_only:  # a presenter retimes and describes their own item
+            for name in ("kind", "presenter"):
+                del self.fields[name]
+
+
+class AddItemForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=200)
+    kind = forms.ChoiceField(label=_("kind"), choices=AgendaKind.choices, initial=AgendaKind.DISCUSSION)
+    minutes_allotted = forms.IntegerField(label=_("minutes"), min_value=1, max_value=600, initial=10)
+
+
+class PurposeForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("this meeting's purpose"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("One objective per line, on top of the standing purpose.")}),
+    )
+
+
+class MaterialForm(forms.Form):
+    file = forms.FileField(label=_("pre-read material"), allow_empty_file=True)
+
+
+class GuestForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("colleague"), queryset=Person.objects.filter(is_active=True), required=False)
+    name = forms.CharField(label=_("or an outside guest's name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    reason = forms.CharField(label=_("reason"), max_length=200, required=False, widget=forms.TextInput(attrs={"placeholder": _("e.g. finance, for the budget item")}))
+
+
+class ReportForm(forms.Form):
+    progress = forms.CharField(label=_("progress"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    problems = forms.CharField(label=_("problems and risks"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    plan = forms.CharField(label=_("next-period plan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    feedback = forms.CharField(label=_("customer feedback and market notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

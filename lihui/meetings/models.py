@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lihui.regime.holidays import holiday_label
-from lihui.regime.models import CadenceWindow, Series
+from lihui.regime.models import AgendaKind, CadenceWindow, Series
 
 
 class Meeting(models.Model):
@@ -43,6 +45,16 @@ class Meeting(models.Model):
     moved_from = models.DateField(null=True, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    # Preparing and running it (开会模式).
+    purpose = models.TextField(_("this meeting's purpose"), blank=True, help_text=_("One objective per line, on top of the standing purpose."))
+    agenda_created = models.BooleanField(default=False, editable=False)
+    agenda_published_at = models.DateTimeField(_("agenda published"), null=True, blank=True)
+    actual_start = models.DateTimeField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateTimeField(_("actual end"), null=True, blank=True)
+    current_item = models.ForeignKey("AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Bumped on every change of the live state, so clients can tell what is new.
+    live_version = models.PositiveIntegerField(default=0)
+
     class Meta:
         ordering = ["start", "id"]
         verbose_name = _("meeting")
@@ -75,7 +87,122 @@ class Meeting(models.Model):
         return holiday_label(self.holiday) if self.holiday else ""
 
     @property
-    def series_zone(self):
-        from zoneinfo import ZoneInfo
-
+    def series_zone(self) -> ZoneInfo:
         return ZoneInfo(self.series.time_zone)
+
+    @property
+    def purposes(self) -> list[str]:
+        return [line.strip() for line in self.purpose.splitlines() if line.strip()]
+
+    @property
+    def is_live(self) -> bool:
+        return self.actual_start is not None and self.actual_end is None
+
+
+class AgendaItem(models.Model):
+    """One topic of one meeting (议题), with its time budget and, live, the time it took."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=20, choices=AgendaKind.choices, default=AgendaKind.OTHER)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("presenter"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    minutes_allotted = models.PositiveSmallIntegerField(_("minutes allotted"), default=10)
+    # Live timing: seconds already used in closed segments, plus the open segment.
+    seconds_used = models.PositiveIntegerField(_("seconds used"), default=0)
+    running_since = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    notes_revision = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def used_seconds(self, now: dt.datetime | None = None) -> int:
+        if self.running_since is None:
+            return self.seconds_used
+        from django.utils import timezone
+
+        return self.seconds_used + max(0, int(((now or timezone.now()) - self.running_since).total_seconds()))
+
+    @property
+    def overrun_seconds(self) -> int:
+        return max(0, self.used_seconds() - self.minutes_allotted * 60)
+
+
+def material_path(instance: "Material", filename: str) -> str:
+    # Generated names only: nothing a user typed reaches the file system.
+    return f"materials/{instance.item.meeting_id}/{uuid.uuid4().hex}"
+
+
+class Material(models.Model):
+    """A pre-read file (会前材料) attached to an agenda item."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="materials")
+    file = models.FileField(upload_to=material_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Guest(models.Model):
+    """Someone invited for one topic (特邀人员): staff, or an outside name and e-mail."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="guests")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("guest")
+        verbose_name_plural = _("guests")
+
+    def __str__(self) -> str:
+        return str(self.person) if self.person_id else self.name
+
+
+class Attendance(models.Model):
+    """签到: one row per participant and meeting."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        LATE = "late", _("Late")
+        REMOTE = "remote", _("Remote")
+        EXCUSED = "excused", _("Excused")
+        ABSENT = "absent", _("Absent")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    guest = models.ForeignKey(Guest, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("attendance"), max_length=10, choices=Status.choices)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="attendance_unique_person"),
+            models.UniqueConstraint(fields=["meeting", "guest"], name="attendance_unique_guest"),
+        ]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")

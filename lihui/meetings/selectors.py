@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from lihui.people.models import Person
 from lihui.regime.models import Membership, Series
-from lihui.regime.selectors import series_visible_to
+from lihui.regime.selectors import person_is_admin, series_can_manage, series_visible_to
 
 from .models import Meeting
 
@@ -123,3 +123,109 @@ def meeting_neighbours(*, meeting: Meeting) -> tuple[Meeting | None, Meeting | N
     prev = qs.filter(Q(start__lt=meeting.start) | Q(start=meeting.start, id__lt=meeting.id)).order_by("-start", "-id").first()
     nxt = qs.filter(Q(start__gt=meeting.start) | Q(start=meeting.start, id__gt=meeting.id)).order_by("start", "id").first()
     return prev, nxt
+
+
+# --- who may do what with one meeting ---------------------------------------------------
+
+
+def meeting_chair_id(*, meeting: Meeting) -> int | None:
+    return (
+        Membership.objects.filter(series_id=meeting.series_id, role=Membership.Role.CHAIR)
+        .values_list("person_id", flat=True)
+        .first()
+    )
+
+
+def series_minute_taker_id(*, series: Series) -> int | None:
+    return series.memberships.filter(role=Membership.Role.MINUTE_TAKER).values_list("person_id", flat=True).first()
+
+
+def meeting_is_participant(*, person: Person, meeting: Meeting, admins: bool = True) -> bool:
+    """On the roster (optional members included), or invited as a guest for one of its items."""
+    if not person.is_authenticated:
+        return False
+    if admins and person_is_admin(person):
+        return True
+    if Membership.objects.filter(series_id=meeting.series_id, person=person).exists():
+        return True
+    from .models import Guest
+
+    return Guest.objects.filter(item__meeting=meeting, person=person).exists()
+
+
+def meeting_can_prepare(*, person: Person, meeting: Meeting) -> bool:
+    """The chair (and admins) shape the agenda; presenters edit their own items."""
+    return series_can_manage(person=person, series=meeting.series)
+
+
+def meeting_can_run(*, person: Person, meeting: Meeting) -> bool:
+    return series_can_manage(person=person, series=meeting.series)
+
+
+def meeting_can_take_notes(*, person: Person, meeting: Meeting) -> bool:
+    """The chair, admins, and the minute-taker (this meeting's, or the series')."""
+    if series_can_manage(person=person, series=meeting.series):
+        return True
+    if meeting.minute_taker_id == person.pk:
+        return True
+    return Membership.objects.filter(
+        series_id=meeting.series_id, person=person, role=Membership.Role.MINUTE_TAKER
+    ).exists()
+
+
+def meeting_visible_to_person(*, person: Person, pk: int) -> Meeting | None:
+    """The meeting if the person may see it: its series is visible to them, or they are a guest."""
+    from .models import Guest
+
+    meeting = (
+        Meeting.objects.select_related("series", "minute_taker", "window", "current_item")
+        .filter(pk=pk)
+        .filter(Q(series__in=series_visible_to(person=person)) | Q(pk__in=Guest.objects.filter(person=person).values("item__meeting")))
+        .first()
+    )
+    return meeting
+
+
+def meeting_agenda(*, meeting: Meeting) -> list:
+    """Agenda items with presenter, materials, guests and report (with KPI values) — a
+    fixed number of queries whatever the number of items, people or KPI rows."""
+    from django.db.models import Prefetch
+
+    from .models import AgendaItem, Guest
+
+    items = (
+        AgendaItem.objects.filter(meeting=meeting)
+        .select_related("presenter", "presenter__department")
+        .prefetch_related("materials", Prefetch("guests", queryset=Guest.objects.select_related("person")))
+        .order_by("position", "id")
+    )
+    return list(items)
+
+
+@dataclass
+class Participant:
+    person: Person | None
+    name: str
+    role: str  # chair / minute_taker / member / optional / guest
+    reason: str = ""
+    guest_id: int | None = None
+
+
+def meeting_participants(*, meeting: Meeting, items: list | None = None) -> list[Participant]:
+    """The roster, then guests with the topic they were invited for. Two queries."""
+    from .models import Guest
+
+    rows = [
+        Participant(person=m.person, name=m.person.name, role=m.role)
+        for m in Membership.objects.filter(series_id=meeting.series_id).select_related("person", "person__department")
+    ]
+    order = {"chair": 0, "minute_taker": 1, "member": 2, "optional": 3}
+    rows.sort(key=lambda p: (order[p.role], p.person.sort_key))
+    on_roster = {p.person.pk for p in rows}
+    guests = Guest.objects.filter(item__meeting=meeting).select_related("person", "item").order_by("id")
+    for g in guests:
+        if g.person_id and g.person_id in on_roster:
+            continue
+        reason = g.reason or g.item.title
+        rows.append(Participant(person=g.person, name=g.person.name if g.person else g.name, role="guest", reason=reason, guest_id=g.pk))
+    return rows

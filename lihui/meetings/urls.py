@@ -1,13 +1,42 @@
 from django.urls import path
 
+from lihui.reports.views import report_edit
+
 from . import views
+from .views import agenda, live
 
 app_name = "meetings"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("meetings/<int:pk>/", views.meeting_detail, name="detail"),
+    path("load/", views.load, name="load"),
+    path("series/<int:series_pk>/meetings/new/", views.meeting_add, name="add"),
+    # one meeting: prepare
+    path("meetings/<int:pk>/", agenda.meeting_detail, name="detail"),
     path("meetings/<int:pk>/move/", views.meeting_move, name="move"),
     path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="cancel"),
-    path("series/<int:series_pk>/meetings/new/", views.meeting_add, name="add"),
-    path("load/", views.load, name="load"),
+    path("meetings/<int:pk>/purpose/", agenda.purpose_set, name="purpose"),
+    path("meetings/<int:pk>/agenda/add/", agenda.agenda_add, name="agenda_add"),
+    path("meetings/<int:pk>/agenda/<int:item_id>/move/", agenda.agenda_move, name="agenda_move"),
+    path("meetings/<int:pk>/agenda/<int:item_id>/retime/", agenda.agenda_retime, name="agenda_retime"),
+    path("meetings/<int:pk>/agenda/<int:item_id>/remove/", agenda.agenda_remove, name="agenda_remove"),
+    path("meetings/<int:pk>/agenda/publish/", agenda.agenda_publish, name="agenda_publish"),
+    path("meetings/<int:pk>/agenda/print/", agenda.agenda_print, name="agenda_print"),
+    path("meetings/<int:pk>/agenda.docx", agenda.agenda_docx, name="agenda_docx"),
+    path("items/<int:item_id>/", agenda.item_edit, name="item_edit"),
+    path("items/<int:item_id>/report/", report_edit, name="report_edit"),
+    path("items/<int:item_id>/materials/", agenda.material_upload, name="material_upload"),
+    path("items/<int:item_id>/guests/", agenda.guest_invite, name="guest_invite"),
+    path("items/<int:item_id>/notes/", live.notes, name="notes"),
+    path("materials/<int:material_id>/", agenda.material_download, name="material_download"),
+    path("materials/<int:material_id>/delete/", agenda.material_delete, name="material_delete"),
+    path("guests/<int:guest_id>/remove/", agenda.guest_remove, name="guest_remove"),
+    # one meeting: run
+    path("meetings/<int:pk>/live/", live.live, name="live"),
+    path("meetings/<int:pk>/live/state/", live.state, name="state"),
+    path("meetings/<int:pk>/live/start/", live.start, name="start"),
+    path("meetings/<int:pk>/live/go/", live.go, name="go"),
+    path("meetings/<int:pk>/live/end/", live.end, name="end"),
+    path("meetings/<int:pk>/live/attendance/", live.attendance, name="attendance"),
+    path("meetings/<int:pk>/projector/", live.projector, name="projector"),
+    path("meetings/<int:pk>/recap/", live.recap, name="recap"),
 ]

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lihui.people.models import Person, known_time_zones
 
-from .models import CadenceWindow, Membership, Series, Weekday
+from .models import AgendaKind, CadenceWindow, Membership, PresenterRole, Series, Weekday
 from .services import SERIES_FIELDS, WINDOW_FIELDS, RosterEntry
 
 
@@ -125,3 +125,45 @@ class BaseRosterFormSet(forms.BaseFormSet):
 
 
 RosterFormSet = forms.formset_factory(RosterRowForm, formset=BaseRosterFormSet, extra=3, max_num=200, validate_max=True)
+
+
+class TemplateRowForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=AgendaKind.choices)
+    title = forms.CharField(label=_("title"), max_length=200, required=False)
+    presenter_role = forms.ChoiceField(label=_("presenter"), choices=PresenterRole.choices, required=False)
+    presenter = forms.ModelChoiceField(label=_("person"), queryset=Person.objects.none(), required=False)
+    minutes = forms.IntegerField(label=_("minutes"), min_value=1, max_value=600, required=False)
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["presenter"].queryset = people if people is not None else Person.objects.none()
+
+
+class BaseTemplateFormSet(forms.BaseFormSet):
+    def __init__(self, *args, people=None, **kwargs):
+        self.people = people
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"people": self.people}
+
+    def items(self) -> list[dict]:
+        """Rows with a title, in order; a row without a title is dropped."""
+        out = []
+        for f in self.forms:
+            data = f.cleaned_data
+            if not data or not (data.get("title") or "").strip():
+                continue
+            out.append(
+                {
+                    "kind": data["kind"],
+                    "title": data["title"].strip(),
+                    "presenter_role": data.get("presenter_role") or "",
+                    "presenter": data.get("presenter") if not data.get("presenter_role") else None,
+                    "minutes": data.get("minutes") or 10,
+                }
+            )
+        return out
+
+
+TemplateFormSet = forms.formset_factory(TemplateRowForm, formset=BaseTemplateFormSet, extra=2, max_num=60, validate_max=True)

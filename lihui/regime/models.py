@@ -300,3 +300,45 @@ def company_days_off(first: dt.date | None = None, last: dt.date | None = None) 
     if last:
         qs = qs.filter(date__lte=last)
     return dict(qs.values_list("date", "name"))
+
+
+class AgendaKind(models.TextChoices):
+    """What an agenda item is for; the share of time by kind shows whether a meeting decides or only reports."""
+
+    OPENING = "opening", _("Opening and purpose")
+    REVIEW = "review", _("Review of previous actions")
+    REPORT = "report", _("Department report")
+    DISCUSSION = "discussion", _("Discussion")
+    DECISION = "decision", _("Decision")
+    PLAN = "plan", _("Plan")
+    RECAP = "recap", _("Recap and feedback")
+    OTHER = "other", _("Other")
+
+
+class PresenterRole(models.TextChoices):
+    PERSON = "", _("A person (or nobody)")
+    CHAIR = "chair", _("The chair")
+    MINUTE_TAKER = "minute_taker", _("The minute-taker")
+    DEPARTMENT_HEADS = "department_heads", _("Each department head")
+
+
+class AgendaTemplateItem(models.Model):
+    """One line of a series' agenda template; each meeting's agenda is made from it."""
+
+    series = models.ForeignKey(Series, verbose_name=_("meeting series"), on_delete=models.CASCADE, related_name="agenda_template")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=20, choices=AgendaKind.choices, default=AgendaKind.OTHER)
+    title = models.CharField(_("title"), max_length=200)
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("presenter"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    presenter_role = models.CharField(_("presenter role"), max_length=20, choices=PresenterRole.choices, blank=True)
+    minutes = models.PositiveSmallIntegerField(_("minutes allotted"), default=10)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("agenda template item")
+        verbose_name_plural = _("agenda template")
+
+    def __str__(self) -> str:
+        return self.title

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from lihui.people.models import Person
 
-from .models import CadenceWindow, CompanyDayOff, Membership, Series
+from .models import AgendaKind, AgendaTemplateItem, CadenceWindow, CompanyDayOff, Membership, PresenterRole, Series
 from .selectors import person_is_admin, series_can_manage
 
 SERIES_FIELDS = [
@@ -110,6 +111,7 @@ def series_create(*, actor: Person, data: dict, roster: list[RosterEntry]) -> Se
     with transaction.atomic():
         series.save()
         _roster_save(series, roster)
+        agenda_template_set_default(series=series)
         # A series may start in the past (recording an existing regime): plan from its first date.
         _replan(series, since=dt.datetime.combine(series.start_date, dt.time.min, tzinfo=ZoneInfo(series.time_zone)))
     return series
@@ -176,3 +178,52 @@ def company_day_off_add(*, actor: Person, date: dt.date, name: str) -> CompanyDa
         for series in Series.objects.all():
             _replan(series)
     return day
+
+
+# The seed's typical agenda: 开场与会议目的 → 上次行动项回顾 → 各部门工作汇报 → 问题讨论 →
+# 决策与下阶段计划 → 总结与反馈. Titles are stored in the creator's language.
+DEFAULT_AGENDA = [
+    (AgendaKind.OPENING, _lazy("Opening and purpose"), PresenterRole.CHAIR, 3),
+    (AgendaKind.REVIEW, _lazy("Review of last meeting's actions"), PresenterRole.CHAIR, 8),
+    (AgendaKind.REPORT, _lazy("Department reports"), PresenterRole.DEPARTMENT_HEADS, 6),
+    (AgendaKind.DISCUSSION, _lazy("Problem discussion"), PresenterRole.CHAIR, 12),
+    (AgendaKind.DECISION, _lazy("Decisions and next-period plan"), PresenterRole.CHAIR, 8),
+    (AgendaKind.RECAP, _lazy("Recap and feedback"), PresenterRole.CHAIR, 5),
+]
+
+
+def agenda_template_set_default(*, series: Series) -> None:
+    AgendaTemplateItem.objects.bulk_create(
+        AgendaTemplateItem(series=series, position=i, kind=kind, title=str(title), presenter_role=role, minutes=minutes)
+        for i, (kind, title, role, minutes) in enumerate(DEFAULT_AGENDA)
+    )
+
+
+MAX_ITEM_MINUTES = 600
+
+
+def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) -> list[AgendaTemplateItem]:
+    """Replace the template with `items` (kind, title, presenter, presenter_role, minutes), in order."""
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    rows = []
+    for i, item in enumerate(items):
+        row = AgendaTemplateItem(series=series, position=i, **item)
+        if not (row.title or "").strip():
+            errors.setdefault(f"items.{i}.title", []).append(_("Give the item a title."))
+        if not isinstance(row.minutes, int) or not 0 < row.minutes <= MAX_ITEM_MINUTES:
+            errors.setdefault(f"items.{i}.minutes", []).append(
+                _("Minutes allotted must be from 1 to %(max)s.") % {"max": MAX_ITEM_MINUTES}
+            )
+        if row.kind not in AgendaKind.values:
+            errors.setdefault(f"items.{i}.kind", []).append(_("Unknown item kind."))
+        if row.presenter_role not in PresenterRole.values:
+            errors.setdefault(f"items.{i}.presenter_role", []).append(_("Unknown presenter role."))
+        rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        series.agenda_template.all().delete()
+        AgendaTemplateItem.objects.bulk_create(rows)
+    return list(series.agenda_template.all())

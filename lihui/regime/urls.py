@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.series_detail, name="detail"),
     path("<int:pk>/edit/", views.series_edit, name="edit"),
     path("<int:pk>/windows/new/", views.window_add, name="window_add"),
+    path("<int:pk>/agenda/", views.agenda_template, name="agenda_template"),
     path("<int:pk>/windows/<int:window_id>/delete/", views.window_delete, name="window_delete"),
 ]

@@ -15,7 +15,7 @@ from lihui.people.selectors import person_list
 from lihui.web import add_service_errors
 
 from . import services
-from .forms import RosterFormSet, SeriesForm, WindowForm
+from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
 from .models import CadenceWindow, Membership, Series
 from .selectors import series_can_manage, series_list, series_roster, series_visible_to
 
@@ -145,3 +145,28 @@ def window_delete(request, pk: int, window_id: int):
     services.cadence_window_remove(actor=request.user, window=window)
     messages.success(request, _("The window was removed; its dates follow the base cadence again."))
     return redirect("regime:detail", pk=series.pk)
+
+
+@login_required
+def agenda_template(request, pk: int):
+    """The chair edits the series' agenda template; new meetings take their agenda from it."""
+    series = _managed_series(request, pk)
+    people = person_list().filter(memberships__series=series)
+    if request.method == "POST":
+        formset = TemplateFormSet(request.POST, prefix="tpl", people=people)
+        if formset.is_valid():
+            try:
+                services.agenda_template_save(actor=request.user, series=series, items=formset.items())
+                messages.success(request, _("The agenda template was saved. Meetings whose agenda is not made yet will use it."))
+                return redirect("regime:detail", pk=series.pk)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+    else:
+        initial = [
+            {"kind": t.kind, "title": t.title, "presenter_role": t.presenter_role, "presenter": t.presenter_id, "minutes": t.minutes}
+            for t in series.agenda_template.all()
+        ]
+        formset = TemplateFormSet(prefix="tpl", initial=initial, people=people)
+    total = sum((f.initial or {}).get("minutes") or 0 for f in formset.forms)
+    return render(request, "regime/agenda_template.html", {"series": series, "formset": formset, "total": total})

@@ -1,12 +1,16 @@
 """Load believable demo data once: an operations department and its meetings."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from lihui.meetings.models import Meeting
+from lihui.meetings.models import Attendance, Meeting
+from lihui.meetings.services.agenda import agenda_ensure
+from lihui.reports.models import Kpi
+from lihui.reports.services import report_get_or_create, report_save
 from lihui.meetings.services import meeting_cancel, meeting_move, meetings_plan
 from lihui.people.models import Department, Person
 from lihui.regime.services import RosterEntry, cadence_window_add, series_create
@@ -169,6 +173,7 @@ class Command(BaseCommand):
         now = timezone.now()
         for series in (weekly, monthly, service):
             Meeting.objects.filter(series=series, start__lt=now, status=Meeting.Status.SCHEDULED).update(status=Meeting.Status.HELD)
+        self.load_kpis_and_last_meeting(weekly, departments, people)
         # A few changes a supervisor makes: one cancelled, one moved.
         upcoming = list(Meeting.objects.filter(series=weekly, start__gt=now, status=Meeting.Status.SCHEDULED)[:3])
         if len(upcoming) >= 3:
@@ -181,3 +186,52 @@ class Command(BaseCommand):
                 start_time=dt.time(10, 0),
                 location="总部 3 楼 305 会议室",
             )
+
+    def load_kpis_and_last_meeting(self, weekly, departments, people):
+        """KPIs per department, and last week's meeting run with reports, so this week's
+        reports show the change since then."""
+        kpis = {
+            "客服部": [("首次响应时长", "分钟", False, "2"), ("客户满意度", "%", True, "95")],
+            "物流部": [("准时发货率", "%", True, "98"), ("平均配送时长", "小时", False, "36")],
+            "市场部": [("新客获取数", "人", True, "5000"), ("获客成本", "元", False, "30")],
+            "财务部": [("费用预算执行率", "%", True, "100")],
+        }
+        for dept, rows in kpis.items():
+            for i, (name, unit, higher, target) in enumerate(rows):
+                Kpi.objects.create(department=departments[dept], name=name, unit=unit, higher_is_better=higher, default_target=Decimal(target), position=i)
+        last = Meeting.objects.filter(series=weekly, status=Meeting.Status.HELD, window__isnull=True).order_by("-start").first()
+        if last is None:
+            return
+        supervisor = people["zhouyun"]
+        agenda_ensure(meeting=last)
+        actuals = {"首次响应时长": "2.6", "客户满意度": "93.5", "准时发货率": "97.2", "平均配送时长": "38", "新客获取数": "4620", "获客成本": "31.5", "费用预算执行率": "92"}
+        texts = {
+            "客服部": ("双十一售后咨询量同比增长 35%，临时增派 6 名客服。", "退货咨询高峰导致响应变慢。", "上线退货进度自助查询。"),
+            "物流部": ("大促包裹已全部出库。", "华东仓爆仓两天，部分订单延迟。", "与两家快递商确定年货节运力。"),
+            "市场部": ("双十一活动 GMV 达成 108%。", "新客成本上升。", "策划年货节预热活动。"),
+            "财务部": ("11 月费用执行正常。", "营销费用超预算 8%。", "编制下季度预算。"),
+        }
+        for item in last.items.filter(kind="report").select_related("presenter"):
+            report = report_get_or_create(item=item)
+            progress, problems, plan = texts.get(report.department.name if report.department else "", ("", "", ""))
+            values = [
+                {"kpi": k.pk, "target": k.default_target, "actual": actuals.get(k.name)}
+                for k in Kpi.objects.filter(department=report.department)
+            ]
+            report_save(actor=item.presenter, item=item, data={"progress": progress, "problems": problems, "plan": plan}, kpis=values, submit=True)
+        # It started 2 minutes late and ran long: the review and the discussion overran.
+        start = last.start + dt.timedelta(minutes=2)
+        items = list(last.items.order_by("position"))
+        extra = {"review": 4, "discussion": 6}
+        t = start
+        for item in items:
+            minutes = item.minutes_allotted + extra.get(item.kind, 0)
+            item.seconds_used = minutes * 60
+            item.save(update_fields=["seconds_used"])
+            t += dt.timedelta(minutes=minutes)
+        Meeting.objects.filter(pk=last.pk).update(actual_start=start, actual_end=t, agenda_published_at=last.start - dt.timedelta(days=1))
+        for membership in weekly.memberships.select_related("person"):
+            status, reason = "present", ""
+            if membership.person.username == "gaoxin":
+                status, reason = "excused", "外出拜访客户"
+            Attendance.objects.create(meeting=last, person=membership.person, status=status, reason=reason, recorded_by=supervisor)

@@ -13,10 +13,10 @@ from lihui.regime.models import Membership
 from lihui.regime.selectors import series_can_manage, series_visible_to
 from lihui.web import add_service_errors
 
-from . import services
-from .forms import CancelForm, ExtraMeetingForm, MoveForm
-from .models import Meeting
-from .selectors import meeting_neighbours, meeting_visible_to, meetings_for_person, people_load, week_start
+from .. import services
+from ..forms import CancelForm, ExtraMeetingForm, MoveForm
+from ..models import Meeting
+from ..selectors import meeting_neighbours, meeting_visible_to, meetings_for_person, people_load, week_start
 
 
 @login_required
@@ -59,26 +59,6 @@ def _managed_meeting(request, pk: int) -> Meeting:
 def _local_initial(meeting: Meeting) -> dict:
     local = timezone.localtime(meeting.start, meeting.series_zone)
     return {"date": local.date(), "start_time": local.time(), "duration_minutes": meeting.duration_minutes, "location": meeting.location}
-
-
-@login_required
-def meeting_detail(request, pk: int):
-    meeting = _meeting(request, pk)
-    can_manage = series_can_manage(person=request.user, series=meeting.series)
-    previous, following = meeting_neighbours(meeting=meeting)
-    return render(
-        request,
-        "meetings/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "series": meeting.series,
-            "can_manage": can_manage,
-            "previous": previous,
-            "following": following,
-            "move_form": MoveForm(initial=_local_initial(meeting)) if can_manage else None,
-            "cancel_form": CancelForm() if can_manage else None,
-        },
-    )
 
 
 @login_required

@@ -18,7 +18,7 @@ from lihui.regime.holidays import HolidayCalendar
 from lihui.regime.models import Membership, Series, company_days_off
 from lihui.regime.selectors import series_can_manage
 
-from .models import Meeting
+from ..models import Meeting
 
 REPLANNABLE = (Meeting.Status.SCHEDULED, Meeting.Status.SKIPPED)
 

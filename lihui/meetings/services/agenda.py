@@ -1,0 +1,265 @@
+"""Preparing a meeting: its agenda (from the series' template), purpose, materials, guests,
+and publishing the agenda."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lihui.people.models import Department, Person
+from lihui.regime.models import AgendaKind, Membership, PresenterRole
+from lihui.regime.services import MAX_ITEM_MINUTES
+
+from ..models import AgendaItem, Guest, Material, Meeting
+from ..selectors import meeting_can_prepare, meeting_chair_id, meeting_is_participant, series_minute_taker_id
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def agenda_ensure(*, meeting: Meeting) -> None:
+    """Give the meeting its agenda from the series' template, once. A "department heads"
+    line becomes one report item per department head on the roster."""
+    if meeting.agenda_created:
+        return
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if locked.agenda_created:
+            meeting.agenda_created = True
+            return
+        series = meeting.series
+        chair_id = meeting_chair_id(meeting=meeting)
+        taker_id = meeting.minute_taker_id or series_minute_taker_id(series=series)
+        roster_ids = list(series.memberships.exclude(role=Membership.Role.OPTIONAL).values_list("person_id", flat=True))
+        # Department heads on the roster report; the series' own department is the chair's to open and close.
+        heads = list(
+            Department.objects.filter(head_id__in=roster_ids)
+            .exclude(pk=series.department_id)
+            .select_related("head")
+            .order_by("sort_key")
+        )
+        position = 0
+        for line in series.agenda_template.all():
+            if line.presenter_role == PresenterRole.DEPARTMENT_HEADS:
+                for department in heads:
+                    AgendaItem.objects.create(
+                        meeting=meeting,
+                        position=position,
+                        kind=AgendaKind.REPORT,
+                        title=_("%(department)s report") % {"department": department.name},
+                        presenter=department.head,
+                        minutes_allotted=line.minutes,
+                    )
+                    position += 1
+                continue
+            presenter = {
+                PresenterRole.CHAIR: chair_id,
+                PresenterRole.MINUTE_TAKER: taker_id,
+            }.get(line.presenter_role, line.presenter_id)
+            AgendaItem.objects.create(
+                meeting=meeting,
+                position=position,
+                kind=line.kind,
+                title=line.title,
+                presenter_id=presenter,
+                minutes_allotted=line.minutes,
+            )
+            position += 1
+        Meeting.objects.filter(pk=meeting.pk).update(agenda_created=True)
+        meeting.agenda_created = True
+
+
+def _clean_item(data: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    if "title" in data:
+        data["title"] = (data["title"] or "").strip()
+        if not data["title"]:
+            errors["title"] = [_("Give the item a title.")]
+        elif len(data["title"]) > 200:
+            errors["title"] = [_("The title is too long (200 characters at most).")]
+    if "minutes_allotted" in data:
+        minutes = data["minutes_allotted"]
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 < minutes <= MAX_ITEM_MINUTES:
+            errors["minutes_allotted"] = [_("Minutes allotted must be from 1 to %(max)s.") % {"max": MAX_ITEM_MINUTES}]
+    if "kind" in data and data["kind"] not in AgendaKind.values:
+        errors["kind"] = [_("Unknown item kind.")]
+    if "description" in data:
+        data["description"] = data["description"] or ""
+        if len(data["description"]) > 10000:
+            errors["description"] = [_("The description is too long (10,000 characters at most).")]
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def agenda_item_add(*, actor: Person, meeting: Meeting, data: dict) -> AgendaItem:
+    _require(meeting_can_prepare(person=actor, meeting=meeting))
+    data = _clean_item({"kind": AgendaKind.OTHER, **data})
+    presenter = data.pop("presenter", None)
+    if presenter is not None and not meeting_is_participant(person=presenter, meeting=meeting):
+        raise ValidationError({"presenter": [_("The presenter must be a participant of the meeting.")]})
+    last = meeting.items.aggregate(m=Max("position"))["m"]
+    return AgendaItem.objects.create(meeting=meeting, position=(last or 0) + 1, presenter=presenter, **data)
+
+
+def agenda_item_update(*, actor: Person, item: AgendaItem, data: dict) -> AgendaItem:
+    """The chair changes any item; a presenter retimes and describes their own."""
+    meeting = item.meeting
+    own = item.presenter_id == actor.pk
+    if not meeting_can_prepare(person=actor, meeting=meeting):
+        _require(own)
+        if set(data) - {"title", "description", "minutes_allotted"}:
+            raise PermissionDenied
+    data = _clean_item(dict(data))
+    if "presenter" in data and data["presenter"] is not None:
+        if not meeting_is_participant(person=data["presenter"], meeting=meeting):
+            raise ValidationError({"presenter": [_("The presenter must be a participant of the meeting.")]})
+    for name, value in data.items():
+        setattr(item, name, value)
+    item.save()
+    return item
+
+
+def agenda_item_remove(*, actor: Person, item: AgendaItem) -> None:
+    meeting = item.meeting
+    _require(meeting_can_prepare(person=actor, meeting=meeting) or item.presenter_id == actor.pk)
+    if meeting.current_item_id == item.pk or item.seconds_used or item.notes:
+        raise ValidationError({"__all__": [_("This item was already discussed; it cannot be removed.")]})
+    item.delete()
+
+
+def agenda_reorder(*, actor: Person, meeting: Meeting, order: list[int]) -> None:
+    """Put the items in the given order (ids); every item must be named once."""
+    _require(meeting_can_prepare(person=actor, meeting=meeting))
+    items = {i.pk: i for i in meeting.items.all()}
+    if sorted(order) != sorted(items):
+        raise ValidationError({"order": [_("Name every item of the agenda once.")]})
+    for position, pk in enumerate(order):
+        items[pk].position = position
+    AgendaItem.objects.bulk_update(items.values(), ["position"])
+
+
+def meeting_purpose_set(*, actor: Person, meeting: Meeting, purpose: str) -> Meeting:
+    _require(meeting_can_prepare(person=actor, meeting=meeting))
+    purpose = (purpose or "").strip()
+    if len(purpose) > 2000:
+        raise ValidationError({"purpose": [_("The purpose is too long (2,000 characters at most).")]})
+    meeting.purpose = purpose
+    meeting.save(update_fields=["purpose"])
+    return meeting
+
+
+def agenda_publish(*, actor: Person, meeting: Meeting) -> Meeting:
+    """Record when the agenda went out; delivery by e-mail and robots hooks in here later."""
+    _require(meeting_can_prepare(person=actor, meeting=meeting))
+    if not meeting.items.exists():
+        raise ValidationError({"__all__": [_("The agenda is empty.")]})
+    meeting.agenda_published_at = timezone.now()
+    meeting.save(update_fields=["agenda_published_at"])
+    return meeting
+
+
+# --- materials ----------------------------------------------------------------------
+
+TEXT_TYPES = {"txt": "text/plain", "csv": "text/csv", "md": "text/markdown"}
+# Office files are zip containers: their signature says "zip", their name says which.
+OFFICE_ZIP = {"docx", "xlsx", "pptx"}
+
+
+def _sniff(upload: UploadedFile) -> tuple[str, str]:
+    """(extension, content type) from the file's content; the name only tells Office files apart."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    suffix = PurePath(upload.name or "").suffix.lower().lstrip(".")
+    kind = filetype.guess(head)
+    if kind is not None:
+        if kind.extension == "zip" and suffix in OFFICE_ZIP:
+            return suffix, kind.mime
+        if kind.extension in ("docx", "xlsx", "pptx") and suffix in OFFICE_ZIP:
+            return kind.extension, kind.mime
+        if kind.extension == "jpg" or kind.extension == "jpeg":
+            return "jpg", kind.mime
+        return kind.extension, kind.mime
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            # a cut multi-byte character at the end of the sample is still text
+            try:
+                head[:-3].decode("utf-8")
+            except UnicodeDecodeError:
+                return "", "application/octet-stream"
+        ext = suffix if suffix in TEXT_TYPES else "txt"
+        return ext, TEXT_TYPES[ext]
+    return "", "application/octet-stream"
+
+
+def material_add(*, actor: Person, item: AgendaItem, upload: UploadedFile) -> Material:
+    meeting = item.meeting
+    _require(meeting_can_prepare(person=actor, meeting=meeting) or item.presenter_id == actor.pk)
+    raw_name = upload.name or ""
+    name = PurePath(raw_name.replace("\\", "/")).name
+    if not name or name != raw_name or name in (".", ".."):
+        raise ValidationError({"file": [_("The file name must not contain a path.")]})
+    if upload.size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if upload.size > settings.LIHUI_MATERIAL_MAX_BYTES:
+        raise ValidationError(
+            {"file": [_("The file is too large (%(max)s MB at most).") % {"max": settings.LIHUI_MATERIAL_MAX_BYTES // (1024 * 1024)}]}
+        )
+    ext, content_type = _sniff(upload)
+    if ext not in settings.LIHUI_MATERIAL_TYPES:
+        raise ValidationError(
+            {"file": [_("This type of file is not accepted. Accepted: %(types)s.") % {"types": ", ".join(settings.LIHUI_MATERIAL_TYPES)}]}
+        )
+    material = Material(item=item, name=name[:200], size=upload.size, content_type=content_type, uploaded_by=actor)
+    material.file.save("upload", upload, save=False)
+    material.save()
+    return material
+
+
+def material_remove(*, actor: Person, material: Material) -> None:
+    item = material.item
+    _require(meeting_can_prepare(person=actor, meeting=item.meeting) or material.uploaded_by_id == actor.pk)
+    material.file.delete(save=False)
+    material.delete()
+
+
+# --- guests -------------------------------------------------------------------------
+
+
+def guest_invite(
+    *, actor: Person, item: AgendaItem, person: Person | None = None, name: str = "", email: str = "", reason: str = ""
+) -> Guest:
+    """Invite someone for one topic: 「财务 for the budget item」."""
+    _require(meeting_can_prepare(person=actor, meeting=item.meeting) or item.presenter_id == actor.pk)
+    name, email, reason = (name or "").strip(), (email or "").strip(), (reason or "").strip()
+    guest = Guest(item=item, person=person, name=name if person is None else "", email=email, reason=reason)
+    errors: dict[str, list[str]] = {}
+    if person is None and not name:
+        errors["name"] = [_("Give the guest's name, or choose a colleague.")]
+    if len(reason) > 200:
+        errors["reason"] = [_("The reason is too long (200 characters at most).")]
+    if errors:
+        raise ValidationError(errors)
+    guest.full_clean(exclude=["item", "person"])
+    if person is not None and Guest.objects.filter(item__meeting=item.meeting, item=item, person=person).exists():
+        raise ValidationError({"person": [_("This person is already invited to this item.")]})
+    guest.save()
+    return guest
+
+
+def guest_remove(*, actor: Person, guest: Guest) -> None:
+    _require(meeting_can_prepare(person=actor, meeting=guest.item.meeting) or guest.item.presenter_id == actor.pk)
+    guest.delete()

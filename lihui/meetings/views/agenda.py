@@ -1,0 +1,314 @@
+"""Preparing a meeting: the meeting page with its agenda (htmx), items, materials, guests,
+reports, publishing and the printable / Word agenda."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lihui.people.models import Person
+from lihui.regime.models import Membership
+from lihui.reports.selectors import reports_attach, reports_status
+from lihui.web import add_service_errors
+
+from ..forms import AddItemForm, CancelForm, GuestForm, ItemForm, MaterialForm, MoveForm, PurposeForm
+from ..models import AgendaItem, Guest, Material, Meeting
+from ..selectors import (
+    meeting_agenda,
+    meeting_can_prepare,
+    meeting_can_run,
+    meeting_can_take_notes,
+    meeting_is_participant,
+    meeting_neighbours,
+    meeting_participants,
+    meeting_visible_to_person,
+)
+from ..services import agenda as agenda_services
+
+
+def meeting_for(request, pk: int) -> Meeting:
+    meeting = meeting_visible_to_person(person=request.user, pk=pk)
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def item_for(request, pk: int) -> AgendaItem:
+    item = AgendaItem.objects.select_related("presenter").filter(pk=pk).first()
+    meeting = meeting_visible_to_person(person=request.user, pk=item.meeting_id) if item else None
+    if meeting is None:
+        raise Http404
+    item.meeting = meeting
+    return item
+
+
+def participants_queryset(meeting: Meeting):
+    roster = Membership.objects.filter(series_id=meeting.series_id).values("person")
+    guests = Guest.objects.filter(item__meeting=meeting, person__isnull=False).values("person")
+    return Person.objects.filter(is_active=True).filter(pk__in=roster.union(guests))
+
+
+def agenda_context(request, meeting: Meeting) -> dict:
+    items = meeting_agenda(meeting=meeting)
+    reports_attach(items=items, meeting=meeting)
+    planned = sum(i.minutes_allotted for i in items)
+    done, total = reports_status(items=items)
+    return {
+        "meeting": meeting,
+        "series": meeting.series,
+        "items": items,
+        "planned_minutes": planned,
+        "overrun_minutes": max(0, planned - meeting.duration_minutes),
+        "reports_done": done,
+        "reports_total": total,
+        "can_prepare": meeting_can_prepare(person=request.user, meeting=meeting),
+        "add_form": AddItemForm(),
+    }
+
+
+@login_required
+def meeting_detail(request, pk: int):
+    meeting = meeting_for(request, pk)
+    if meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.HELD):
+        agenda_services.agenda_ensure(meeting=meeting)
+    context = agenda_context(request, meeting)
+    can_prepare = context["can_prepare"]
+    previous, following = meeting_neighbours(meeting=meeting)
+    context.update(
+        {
+            "previous": previous,
+            "following": following,
+            "participants": meeting_participants(meeting=meeting),
+            "can_manage": can_prepare,
+            "can_run": meeting_can_run(person=request.user, meeting=meeting),
+            "can_take_notes": meeting_can_take_notes(person=request.user, meeting=meeting),
+            "purpose_form": PurposeForm(initial={"purpose": meeting.purpose}) if can_prepare else None,
+            "move_form": MoveForm() if can_prepare else None,
+            "cancel_form": CancelForm() if can_prepare else None,
+        }
+    )
+    return render(request, "meetings/meeting_detail.html", context)
+
+
+def _agenda_partial(request, meeting: Meeting, *, error: str | None = None):
+    context = agenda_context(request, meeting)
+    context["agenda_error"] = error
+    return render(request, "meetings/_agenda.html", context)
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@login_required
+@require_POST
+def agenda_add(request, pk: int):
+    meeting = meeting_for(request, pk)
+    form = AddItemForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            agenda_services.agenda_item_add(actor=request.user, meeting=meeting, data=form.cleaned_data)
+        except ValidationError as exc:
+            error = _error_text(exc)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    return _agenda_partial(request, meeting, error=error)
+
+
+@login_required
+@require_POST
+def agenda_move(request, pk: int, item_id: int):
+    """Move an item up or down one place (htmx)."""
+    meeting = meeting_for(request, pk)
+    order = list(meeting.items.order_by("position", "id").values_list("pk", flat=True))
+    if item_id not in order:
+        raise Http404
+    i = order.index(item_id)
+    j = i - 1 if request.POST.get("direction") == "up" else i + 1
+    if 0 <= j < len(order):
+        order[i], order[j] = order[j], order[i]
+        agenda_services.agenda_reorder(actor=request.user, meeting=meeting, order=order)
+    return _agenda_partial(request, meeting)
+
+
+@login_required
+@require_POST
+def agenda_retime(request, pk: int, item_id: int):
+    meeting = meeting_for(request, pk)
+    item = get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
+    error = None
+    try:
+        minutes = int(request.POST.get("minutes_allotted", ""))
+    except ValueError:
+        minutes = -1
+    try:
+        agenda_services.agenda_item_update(actor=request.user, item=item, data={"minutes_allotted": minutes})
+    except ValidationError as exc:
+        error = _error_text(exc)
+    return _agenda_partial(request, meeting, error=error)
+
+
+@login_required
+@require_POST
+def agenda_remove(request, pk: int, item_id: int):
+    meeting = meeting_for(request, pk)
+    item = get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
+    error = None
+    try:
+        agenda_services.agenda_item_remove(actor=request.user, item=item)
+    except ValidationError as exc:
+        error = _error_text(exc)
+    return _agenda_partial(request, meeting, error=error)
+
+
+@login_required
+@require_POST
+def purpose_set(request, pk: int):
+    meeting = meeting_for(request, pk)
+    form = PurposeForm(request.POST)
+    if form.is_valid():
+        agenda_services.meeting_purpose_set(actor=request.user, meeting=meeting, purpose=form.cleaned_data["purpose"])
+        messages.success(request, _("This meeting's purpose was saved."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("meetings:detail", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def agenda_publish(request, pk: int):
+    meeting = meeting_for(request, pk)
+    try:
+        agenda_services.agenda_publish(actor=request.user, meeting=meeting)
+        messages.success(request, _("The agenda was published."))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("meetings:detail", pk=meeting.pk)
+
+
+@login_required
+def item_edit(request, item_id: int):
+    item = item_for(request, item_id)
+    meeting = item.meeting
+    can_prepare = meeting_can_prepare(person=request.user, meeting=meeting)
+    own = item.presenter_id == request.user.pk
+    if not (can_prepare or own):
+        raise PermissionDenied
+    people = participants_queryset(meeting)
+    initial = {
+        "title": item.title,
+        "kind": item.kind,
+        "presenter": item.presenter_id,
+        "minutes_allotted": item.minutes_allotted,
+        "description": item.description,
+    }
+    form = ItemForm(request.POST or None, initial=initial, people=people, presenter_only=not can_prepare)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agenda_services.agenda_item_update(actor=request.user, item=item, data=form.cleaned_data)
+            messages.success(request, _("The agenda item was saved."))
+            return redirect("meetings:detail", pk=meeting.pk)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(
+        request,
+        "meetings/item_edit.html",
+        {
+            "item": item,
+            "meeting": meeting,
+            "form": form,
+            "material_form": MaterialForm(),
+            "guest_form": GuestForm(),
+            "materials": item.materials.all(),
+            "guests": item.guests.select_related("person"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def material_upload(request, item_id: int):
+    item = item_for(request, item_id)
+    form = MaterialForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            agenda_services.material_add(actor=request.user, item=item, upload=form.cleaned_data["file"])
+            messages.success(request, _("The material was attached."))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("meetings:item_edit", item_id=item.pk)
+
+
+@login_required
+@require_POST
+def material_delete(request, material_id: int):
+    material = get_object_or_404(Material.objects.select_related("item"), pk=material_id)
+    item = item_for(request, material.item_id)
+    agenda_services.material_remove(actor=request.user, material=material)
+    return redirect("meetings:item_edit", item_id=item.pk)
+
+
+@login_required
+def material_download(request, material_id: int):
+    """Only the meeting's participants download materials; always as an attachment."""
+    material = get_object_or_404(Material.objects.select_related("item__meeting__series"), pk=material_id)
+    if not meeting_is_participant(person=request.user, meeting=material.item.meeting):
+        raise Http404
+    response = FileResponse(material.file.open("rb"), as_attachment=True, filename=material.name, content_type=material.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def guest_invite(request, item_id: int):
+    item = item_for(request, item_id)
+    form = GuestForm(request.POST)
+    if form.is_valid():
+        try:
+            agenda_services.guest_invite(actor=request.user, item=item, **form.cleaned_data)
+            messages.success(request, _("The guest was invited for this item."))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("meetings:item_edit", item_id=item.pk)
+
+
+@login_required
+@require_POST
+def guest_remove(request, guest_id: int):
+    guest = get_object_or_404(Guest.objects.select_related("item"), pk=guest_id)
+    item = item_for(request, guest.item_id)
+    agenda_services.guest_remove(actor=request.user, guest=guest)
+    return redirect("meetings:item_edit", item_id=item.pk)
+
+
+@login_required
+def agenda_print(request, pk: int):
+    meeting = meeting_for(request, pk)
+    context = agenda_context(request, meeting)
+    context["participants"] = meeting_participants(meeting=meeting)
+    return render(request, "meetings/agenda_print.html", context)
+
+
+@login_required
+def agenda_docx(request, pk: int):
+    from ..documents import agenda_docx as render_docx
+
+    meeting = meeting_for(request, pk)
+    items = meeting_agenda(meeting=meeting)
+    data = render_docx(meeting=meeting, items=items, participants=meeting_participants(meeting=meeting))
+    filename = f"agenda-{meeting.series_id}-{meeting.number or meeting.pk}.docx"
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

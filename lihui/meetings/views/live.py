@@ -1,0 +1,239 @@
+"""Running a meeting: the chair's live page, the projector view, the shared live state,
+attendance, live notes, and the recap on End."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lihui.people.models import Person
+from lihui.reports.selectors import reports_attach
+
+from ..models import AgendaItem, Attendance, Guest, Meeting
+from ..selectors import meeting_agenda, meeting_can_run, meeting_can_take_notes, meeting_participants
+from ..services import agenda as agenda_services
+from ..services import live as live_services
+from .agenda import meeting_for
+
+
+def live_state(meeting: Meeting, items: list[AgendaItem]) -> dict:
+    """Everything a screen needs to show the meeting's live state; times in ISO 8601 UTC."""
+    now = timezone.now()
+    return {
+        "version": meeting.live_version,
+        "now": now.isoformat(),
+        "started": meeting.actual_start.isoformat() if meeting.actual_start else None,
+        "ended": meeting.actual_end.isoformat() if meeting.actual_end else None,
+        "scheduled_end": meeting.end.isoformat(),
+        "current": meeting.current_item_id,
+        "items": [
+            {
+                "id": i.pk,
+                "title": i.title,
+                "presenter": i.presenter.name if i.presenter_id else "",
+                "allotted": i.minutes_allotted * 60,
+                "used": i.used_seconds(now),
+                "running": i.running_since is not None,
+            }
+            for i in items
+        ],
+    }
+
+
+def _attendance_rows(meeting: Meeting) -> list[dict]:
+    marks = {(a.person_id, a.guest_id): a for a in meeting.attendance.all()}
+    rows = []
+    for p in meeting_participants(meeting=meeting):
+        key = (p.person.pk if p.person else None, p.guest_id if p.person is None else None)
+        rows.append({"p": p, "mark": marks.get(key)})
+    return rows
+
+
+def _live_context(request, meeting: Meeting) -> dict:
+    items = meeting_agenda(meeting=meeting)
+    return {
+        "meeting": meeting,
+        "series": meeting.series,
+        "items": items,
+        "current": next((i for i in items if i.pk == meeting.current_item_id), None),
+        "state": live_state(meeting, items),
+        "attendance": _attendance_rows(meeting),
+        "statuses": Attendance.Status.choices,
+        "can_run": meeting_can_run(person=request.user, meeting=meeting),
+        "can_take_notes": meeting_can_take_notes(person=request.user, meeting=meeting),
+    }
+
+
+@login_required
+def live(request, pk: int):
+    meeting = meeting_for(request, pk)
+    agenda_services.agenda_ensure(meeting=meeting)
+    if meeting.actual_end is not None:
+        return redirect("meetings:recap", pk=meeting.pk)
+    return render(request, "meetings/live.html", _live_context(request, meeting))
+
+
+@login_required
+def projector(request, pk: int):
+    meeting = meeting_for(request, pk)
+    return render(request, "meetings/projector.html", _live_context(request, meeting))
+
+
+@login_required
+def state(request, pk: int):
+    meeting = meeting_for(request, pk)
+    return JsonResponse(live_state(meeting, meeting_agenda(meeting=meeting)))
+
+
+def _after_action(request, meeting: Meeting):
+    if request.headers.get("Accept", "").startswith("application/json"):
+        meeting.refresh_from_db()
+        return JsonResponse(live_state(meeting, meeting_agenda(meeting=meeting)))
+    return redirect("meetings:live", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def start(request, pk: int):
+    meeting = meeting_for(request, pk)
+    agenda_services.agenda_ensure(meeting=meeting)
+    try:
+        live_services.meeting_start(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
+    return _after_action(request, meeting)
+
+
+@login_required
+@require_POST
+def go(request, pk: int):
+    """Next or previous item. The client sends the item it saw as current."""
+    meeting = meeting_for(request, pk)
+    try:
+        expected = int(request.POST["expected"]) if request.POST.get("expected") else None
+        step = int(request.POST.get("step", "1"))
+    except ValueError:
+        return JsonResponse({"error": _("Some fields are not valid."), "fields": {"step": [_("Enter a whole number.")]}}, status=422)
+    try:
+        live_services.meeting_go_to(actor=request.user, meeting=meeting, expected_item_id=expected, step=step)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
+    return _after_action(request, meeting)
+
+
+@login_required
+@require_POST
+def end(request, pk: int):
+    meeting = meeting_for(request, pk)
+    try:
+        live_services.meeting_end(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return _after_action(request, meeting)
+    return redirect("meetings:recap", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def attendance(request, pk: int):
+    """Check one participant in (htmx): returns the attendance panel."""
+    meeting = meeting_for(request, pk)
+    person = guest = None
+    error = None
+    try:
+        if request.POST.get("person"):
+            person = get_object_or_404(Person, pk=int(request.POST["person"]))
+        elif request.POST.get("guest"):
+            guest = get_object_or_404(Guest, pk=int(request.POST["guest"]))
+        arrived_at = None
+        if request.POST.get("arrived_at"):
+            t = dt.time.fromisoformat(request.POST["arrived_at"])
+            local = timezone.localtime(timezone.now(), meeting.series_zone)
+            arrived_at = local.replace(hour=t.hour, minute=t.minute, second=0, microsecond=0)
+        live_services.attendance_set(
+            actor=request.user,
+            meeting=meeting,
+            person=person,
+            guest=guest,
+            status=request.POST.get("status", ""),
+            arrived_at=arrived_at,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValueError:
+        error = _("Enter a valid time (HH:MM).")
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    return render(
+        request,
+        "meetings/_attendance.html",
+        {"meeting": meeting, "attendance": _attendance_rows(meeting), "statuses": Attendance.Status.choices, "attendance_error": error,
+         "can_take_notes": meeting_can_take_notes(person=request.user, meeting=meeting)},
+    )
+
+
+@login_required
+@require_POST
+def notes(request, item_id: int):
+    """Autosave of an item's notes, with the revision the text was based on. A stale tab
+    gets 409 with the newer text; nothing is overwritten."""
+    item = get_object_or_404(AgendaItem, pk=item_id)
+    meeting = meeting_for(request, item.meeting_id)
+    item.meeting = meeting
+    try:
+        base = int(request.POST.get("revision", ""))
+    except ValueError:
+        return JsonResponse({"error": _("Some fields are not valid."), "fields": {"revision": [_("Enter a whole number.")]}}, status=422)
+    try:
+        revision = live_services.notes_save(actor=request.user, item=item, text=request.POST.get("text", ""), base_revision=base)
+    except PermissionDenied:
+        return JsonResponse({"error": _("You may not do this."), "fields": {}}, status=403)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
+    except live_services.NotesConflict as conflict:
+        return JsonResponse(
+            {
+                "error": _("Someone else changed these notes. Both texts are shown: keep what you need."),
+                "fields": {},
+                "server_text": conflict.server_text,
+                "server_revision": conflict.server_revision,
+            },
+            status=409,
+        )
+    return JsonResponse({"revision": revision})
+
+
+@login_required
+def recap(request, pk: int):
+    """总结: read aloud at the close — purposes, time per item, attendance, report highlights."""
+    meeting = meeting_for(request, pk)
+    items = meeting_agenda(meeting=meeting)
+    reports_attach(items=items, meeting=meeting)
+    rows = _attendance_rows(meeting)
+    used = sum(i.used_seconds() for i in items)
+    actual_minutes = None
+    if meeting.actual_start and meeting.actual_end:
+        actual_minutes = round((meeting.actual_end - meeting.actual_start).total_seconds() / 60)
+    return render(
+        request,
+        "meetings/recap.html",
+        {
+            "meeting": meeting,
+            "series": meeting.series,
+            "items": items,
+            "used_minutes": round(used / 60),
+            "actual_minutes": actual_minutes,
+            "over_minutes": max(0, (actual_minutes or 0) - meeting.duration_minutes),
+            "present": [r for r in rows if r["mark"] and r["mark"].status in ("present", "late", "remote")],
+            "absent": [r for r in rows if not r["mark"] or r["mark"].status in ("excused", "absent")],
+            "participants_count": len(rows),
+            "report_items": [i for i in items if i.kind == "report"],
+        },
+    )

@@ -1,0 +1,60 @@
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from lihui.meetings.forms import ReportForm
+from lihui.meetings.views.agenda import item_for
+from lihui.regime.models import AgendaKind
+from lihui.web import add_service_errors
+
+from . import services
+from .selectors import reports_attach
+
+
+def _fmt(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+@login_required
+def report_edit(request, item_id: int):
+    """The presenter files the report: texts and one row per KPI of the department."""
+    item = item_for(request, item_id)
+    if item.kind != AgendaKind.REPORT:
+        return redirect("meetings:item_edit", item_id=item.pk)
+    if not services.report_can_edit(person=request.user, item=item):
+        raise PermissionDenied
+    report = services.report_get_or_create(item=item)
+    reports_attach(items=[item], meeting=item.meeting)
+    rows = item.kpi_rows
+    form = ReportForm(request.POST or None, initial={f: getattr(report, f) for f in services.TEXT_FIELDS})
+    kpi_input = [
+        {
+            "row": row,
+            "target": request.POST.get(f"kpi-{row.kpi.pk}-target", _fmt(row.target)) if request.method == "POST" else _fmt(row.target),
+            "actual": request.POST.get(f"kpi-{row.kpi.pk}-actual", "") if request.method == "POST" else _fmt(row.actual),
+        }
+        for row in rows
+    ]
+    errors = {}
+    if request.method == "POST" and form.is_valid():
+        kpis = [{"kpi": r["row"].kpi.pk, "target": r["target"], "actual": r["actual"]} for r in kpi_input]
+        try:
+            services.report_save(actor=request.user, item=item, data=form.cleaned_data, kpis=kpis, submit="submit" in request.POST)
+            messages.success(request, _("The report was submitted.") if "submit" in request.POST else _("The report was saved."))
+            return redirect("meetings:detail", pk=item.meeting_id)
+        except ValidationError as exc:
+            errors = exc.message_dict
+            text_errors = {k: v for k, v in errors.items() if not k.startswith("kpis.")}
+            if text_errors:
+                add_service_errors(form, ValidationError(text_errors))
+    for i, r in enumerate(kpi_input):
+        r["errors"] = errors.get(f"kpis.{i}.target", []) + errors.get(f"kpis.{i}.actual", [])
+    return render(
+        request,
+        "reports/report_edit.html",
+        {"item": item, "meeting": item.meeting, "report": report, "form": form, "kpis": kpi_input, "has_kpi_errors": any(r["errors"] for r in kpi_input)},
+    )
