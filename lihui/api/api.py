@@ -66,6 +66,10 @@ api = NinjaAPI(
     auth=[BearerAuth(), SignedInSession()],
 )
 
+from .meetings import router as meetings_router  # noqa: E402 (after the handlers it relies on)
+
+api.add_router("", meetings_router)
+
 ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
 
 

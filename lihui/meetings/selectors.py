@@ -229,3 +229,27 @@ def meeting_participants(*, meeting: Meeting, items: list | None = None) -> list
         reason = g.reason or g.item.title
         rows.append(Participant(person=g.person, name=g.person.name if g.person else g.name, role="guest", reason=reason, guest_id=g.pk))
     return rows
+
+
+def live_state(meeting: Meeting, items: list[AgendaItem]) -> dict:
+    """Everything a screen needs to show the meeting's live state; times in ISO 8601 UTC."""
+    now = timezone.now()
+    return {
+        "version": meeting.live_version,
+        "now": now.isoformat(),
+        "started": meeting.actual_start.isoformat() if meeting.actual_start else None,
+        "ended": meeting.actual_end.isoformat() if meeting.actual_end else None,
+        "scheduled_end": meeting.end.isoformat(),
+        "current": meeting.current_item_id,
+        "items": [
+            {
+                "id": i.pk,
+                "title": i.title,
+                "presenter": i.presenter.name if i.presenter_id else "",
+                "allotted": i.minutes_allotted * 60,
+                "used": i.used_seconds(now),
+                "running": i.running_since is not None,
+            }
+            for i in items
+        ],
+    }

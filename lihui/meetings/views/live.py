@@ -17,34 +17,10 @@ from lihui.people.models import Person
 from lihui.reports.selectors import reports_attach
 
 from ..models import AgendaItem, Attendance, Guest, Meeting
-from ..selectors import meeting_agenda, meeting_can_run, meeting_can_take_notes, meeting_participants
+from ..selectors import live_state, meeting_agenda, meeting_can_run, meeting_can_take_notes, meeting_participants
 from ..services import agenda as agenda_services
 from ..services import live as live_services
 from .agenda import meeting_for
-
-
-def live_state(meeting: Meeting, items: list[AgendaItem]) -> dict:
-    """Everything a screen needs to show the meeting's live state; times in ISO 8601 UTC."""
-    now = timezone.now()
-    return {
-        "version": meeting.live_version,
-        "now": now.isoformat(),
-        "started": meeting.actual_start.isoformat() if meeting.actual_start else None,
-        "ended": meeting.actual_end.isoformat() if meeting.actual_end else None,
-        "scheduled_end": meeting.end.isoformat(),
-        "current": meeting.current_item_id,
-        "items": [
-            {
-                "id": i.pk,
-                "title": i.title,
-                "presenter": i.presenter.name if i.presenter_id else "",
-                "allotted": i.minutes_allotted * 60,
-                "used": i.used_seconds(now),
-                "running": i.running_since is not None,
-            }
-            for i in items
-        ],
-    }
 
 
 def _attendance_rows(meeting: Meeting) -> list[dict]:
