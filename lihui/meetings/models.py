@@ -95,6 +95,14 @@ class Meeting(models.Model):
         return [line.strip() for line in self.purpose.splitlines() if line.strip()]
 
     @property
+    def target_end(self) -> dt.datetime:
+        """When the meeting should end: its scheduled end, unless it was started outside
+        its slot (early, or an ad-hoc run), then its start plus its duration."""
+        if self.actual_start and not (self.start - dt.timedelta(hours=1) <= self.actual_start <= self.end):
+            return self.actual_start + dt.timedelta(minutes=self.duration_minutes)
+        return self.end
+
+    @property
     def is_live(self) -> bool:
         return self.actual_start is not None and self.actual_end is None
 

@@ -239,7 +239,7 @@ def live_state(meeting: Meeting, items: list[AgendaItem]) -> dict:
         "now": now.isoformat(),
         "started": meeting.actual_start.isoformat() if meeting.actual_start else None,
         "ended": meeting.actual_end.isoformat() if meeting.actual_end else None,
-        "scheduled_end": meeting.end.isoformat(),
+        "scheduled_end": meeting.target_end.isoformat(),
         "current": meeting.current_item_id,
         "items": [
             {
