@@ -82,3 +82,9 @@ def duration_minutes(seconds):
         seconds = seconds()
     seconds = int(seconds or 0)
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@register.filter
+def colon(label):
+    """A label followed by the colon of the active language: 「嘉宾：」 / "Guest: "."""
+    return f"{label}：" if (translation.get_language() or "").startswith("zh") else f"{label}: "

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from lihui.people.models import Person
 
@@ -183,12 +183,12 @@ def company_day_off_add(*, actor: Person, date: dt.date, name: str) -> CompanyDa
 # The seed's typical agenda: 开场与会议目的 → 上次行动项回顾 → 各部门工作汇报 → 问题讨论 →
 # 决策与下阶段计划 → 总结与反馈. Titles are stored in the creator's language.
 DEFAULT_AGENDA = [
-    (AgendaKind.OPENING, _lazy("Opening and purpose"), PresenterRole.CHAIR, 3),
-    (AgendaKind.REVIEW, _lazy("Review of last meeting's actions"), PresenterRole.CHAIR, 8),
-    (AgendaKind.REPORT, _lazy("Department reports"), PresenterRole.DEPARTMENT_HEADS, 6),
-    (AgendaKind.DISCUSSION, _lazy("Problem discussion"), PresenterRole.CHAIR, 12),
-    (AgendaKind.DECISION, _lazy("Decisions and next-period plan"), PresenterRole.CHAIR, 8),
-    (AgendaKind.RECAP, _lazy("Recap and feedback"), PresenterRole.CHAIR, 5),
+    (AgendaKind.OPENING, gettext_lazy("Opening and purpose"), PresenterRole.CHAIR, 3),
+    (AgendaKind.REVIEW, gettext_lazy("Review of last meeting's actions"), PresenterRole.CHAIR, 8),
+    (AgendaKind.REPORT, gettext_lazy("Department reports"), PresenterRole.DEPARTMENT_HEADS, 6),
+    (AgendaKind.DISCUSSION, gettext_lazy("Problem discussion"), PresenterRole.CHAIR, 12),
+    (AgendaKind.DECISION, gettext_lazy("Decisions and next-period plan"), PresenterRole.CHAIR, 8),
+    (AgendaKind.RECAP, gettext_lazy("Recap and feedback"), PresenterRole.CHAIR, 5),
 ]
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lihui.meetings.models import Attendance, Meeting
 from lihui.meetings.services.agenda import agenda_ensure
@@ -47,7 +47,8 @@ class Command(BaseCommand):
             if not quiet_if_present:
                 self.stdout.write("Demo data already present.")
             return
-        with transaction.atomic():
+        # The demo team works in Chinese: default agenda titles are stored in that language.
+        with transaction.atomic(), translation.override("zh-hans"):
             self.load()
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded. Log in as {DEMO_USER} / {DEMO_PASSWORD}"))
 
