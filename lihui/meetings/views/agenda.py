@@ -105,6 +105,22 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def _form_errors(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
+
+
+def _submit(request, form, action, success: str) -> None:
+    """Validate `form`, call `action(cleaned_data)`, and say how it went."""
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return
+    try:
+        action(form.cleaned_data)
+        messages.success(request, success)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+
+
 @login_required
 @require_POST
 def agenda_add(request, pk: int):
@@ -117,7 +133,7 @@ def agenda_add(request, pk: int):
         except ValidationError as exc:
             error = _error_text(exc)
     else:
-        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        error = _form_errors(form)
     return _agenda_partial(request, meeting, error=error)
 
 
@@ -171,12 +187,12 @@ def agenda_remove(request, pk: int, item_id: int):
 @require_POST
 def purpose_set(request, pk: int):
     meeting = meeting_for(request, pk)
-    form = PurposeForm(request.POST)
-    if form.is_valid():
-        agenda_services.meeting_purpose_set(actor=request.user, meeting=meeting, purpose=form.cleaned_data["purpose"])
-        messages.success(request, _("This meeting's purpose was saved."))
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    _submit(
+        request,
+        PurposeForm(request.POST),
+        lambda data: agenda_services.meeting_purpose_set(actor=request.user, meeting=meeting, purpose=data["purpose"]),
+        _("This meeting's purpose was saved."),
+    )
     return redirect("meetings:detail", pk=meeting.pk)
 
 
@@ -235,15 +251,12 @@ def item_edit(request, item_id: int):
 @require_POST
 def material_upload(request, item_id: int):
     item = item_for(request, item_id)
-    form = MaterialForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            agenda_services.material_add(actor=request.user, item=item, upload=form.cleaned_data["file"])
-            messages.success(request, _("The material was attached."))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    _submit(
+        request,
+        MaterialForm(request.POST, request.FILES),
+        lambda data: agenda_services.material_add(actor=request.user, item=item, upload=data["file"]),
+        _("The material was attached."),
+    )
     return redirect("meetings:item_edit", item_id=item.pk)
 
 
@@ -272,15 +285,12 @@ def material_download(request, material_id: int):
 @require_POST
 def guest_invite(request, item_id: int):
     item = item_for(request, item_id)
-    form = GuestForm(request.POST)
-    if form.is_valid():
-        try:
-            agenda_services.guest_invite(actor=request.user, item=item, **form.cleaned_data)
-            messages.success(request, _("The guest was invited for this item."))
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    _submit(
+        request,
+        GuestForm(request.POST),
+        lambda data: agenda_services.guest_invite(actor=request.user, item=item, **data),
+        _("The guest was invited for this item."),
+    )
     return redirect("meetings:item_edit", item_id=item.pk)
 
 
