@@ -6,6 +6,10 @@ relative to today. People, departments, series, memberships and windows are writ
 with bulk_create; occurrences are NOT created here — `run.py` materializes them through
 `lihui.meetings.services.meetings_plan`, which is what it times.
 
+`meeting_cases` then builds, through the app's services, the two meetings of the meeting
+benchmark: a big one (30 agenda items, 40 participants, 20 KPI rows, materials, guests,
+attendance, reports this time and last time) and a small one, both started.
+
 Only import this after `django.setup()`.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
@@ -329,3 +334,245 @@ def generate(scale: Scale, *, seed: int, today: dt.date) -> Dataset:
         },
         cadence_counts=cadence_counts,
     )
+
+
+# --- one meeting, prepared and running: the meeting page and the live "next item" --------------
+
+KPI_NAMES = [  # (name, unit, higher is better, default target)
+    ("订单准时发货率", "%", True, "98"),
+    ("客户投诉数", "件", False, "12"),
+    ("库存周转天数", "天", False, "30"),
+    ("销售额", "万元", True, "520"),
+    ("毛利率", "%", True, "24.5"),
+    ("人均产能", "单", True, "130"),
+]
+TOPIC_TITLES = [
+    "双十一备货方案", "618 复盘", "华东仓容量评估", "退货率上升原因分析", "新供应商准入", "客服排班调整", "直播间合作方案",
+    "年度预算执行情况", "物流费率谈判", "系统上线计划", "安全生产检查整改", "人员招聘进度", "会员体系改版", "价格带调整",
+    "海外站点合规", "包装减量试点", "大客户续约", "数据看板需求", "季度目标拆解", "跨部门协作问题", "春节值班安排",
+    "供应链风险预案", "门店巡检结果", "质量抽检报告",
+]
+MATERIAL_FILES = [  # (name, bytes): small files whose content the app's sniffing accepts
+    ("经营周报.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"),
+    ("KPI明细.csv", "指标,目标,实际\n订单准时发货率,98,97.2\n客户投诉数,12,9\n".encode()),
+    ("会前说明.txt", "请各位提前阅读，会上只讨论问题和决定。\n".encode()),
+    ("趋势图.png", bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40),
+]
+
+
+@dataclass(frozen=True)
+class MeetingSpec:
+    label: str
+    title: str
+    report_departments: int  # department heads on the roster, one report item each
+    kpis_per_department: int
+    members: int  # other roster people besides the chair, minute-taker and heads
+    optional: int
+    colleague_guests: int  # guests not on the roster
+    outside_guests: int
+    roster_guests: int  # roster members also invited for one topic (not extra participants)
+    items: int  # agenda items in all
+    participants: int  # roster + guests not on it: checked after building
+    materials: int
+    duration_minutes: int
+
+
+BIG_MEETING = MeetingSpec("big", "经营分析周例会", report_departments=5, kpis_per_department=4, members=27, optional=2,
+                          colleague_guests=2, outside_guests=2, roster_guests=1, items=30, participants=40, materials=12,
+                          duration_minutes=180)  # fmt: skip
+SMALL_MEETING = MeetingSpec("small", "财务碰头会", report_departments=1, kpis_per_department=2, members=0, optional=0,
+                            colleague_guests=0, outside_guests=1, roster_guests=0, items=3, participants=3, materials=2,
+                            duration_minutes=30)  # fmt: skip
+
+
+@dataclass
+class MeetingCase:
+    spec: MeetingSpec
+    meeting: object  # the Meeting under test: planned, agenda made, reports filled, started
+    previous: object  # the meeting before it, held, with KPI values (for "change since last meeting")
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _kpi_values(rng: random.Random, kpi) -> dict:
+    target = Decimal(kpi.default_target)
+    actual = (target * Decimal(rng.uniform(0.8, 1.15))).quantize(Decimal("0.01"))
+    return {"kpi": kpi.pk, "target": str(target), "actual": str(actual)}
+
+
+def meeting_cases(dataset: Dataset, *, seed: int, today: dt.date) -> tuple[Person, list[MeetingCase]]:
+    """A big meeting (30 items, 40 participants, 20 KPI rows) and a small one (3, 3, 2), built
+    through the app's services like a chair and the department heads would: series_create,
+    agenda_template_save, agenda_ensure, agenda_item_add, guest_invite, material_add, kpi_define,
+    report_save (this meeting and the previous one), attendance_set, then meeting_start.
+
+    Both series are chaired by one non-staff person (`bench_chair`), who makes the requests.
+    Their departments are taken from the dataset: the report departments' heads are on the
+    roster; nobody else on either roster heads a department (so agenda_ensure makes exactly
+    those report items)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from lihui.meetings.models import Guest, Meeting
+    from lihui.meetings.selectors import meeting_agenda, meeting_participants
+    from lihui.meetings.services import agenda as agenda_services
+    from lihui.meetings.services import live as live_services
+    from lihui.regime.models import AgendaKind, PresenterRole
+    from lihui.regime.services import agenda_template_save, series_create
+    from lihui.reports.selectors import previous_meeting, reports_attach
+    from lihui.reports.services import kpi_define, report_save
+
+    rng = random.Random(f"{seed}-meetings")
+    admin = dataset.admin
+    depts = list(Department.objects.filter(head__is_active=True, head__is_staff=False).select_related("head").order_by("pk"))
+    heads = {d.head_id for d in Department.objects.exclude(head=None)}
+    pool = list(
+        Person.objects.filter(is_active=True, is_staff=False)
+        .exclude(pk__in=heads)
+        .exclude(pk=dataset.heavy.pk)
+        .order_by("pk")
+    )
+    needed = 1 + sum(s.report_departments for s in (BIG_MEETING, SMALL_MEETING))
+    if len(depts) < needed:
+        raise ValueError(f"need {needed} departments with a head, the dataset has {len(depts)}")
+    home, report_depts = depts[0], depts[1:]
+    chair = Person(username="bench_chair", name="林海涛", title="总经理", department=home, time_zone=SHANGHAI)
+    chair.set_unusable_password()
+    chair.save()
+    now = timezone.now()
+    cases = []
+    for spec in (BIG_MEETING, SMALL_MEETING):
+        mine, report_depts = report_depts[: spec.report_departments], report_depts[spec.report_departments :]
+        picked = rng.sample(pool, 1 + spec.members + spec.optional + spec.colleague_guests)
+        pool = [p for p in pool if p not in picked]
+        taker, members = picked[0], picked[1 : 1 + spec.members]
+        optional = picked[1 + spec.members : 1 + spec.members + spec.optional]
+        colleagues = picked[1 + spec.members + spec.optional :]
+        roster = [RosterEntry(chair, "chair")]
+        if spec.members:  # the big meeting: its own minute-taker, the heads report as members
+            roster += [RosterEntry(taker, "minute_taker")] + [RosterEntry(d.head, "member") for d in mine]
+        else:  # the small one: the one department head also takes the minutes
+            taker = mine[0].head
+            roster += [RosterEntry(taker, "minute_taker")]
+        roster += [RosterEntry(p, "member") for p in members] + [RosterEntry(p, "optional") for p in optional]
+
+        # Weekly, two days from now: the previous meeting was five days ago.
+        series = series_create(
+            actor=admin,
+            data={
+                "title": spec.title, "purpose": "对齐本周经营数据\n决定下周重点", "department": home,
+                "frequency": "weekly", "interval": 1, "weekdays": str((today + dt.timedelta(days=2)).weekday()),
+                "start_time": dt.time(9, 0), "duration_minutes": spec.duration_minutes, "time_zone": SHANGHAI,
+                "start_date": today - dt.timedelta(weeks=10), "holiday_policy": "keep", "visibility": "roster",
+                "location": "总部 5 楼 501 会议室", "video_link": "https://meeting.example.com/bench-" + spec.label,
+            },
+            roster=roster,
+        )  # fmt: skip
+        past = Meeting.objects.filter(series=series, start__lt=now, status=Meeting.Status.SCHEDULED)
+        past.update(status=Meeting.Status.HELD)
+        template = [(AgendaKind.OPENING, "开场与本次目的", PresenterRole.CHAIR, 3)]
+        if spec.members:
+            template.append((AgendaKind.REVIEW, "上次行动项回顾", PresenterRole.MINUTE_TAKER, 8))
+        template.append((AgendaKind.REPORT, "部门汇报", PresenterRole.DEPARTMENT_HEADS, 8))  # one item per head
+        agenda_template_save(
+            actor=admin,
+            series=series,
+            items=[{"kind": k, "title": t, "presenter_role": r, "minutes": n_} for k, t, r, n_ in template],
+        )
+
+        for dept in mine:
+            for position, (name, unit, higher, target) in enumerate(KPI_NAMES[: spec.kpis_per_department]):
+                data = {"name": name, "unit": unit, "higher_is_better": higher, "default_target": Decimal(target)}
+                kpi_define(actor=dept.head, department=dept, data={**data, "position": position})
+            # An inactive KPI, which must not show.
+            kpi_define(actor=admin, department=dept, data={"name": "已停用指标", "active": False})
+
+        meeting = series.meetings.filter(status=Meeting.Status.SCHEDULED, start__gt=now).order_by("start").first()
+        previous = previous_meeting(meeting=meeting)
+        assert previous is not None and previous.status == Meeting.Status.HELD, previous
+        for m in (previous, meeting):
+            agenda_services.agenda_ensure(meeting=m)
+
+        # The chair adds topics until the agenda has `items` items; the last one is the recap.
+        count = meeting.items.count()
+        speakers = [taker] + members + [d.head for d in mine]
+        for k in range(spec.items - count):
+            if k == spec.items - count - 1:
+                data = {"title": "总结与反馈", "kind": AgendaKind.RECAP, "minutes_allotted": 5, "presenter": chair}
+            else:
+                data = {
+                    "title": TOPIC_TITLES[k % len(TOPIC_TITLES)],
+                    "kind": rng.choice([AgendaKind.DISCUSSION, AgendaKind.DECISION, AgendaKind.PLAN]),
+                    "minutes_allotted": rng.choice([5, 10, 10, 15]),
+                    "description": "背景、现状和需要会上决定的事项。",
+                    "presenter": rng.choice(speakers),
+                }
+            agenda_services.agenda_item_add(actor=chair, meeting=meeting, data=data)
+        items = meeting_agenda(meeting=meeting)
+        report_items = [i for i in items if i.kind == AgendaKind.REPORT]
+        topics = [i for i in items if i.kind != AgendaKind.REPORT] or items
+
+        # Guests for one topic each: colleagues from elsewhere, outside people, a roster member.
+        for n_, p in enumerate(colleagues):
+            agenda_services.guest_invite(actor=chair, item=topics[(n_ + 2) % len(topics)], person=p, reason="列席说明情况")
+        for n_ in range(spec.outside_guests):
+            agenda_services.guest_invite(actor=chair, item=(report_items + topics)[n_ % len(items)], name=f"外部顾问{n_ + 1}",
+                                         email=f"advisor{n_ + 1}@example.com", reason="行业数据")  # fmt: skip
+        for n_ in range(spec.roster_guests):
+            agenda_services.guest_invite(actor=chair, item=topics[-2], person=members[n_], reason="负责该议题")
+
+        # Materials: small files on a spread of items, uploaded by the chair.
+        for n_ in range(spec.materials):
+            name, content = MATERIAL_FILES[n_ % len(MATERIAL_FILES)]
+            item = items[(n_ * 7) % len(items)] if len(items) > spec.materials else report_items[0]
+            agenda_services.material_add(actor=chair, item=item, upload=SimpleUploadedFile(name, content))
+
+        # Reports with all KPI values, last meeting's and this one's; one of this meeting's is a draft.
+        for m, m_items in ((previous, meeting_agenda(meeting=previous)), (meeting, items)):
+            for n_, item in enumerate(i for i in m_items if i.kind == AgendaKind.REPORT):
+                headed = next(d for d in mine if d.head_id == item.presenter_id)
+                kpis = list(headed.kpis.filter(active=True))
+                submit = not (m is meeting and n_ == len(report_items) - 1 and len(report_items) > 1)
+                report_save(
+                    actor=item.presenter,
+                    item=item,
+                    data={"progress": "本周完成主要目标。", "problems": "部分区域延迟发货。", "plan": "下周补齐库存。", "feedback": "客户反馈良好。"},
+                    kpis=[_kpi_values(rng, k) for k in kpis],
+                    submit=submit,
+                )
+
+        # Attendance (签到) for most participants, by the chair.
+        participants = meeting_participants(meeting=meeting)
+        statuses = ["present"] * 12 + ["late", "remote", "excused", "absent"]
+        for n_, p in enumerate(participants):
+            if n_ and n_ % 19 == 0:
+                continue  # not checked in yet
+            status = "present" if n_ == 0 else rng.choice(statuses)
+            guest = None if p.person else Guest.objects.select_related("item").get(pk=p.guest_id)
+            live_services.attendance_set(actor=chair, meeting=meeting, person=p.person if guest is None else None, guest=guest,
+                                         status=status, reason="出差" if status == "excused" else "")  # fmt: skip
+
+        meeting = live_services.meeting_start(actor=chair, meeting=meeting)
+
+        items = meeting_agenda(meeting=meeting)
+        reports_attach(items=items, meeting=meeting)
+        kpi_rows = [r for i in items for r in i.kpi_rows]
+        counts = {
+            "items": len(items),
+            "reports": sum(1 for i in items if i.kind == AgendaKind.REPORT),
+            "participants": len(participants),
+            "roster": series.memberships.count(),
+            "guests": sum(len(i.guests.all()) for i in items),
+            "kpi_rows": len(kpi_rows),
+            "kpi_changes": sum(1 for r in kpi_rows if r.change is not None),
+            "materials": sum(len(i.materials.all()) for i in items),
+            "attendance": meeting.attendance.count(),
+        }
+        expected = {"items": spec.items, "participants": spec.participants, "materials": spec.materials,
+                    "reports": spec.report_departments, "kpi_rows": spec.report_departments * spec.kpis_per_department,
+                    "kpi_changes": spec.report_departments * spec.kpis_per_department}  # fmt: skip
+        wrong = {k: (counts[k], v) for k, v in expected.items() if counts[k] != v}
+        if wrong or meeting.current_item_id is None:
+            problem = f"(got, wanted): {wrong}; current item {meeting.current_item_id}"
+            raise ValueError(f"the {spec.label} meeting is not as specified {problem}")
+        cases.append(MeetingCase(spec=spec, meeting=meeting, previous=previous, counts=counts))
+    return chair, cases

@@ -7,12 +7,17 @@ database, materializes three years of occurrences per series through
 
   1. materialization time vs the raw dateutil expansion of the same rules;
   2. median / p95 server time of the main pages (django.test.Client, in process);
-  3. SQL queries per page at 1× and 10×, which should be equal.
+  3. SQL queries per page at 1× and 10×, which should be equal;
+  4. in the 10× organisation, one big meeting (30 agenda items, 40 participants, 20 KPI
+     rows) and a small one (3, 3, 2): median / p95 server time of the meeting page, the
+     live page, the live state, the recap, the live "next item" POST and the API agenda;
+  5. SQL queries per request of those, small vs big meeting, which should be equal.
 
 The database is var/bench/lihui.sqlite3 (deleted and recreated on every run), never
-var/lihui.sqlite3. With DATABASE_URL set the benchmark uses that database instead and
-FLUSHES it: it must point at a scratch database, and the run refuses to start unless
---scratch-database-url is given. See bench/README.md.
+var/lihui.sqlite3; uploaded materials go to var/bench/media (emptied on every run). With
+DATABASE_URL set the benchmark uses that database instead and FLUSHES it: it must point at
+a scratch database, and the run refuses to start unless --scratch-database-url is given.
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ import gc
 import math
 import os
 import platform
+import shutil
 import statistics
 import sys
 import time
+import traceback
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,6 +40,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 OUT = BENCH_DIR / "out" / "latest.txt"
 VAR_DIR = REPO / "var" / "bench"
+MEDIA_DIR = VAR_DIR / "media"
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,6 +60,11 @@ def setup_django(args: argparse.Namespace) -> str:
     os.environ["LIHUI_VAR_DIR"] = str(VAR_DIR)  # forced, not setdefault: never the real var/
     os.environ.setdefault("SECRET_KEY", "lihui-bench-not-a-secret")
     os.environ["DEBUG"] = "0"
+    # Uploaded materials go under var/bench/media too, emptied on every run.
+    os.environ.pop("LIHUI_MEDIA_ROOT_FILE", None)
+    os.environ["LIHUI_MEDIA_ROOT"] = str(MEDIA_DIR)
+    shutil.rmtree(MEDIA_DIR, ignore_errors=True)
+    MEDIA_DIR.mkdir(parents=True, exist_ok=True)
     if os.environ.get("DATABASE_URL"):
         if not args.scratch_database_url:
             sys.exit(
@@ -68,6 +81,13 @@ def setup_django(args: argparse.Namespace) -> str:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = MEDIA_DIR  # before the storage is first used
+    from django.core.files.storage import default_storage
+
+    if Path(default_storage.location).resolve() != MEDIA_DIR.resolve():
+        sys.exit(f"media storage is {default_storage.location}, expected {MEDIA_DIR}: refusing to write materials there")
     return label
 
 
@@ -318,10 +338,122 @@ def replan_check(dataset) -> dict:
     return {"seconds": seconds, "queries": counter.n, "rows_before": before, "rows_after": after}
 
 
+# --- one meeting: the meeting page and the live "next item" ---------------------------------
+
+MEETING_REQUESTS = (
+    "meeting page /meetings/<id>/",
+    "live page /meetings/<id>/live/",
+    "live state /meetings/<id>/live/state/",
+    "recap /meetings/<id>/recap/",
+    "next item POST /meetings/<id>/live/go/",
+    "API GET /api/v1/meetings/<id>/agenda",
+)
+NEXT_ITEM = MEETING_REQUESTS[4]
+
+
+class NextItem:
+    """The chair pressing Next / Previous on the live page: POST …/live/go/ with the item the
+    previous response showed as `current`, alternating +1 and -1 so it never runs off the end."""
+
+    def __init__(self, client, meeting):
+        self.client = client
+        self.url = f"/meetings/{meeting.pk}/live/go/"
+        self.current = meeting.current_item_id
+        self.step = 1
+        self.sent = 0
+        self.moved = 0
+
+    def send(self):
+        return self.client.post(self.url, {"expected": self.current, "step": self.step}, headers={"Accept": "application/json"})
+
+    def after(self, r) -> None:
+        assert r.status_code == 200, (NEXT_ITEM, r.status_code, r.content[:300])
+        new = r.json()["current"]
+        self.sent += 1
+        self.moved += new != self.current
+        self.current, self.step = new, -self.step
+
+
+def measure_meeting(case, chair, token: str, requests: int, budget: float) -> dict:
+    """Per request of one meeting: SQL queries of one request and server times. The chair
+    (force_login) for the pages, a Bearer token for the API."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    mid, n_items = case.meeting.pk, case.counts["items"]
+    client = Client()
+    client.force_login(chair)
+    api = Client()  # no session: the token authenticates
+    go = NextItem(client, case.meeting)
+
+    def check(label, json_items=False):
+        def after(r):
+            assert r.status_code == 200, (case.spec.label, label, r.status_code, r.content[:300])
+            if json_items:
+                assert len(r.json()["items"]) == n_items, (case.spec.label, label, len(r.json()["items"]), n_items)
+
+        return after
+
+    plan = {
+        MEETING_REQUESTS[0]: (lambda: client.get(f"/meetings/{mid}/"), check(MEETING_REQUESTS[0])),
+        MEETING_REQUESTS[1]: (lambda: client.get(f"/meetings/{mid}/live/"), check(MEETING_REQUESTS[1])),
+        MEETING_REQUESTS[2]: (lambda: client.get(f"/meetings/{mid}/live/state/"), check(MEETING_REQUESTS[2], True)),
+        MEETING_REQUESTS[3]: (lambda: client.get(f"/meetings/{mid}/recap/"), check(MEETING_REQUESTS[3])),
+        NEXT_ITEM: (go.send, go.after),
+        MEETING_REQUESTS[5]: (
+            lambda: api.get(f"/api/v1/meetings/{mid}/agenda", headers={"Authorization": f"Bearer {token}"}),
+            check(MEETING_REQUESTS[5], True),
+        ),
+    }
+    out = {}
+    for label, (send, after) in plan.items():
+        for _ in range(2):  # warm up
+            after(send())
+        with CaptureQueriesContext(connection) as ctx:
+            r = send()
+        after(r)
+        sql = [q["sql"] for q in ctx.captured_queries]
+        gc.collect()
+        times = []
+        t_start = time.perf_counter()
+        while len(times) < requests and (len(times) < 5 or time.perf_counter() - t_start < budget / 4):
+            t = time.perf_counter()
+            r = send()
+            times.append(time.perf_counter() - t)
+            after(r)  # checks and the next "expected" item: not timed
+        out[label] = {
+            "queries": len(sql),
+            "sql": sql,
+            "n": len(times),
+            "median_ms": statistics.median(times) * 1000,
+            "p95_ms": p95(times) * 1000,
+            "bytes": len(r.content),
+        }
+    out[NEXT_ITEM]["moved"] = (go.moved, go.sent)
+    return out
+
+
+def meeting_section(dataset, args, today: dt.date) -> dict:
+    """Build the big and the small meeting (untimed), then request their pages."""
+    import generate
+    from lihui.people.services import api_token_create
+
+    t = time.perf_counter()
+    chair, cases = generate.meeting_cases(dataset, seed=args.seed, today=today)
+    build_seconds = time.perf_counter() - t
+    _token, secret = api_token_create(person=chair, name="bench")
+    pages = {}
+    for case in cases:
+        print(f"[{dataset.scale.label}] timing the {case.spec.label} meeting ({case.counts['items']} items) …", flush=True)
+        pages[case.spec.label] = measure_meeting(case, chair, secret, args.requests, args.page_budget)
+    return {"cases": cases, "build_seconds": build_seconds, "pages": pages}
+
+
 # --- the run ------------------------------------------------------------------------
 
 
-def run_scale(scale, args) -> dict:
+def run_scale(scale, args, *, meetings: bool = False) -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -342,9 +474,17 @@ def run_scale(scale, args) -> dict:
     add_history(dataset)
     print(f"[{scale.label}] timing pages …", flush=True)
     page = measure_pages(dataset, args.requests, args.page_budget)
+    meeting = None
+    if meetings:  # after the pages above, so the two extra series do not change them
+        print(f"[{scale.label}] building the big and the small meeting …", flush=True)
+        try:
+            meeting = meeting_section(dataset, args, today)
+        except Exception as exc:  # keep sections 1–3; the error is shown in section 4
+            traceback.print_exc()
+            meeting = {"error": f"{type(exc).__name__}: {exc}"}
     return {
         "scale": scale, "dataset": dataset, "gen_seconds": gen_seconds,
-        "mat": mat, "raw": raw, "replan": replan, "wall": wall, "pages": page,
+        "mat": mat, "raw": raw, "replan": replan, "wall": wall, "pages": page, "meeting": meeting,
     }  # fmt: skip
 
 
@@ -433,7 +573,64 @@ def report(results: list[dict], db_label: str, args, total_seconds: float) -> st
         a, b = small["pages"][label]["queries"], large["pages"][label]["queries"]
         rows.append([label, a, b, "equal" if a == b else "DIFFERENT"])
     add(table(["page", "1×", "10×", ""], rows, "lrrl"))
+    add("")
+    out += meeting_report(large, args)
     return "\n".join(out) + "\n"
+
+
+def meeting_differences(result: dict) -> list[tuple[str, int, int]]:
+    """(request, small, big) query counts that differ between the two meetings."""
+    m = result.get("meeting")
+    if not m or "error" in m:
+        return []
+    small, big = m["pages"]["small"], m["pages"]["big"]
+    return [(label, small[label]["queries"], big[label]["queries"]) for label in MEETING_REQUESTS
+            if small[label]["queries"] != big[label]["queries"]]  # fmt: skip
+
+
+def meeting_report(large: dict, args) -> list[str]:
+    out: list[str] = []
+    add = out.append
+    m = large.get("meeting")
+    lab = large["scale"].label
+    add(f"4. One meeting, big vs small ({lab} data; the chair, non-staff, with the meeting running)")
+    if m is None:
+        add("  not run")
+        return out
+    if "error" in m:
+        add(f"  FAILED: {m['error']}")
+        return out
+    for case in m["cases"]:
+        c = case.counts
+        add(f"  {case.spec.label + ':':6} items {c['items']} (department reports {c['reports']}),"
+            f" participants {c['participants']} (roster {c['roster']} + guests {c['participants'] - c['roster']};"
+            f" guest invitations {c['guests']}), KPI rows {c['kpi_rows']}"
+            f" (with a change since the last meeting {c['kpi_changes']}), materials {c['materials']},"
+            f" checked in {c['attendance']}")  # fmt: skip
+    big, small = m["pages"]["big"], m["pages"]["small"]
+    rows = []
+    for label in MEETING_REQUESTS:
+        a, b = big[label], small[label]
+        ratio = f"{a['median_ms'] / b['median_ms']:.1f}×"
+        rows.append([label, a["n"], f"{a['median_ms']:.1f}", f"{a['p95_ms']:.1f}", b["n"], f"{b['median_ms']:.1f}",
+                     f"{b['p95_ms']:.1f}", ratio, f"{a['bytes'] / 1024:.0f} KiB"])  # fmt: skip
+    add(table(["request", "big n", "median ms", "p95 ms", "small n", "median ms", "p95 ms", "big/small", "big size"], rows))
+    moved = []
+    for label in ("big", "small"):
+        did, sent = m["pages"][label][NEXT_ITEM]["moved"]
+        moved.append(f"{label} {did}/{sent}" + ("" if did == sent else " (SOME DID NOT MOVE)"))
+    add(f"  (each: {args.requests} requests, fewer if they take over {args.page_budget / 4:.0f} s, at least 5."
+        " Next item alternates step 1 / -1 and sends expected = the previous response's current;"
+        f" go requests that moved the current item, warm-up included: {', '.join(moved)}."
+        f" Building both meetings took {m['build_seconds']:.1f} s, untimed.)")  # fmt: skip
+    add("")
+    add("5. SQL queries per request (CaptureQueriesContext), small vs big meeting")
+    rows = []
+    for label in MEETING_REQUESTS:
+        a, b = small[label]["queries"], big[label]["queries"]
+        rows.append([label, a, b, "equal" if a == b else "DIFFERENT"])
+    add(table(["request", "small", "big", ""], rows, "lrrl"))
+    return out
 
 
 def main() -> None:
@@ -453,7 +650,8 @@ def main() -> None:
         scales = [generate.Scale("1×", 10, 100, 5, 6), generate.Scale("10×", 100, 1_000, 20, 6)]
     else:
         scales = [generate.Scale("1×", 50, 500, 10, 30), generate.Scale("10×", 500, 5_000, 60, 30)]
-    results = [run_scale(scale, args) for scale in scales]
+    # The meeting page and the live "next item" (section 4) are measured once, in the large org.
+    results = [run_scale(scale, args, meetings=scale is scales[-1]) for scale in scales]
     text = report(results, db_label, args, time.perf_counter() - t_total)
     print()
     print(text)
@@ -466,6 +664,14 @@ def main() -> None:
         print("\nQuery counts that grow with the data:", file=sys.stderr)
         for label in differing:
             print(f"  {label}", file=sys.stderr)
+    meeting_diff = meeting_differences(results[-1])
+    if meeting_diff:
+        print("\nQuery counts that grow with the meeting (small → big):", file=sys.stderr)
+        for label, a, b in meeting_diff:
+            print(f"  {label}: {a} → {b}", file=sys.stderr)
+    meeting = results[-1].get("meeting") or {}
+    if "error" in meeting:
+        sys.exit(f"\nThe meeting benchmark failed: {meeting['error']}")
 
 
 if __name__ == "__main__":

@@ -539,7 +539,7 @@ def attendance_set(request, meeting_id: Id, payload: AttendanceIn):
 def live_get(request, meeting_id: Id):
     """The live state every screen shows: poll it every couple of seconds."""
     meeting = _meeting(request, meeting_id)
-    return live_state(meeting, meeting_agenda(meeting=meeting))
+    return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 
 @router.post("/meetings/{meeting_id}/start", response={200: LiveOut, **ERRORS})
@@ -547,7 +547,7 @@ def live_start(request, meeting_id: Id):
     meeting = _meeting(request, meeting_id)
     agenda_services.agenda_ensure(meeting=meeting)
     meeting = live_services.meeting_start(actor=request.user, meeting=meeting)
-    return live_state(meeting, meeting_agenda(meeting=meeting))
+    return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 
 @router.post("/meetings/{meeting_id}/go", response={200: LiveOut, **ERRORS})
@@ -556,13 +556,13 @@ def live_go(request, meeting_id: Id, payload: GoIn):
     else moved on meanwhile, nothing moves twice."""
     meeting = _meeting(request, meeting_id)
     meeting = live_services.meeting_go_to(actor=request.user, meeting=meeting, expected_item_id=payload.expected, step=payload.step)
-    return live_state(meeting, meeting_agenda(meeting=meeting))
+    return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 
 @router.post("/meetings/{meeting_id}/end", response={200: LiveOut, **ERRORS})
 def live_end(request, meeting_id: Id):
     meeting = live_services.meeting_end(actor=request.user, meeting=_meeting(request, meeting_id))
-    return live_state(meeting, meeting_agenda(meeting=meeting))
+    return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 
 @router.put("/agenda-items/{item_id}/notes", response={200: NotesOut, 409: NotesConflictOut, **ERRORS})

@@ -186,19 +186,18 @@ def meeting_visible_to_person(*, person: Person, pk: int) -> Meeting | None:
     return meeting
 
 
-def meeting_agenda(*, meeting: Meeting) -> list:
-    """Agenda items with presenter, materials, guests and report (with KPI values) — a
-    fixed number of queries whatever the number of items, people or KPI rows."""
+def meeting_agenda(*, meeting: Meeting, light: bool = False) -> list:
+    """Agenda items with presenter, materials and guests — a fixed number of queries
+    whatever the number of items or people. `light`: items and presenters only (live state)."""
     from django.db.models import Prefetch
 
     from .models import AgendaItem, Guest
 
-    items = (
-        AgendaItem.objects.filter(meeting=meeting)
-        .select_related("presenter", "presenter__department")
-        .prefetch_related("materials", Prefetch("guests", queryset=Guest.objects.select_related("person")))
-        .order_by("position", "id")
-    )
+    items = AgendaItem.objects.filter(meeting=meeting).select_related("presenter").order_by("position", "id")
+    if not light:
+        items = items.select_related("presenter__department").prefetch_related(
+            "materials", Prefetch("guests", queryset=Guest.objects.select_related("person"))
+        )
     return list(items)
 
 

@@ -21,7 +21,6 @@ from ..models import AgendaItem, Guest, Material, Meeting
 from ..selectors import (
     meeting_agenda,
     meeting_can_prepare,
-    meeting_can_run,
     meeting_can_take_notes,
     meeting_is_participant,
     meeting_neighbours,
@@ -85,8 +84,9 @@ def meeting_detail(request, pk: int):
             "following": following,
             "participants": meeting_participants(meeting=meeting),
             "can_manage": can_prepare,
-            "can_run": meeting_can_run(person=request.user, meeting=meeting),
-            "can_take_notes": meeting_can_take_notes(person=request.user, meeting=meeting),
+            # Running follows the same rule as preparing (chair, admins); the minute-taker also takes notes.
+            "can_run": can_prepare,
+            "can_take_notes": can_prepare or meeting_can_take_notes(person=request.user, meeting=meeting),
             "purpose_form": PurposeForm(initial={"purpose": meeting.purpose}) if can_prepare else None,
             "move_form": MoveForm() if can_prepare else None,
             "cancel_form": CancelForm() if can_prepare else None,

@@ -65,13 +65,13 @@ def projector(request, pk: int):
 @login_required
 def state(request, pk: int):
     meeting = meeting_for(request, pk)
-    return JsonResponse(live_state(meeting, meeting_agenda(meeting=meeting)))
+    return JsonResponse(live_state(meeting, meeting_agenda(meeting=meeting, light=True)))
 
 
 def _after_action(request, meeting: Meeting):
+    """`meeting` is the fresh row a live service returned."""
     if request.headers.get("Accept", "").startswith("application/json"):
-        meeting.refresh_from_db()
-        return JsonResponse(live_state(meeting, meeting_agenda(meeting=meeting)))
+        return JsonResponse(live_state(meeting, meeting_agenda(meeting=meeting, light=True)))
     return redirect("meetings:live", pk=meeting.pk)
 
 
@@ -81,7 +81,7 @@ def start(request, pk: int):
     meeting = meeting_for(request, pk)
     agenda_services.agenda_ensure(meeting=meeting)
     try:
-        live_services.meeting_start(actor=request.user, meeting=meeting)
+        meeting = live_services.meeting_start(actor=request.user, meeting=meeting)
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
     return _after_action(request, meeting)
@@ -98,7 +98,7 @@ def go(request, pk: int):
     except ValueError:
         return JsonResponse({"error": _("Some fields are not valid."), "fields": {"step": [_("Enter a whole number.")]}}, status=422)
     try:
-        live_services.meeting_go_to(actor=request.user, meeting=meeting, expected_item_id=expected, step=step)
+        meeting = live_services.meeting_go_to(actor=request.user, meeting=meeting, expected_item_id=expected, step=step)
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
     return _after_action(request, meeting)
@@ -109,7 +109,7 @@ def go(request, pk: int):
 def end(request, pk: int):
     meeting = meeting_for(request, pk)
     try:
-        live_services.meeting_end(actor=request.user, meeting=meeting)
+        meeting = live_services.meeting_end(actor=request.user, meeting=meeting)
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
     if request.headers.get("Accept", "").startswith("application/json"):
