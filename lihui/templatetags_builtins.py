@@ -1,6 +1,7 @@
 """Template filters available in every template: locale-aware dates and times."""
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone, translation
@@ -88,3 +89,15 @@ def duration_minutes(seconds):
 def colon(label):
     """A label followed by the colon of the active language: 「嘉宾：」 / "Guest: "."""
     return f"{label}：" if (translation.get_language() or "").startswith("zh") else f"{label}: "
+
+
+@register.filter
+def num(value):
+    """A KPI number as typed: Decimal("97.2000") → "97.2", 5000 → "5000"; None → ""."""
+    if value in (None, ""):
+        return ""
+    try:
+        text = format(Decimal(value).normalize(), "f")
+    except (InvalidOperation, ValueError, TypeError):
+        return value
+    return text

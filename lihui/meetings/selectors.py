@@ -220,13 +220,20 @@ def meeting_participants(*, meeting: Meeting, items: list | None = None) -> list
     ]
     order = {"chair": 0, "minute_taker": 1, "member": 2, "optional": 3}
     rows.sort(key=lambda p: (order[p.role], p.person.sort_key))
-    on_roster = {p.person.pk for p in rows}
+    seen = {p.person.pk for p in rows}
+    by_person: dict[int, Participant] = {}
     guests = Guest.objects.filter(item__meeting=meeting).select_related("person", "item").order_by("id")
     for g in guests:
-        if g.person_id and g.person_id in on_roster:
-            continue
         reason = g.reason or g.item.title
-        rows.append(Participant(person=g.person, name=g.person.name if g.person else g.name, role="guest", reason=reason, guest_id=g.pk))
+        if g.person_id in by_person:  # invited for several items: one participant, every reason
+            by_person[g.person_id].reason += " / " + reason
+            continue
+        if g.person_id and g.person_id in seen:
+            continue
+        row = Participant(person=g.person, name=g.person.name if g.person else g.name, role="guest", reason=reason, guest_id=g.pk)
+        if g.person_id:
+            by_person[g.person_id] = row
+        rows.append(row)
     return rows
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -80,4 +80,5 @@ def achievement(target: Decimal | None, actual: Decimal | None, *, higher_is_bet
     numerator, denominator = (actual, target) if higher_is_better else (target, actual)
     if denominator <= 0 or numerator < 0:
         return None
-    return (numerator / denominator * 100).quantize(Decimal("0.1"))
+    # Rounded down, so a missed target never shows as 100 %.
+    return (numerator / denominator * 100).quantize(Decimal("0.1"), rounding=ROUND_DOWN)

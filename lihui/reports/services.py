@@ -50,7 +50,11 @@ def _number(value, field: str, errors: dict) -> Decimal | None:
     if not number.is_finite() or abs(number) >= MAX_VALUE:
         errors.setdefault(field, []).append(_("Enter a number, e.g. 98.5."))
         return None
-    return number.quantize(Decimal("0.0001"))
+    number = number.quantize(Decimal("0.0001"))
+    if abs(number) >= MAX_VALUE:  # rounding can carry it over the column's 14 digits
+        errors.setdefault(field, []).append(_("Enter a number, e.g. 98.5."))
+        return None
+    return number
 
 
 def report_save(*, actor: Person, item: AgendaItem, data: dict, kpis: list[dict], submit: bool = False) -> Report:

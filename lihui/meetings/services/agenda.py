@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+import codecs
+
 import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -193,16 +195,27 @@ def _sniff(upload: UploadedFile) -> tuple[str, str]:
         return kind.extension, kind.mime
     if b"\x00" not in head:
         try:
-            head.decode("utf-8")
+            # Incremental: a multi-byte character cut at the end of the sample is still text.
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         except UnicodeDecodeError:
-            # a cut multi-byte character at the end of the sample is still text
-            try:
-                head[:-3].decode("utf-8")
-            except UnicodeDecodeError:
-                return "", "application/octet-stream"
+            return "", "application/octet-stream"
         ext = suffix if suffix in TEXT_TYPES else "txt"
         return ext, TEXT_TYPES[ext]
     return "", "application/octet-stream"
+
+
+SAME_TYPE = {"jpg": {"jpg", "jpeg"}, "md": {"md", "markdown"}}
+
+
+def _name_for(name: str, ext: str) -> str:
+    """The download name ends in the type the content is: `setup.bat` that is text is
+    served as `setup.bat.txt`, a PDF named `report.exe` as `report.exe.pdf`."""
+    suffix = PurePath(name).suffix.lower().lstrip(".")
+    if suffix not in SAME_TYPE.get(ext, {ext}):
+        name = f"{name}.{ext}"
+    if len(name) > 200:
+        name = name[: 200 - len(ext) - 1] + "." + ext
+    return name
 
 
 def material_add(*, actor: Person, item: AgendaItem, upload: UploadedFile) -> Material:
@@ -223,7 +236,7 @@ def material_add(*, actor: Person, item: AgendaItem, upload: UploadedFile) -> Ma
         raise ValidationError(
             {"file": [_("This type of file is not accepted. Accepted: %(types)s.") % {"types": ", ".join(settings.LIHUI_MATERIAL_TYPES)}]}
         )
-    material = Material(item=item, name=name[:200], size=upload.size, content_type=content_type, uploaded_by=actor)
+    material = Material(item=item, name=_name_for(name, ext), size=upload.size, content_type=content_type, uploaded_by=actor)
     material.file.save("upload", upload, save=False)
     material.save()
     return material

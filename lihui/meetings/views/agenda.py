@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -49,7 +50,7 @@ def item_for(request, pk: int) -> AgendaItem:
 def participants_queryset(meeting: Meeting):
     roster = Membership.objects.filter(series_id=meeting.series_id).values("person")
     guests = Guest.objects.filter(item__meeting=meeting, person__isnull=False).values("person")
-    return Person.objects.filter(is_active=True).filter(pk__in=roster.union(guests))
+    return Person.objects.filter(is_active=True).filter(Q(pk__in=roster) | Q(pk__in=guests))
 
 
 def agenda_context(request, meeting: Meeting) -> dict:

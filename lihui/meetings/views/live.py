@@ -126,9 +126,9 @@ def attendance(request, pk: int):
     error = None
     try:
         if request.POST.get("person"):
-            person = get_object_or_404(Person, pk=int(request.POST["person"]))
+            person = Person.objects.filter(pk=int(request.POST["person"])).first() if request.POST["person"].isdigit() else None
         elif request.POST.get("guest"):
-            guest = get_object_or_404(Guest, pk=int(request.POST["guest"]))
+            guest = Guest.objects.filter(pk=int(request.POST["guest"])).first() if request.POST["guest"].isdigit() else None
         arrived_at = None
         if request.POST.get("arrived_at"):
             t = dt.time.fromisoformat(request.POST["arrived_at"])

@@ -22,6 +22,8 @@
     return neg ? "−" + s : s;
   }
   function accept(newState) {
+    // A poll answered before a Next may arrive after it: never go back to an older state.
+    if (newState.version < state.version) return;
     state = newState;
     fetchedAt = Date.now();
     offset = Date.parse(state.now) - fetchedAt;
@@ -49,6 +51,12 @@
     else text('[data-live="left"]', mmss((Date.parse(state.scheduled_end) - now) / 1000));
     var left = q('[data-live="left"]');
     if (left) left.classList.toggle("bad", !!state.started && !state.ended && Date.parse(state.scheduled_end) < now);
+    if (!current) {
+      text('[data-live="current-title"]', state.ended ? root.dataset.endedText || "" : root.dataset.notStartedText || "");
+      text('[data-live="current-presenter"]', "");
+      text('[data-live="current-used"]', "—");
+      text('[data-live="current-allotted"]', "—");
+    }
     if (current) {
       text('[data-live="current-title"]', current.title);
       text('[data-live="current-presenter"]', current.presenter);
