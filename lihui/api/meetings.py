@@ -17,6 +17,7 @@ from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeti
 from lihui.meetings.selectors import (
     live_state,
     meeting_agenda,
+    meeting_can_prepare,
     meeting_is_participant,
     meeting_participants,
     meeting_visible_to_person,
@@ -288,7 +289,10 @@ def _material_out(m: Material) -> dict:
 def _report_out(item: AgendaItem) -> dict | None:
     report = getattr(item, "report_obj", None)
     if report is None:
-        return None
+        return None if item.kind != AgendaKind.REPORT else {
+            "item": item.pk, "department": None, "progress": "", "problems": "", "plan": "", "feedback": "",
+            "submitted_at": None, "kpis": [],
+        }  # fmt: skip
     return {
         "item": item.pk,
         "department": report.department_id,
@@ -314,8 +318,9 @@ def _report_out(item: AgendaItem) -> dict | None:
     }
 
 
-def _agenda_out(meeting: Meeting) -> dict:
+def _agenda_out(meeting: Meeting, viewer: Person) -> dict:
     items = meeting_agenda(meeting=meeting)
+    prepares = meeting_can_prepare(person=viewer, meeting=meeting)
     reports_attach(items=items, meeting=meeting)
     planned = sum(i.minutes_allotted for i in items)
     report_items = [i for i in items if i.kind == AgendaKind.REPORT]
@@ -342,8 +347,16 @@ def _agenda_out(meeting: Meeting) -> dict:
                 "notes": i.notes,
                 "notes_revision": i.notes_revision,
                 "materials": [_material_out(m) for m in i.materials.all()],
+                # An outside guest's e-mail is for those who prepare the item, as on the pages.
                 "guests": [
-                    {"id": g.id, "person": g.person_id, "name": str(g), "email": g.email, "reason": g.reason} for g in i.guests.all()
+                    {
+                        "id": g.id,
+                        "person": g.person_id,
+                        "name": str(g),
+                        "email": g.email if prepares or i.presenter_id == viewer.pk else "",
+                        "reason": g.reason,
+                    }
+                    for g in i.guests.all()
                 ],
             }
             for i in items
@@ -359,7 +372,7 @@ def agenda_get(request, meeting_id: Id):
     """The meeting's agenda (made from the series' template the first time it is asked for)."""
     meeting = _meeting(request, meeting_id)
     agenda_services.agenda_ensure(meeting=meeting)
-    return _agenda_out(meeting)
+    return _agenda_out(meeting, request.user)
 
 
 @router.post("/meetings/{meeting_id}/agenda", response={201: ItemOut, **ERRORS})
@@ -369,7 +382,7 @@ def agenda_item_add(request, meeting_id: Id, payload: ItemIn):
     data = payload.dict()
     data["presenter"] = _person(data["presenter"])
     item = agenda_services.agenda_item_add(actor=request.user, meeting=meeting, data=data)
-    return Status(201, next(i for i in _agenda_out(meeting)["items"] if i["id"] == item.pk))
+    return Status(201, next(i for i in _agenda_out(meeting, request.user)["items"] if i["id"] == item.pk))
 
 
 @router.patch("/agenda-items/{item_id}", response={200: ItemOut, **ERRORS})
@@ -379,7 +392,7 @@ def agenda_item_update(request, item_id: Id, payload: ItemPatch):
     if "presenter" in data:
         data["presenter"] = _person(data["presenter"])
     agenda_services.agenda_item_update(actor=request.user, item=item, data=data)
-    return next(i for i in _agenda_out(item.meeting)["items"] if i["id"] == item.pk)
+    return next(i for i in _agenda_out(item.meeting, request.user)["items"] if i["id"] == item.pk)
 
 
 @router.delete("/agenda-items/{item_id}", response={204: None, **ERRORS})
@@ -392,14 +405,14 @@ def agenda_item_remove(request, item_id: Id):
 def agenda_order(request, meeting_id: Id, payload: OrderIn):
     meeting = _meeting(request, meeting_id)
     agenda_services.agenda_reorder(actor=request.user, meeting=meeting, order=payload.order)
-    return _agenda_out(meeting)
+    return _agenda_out(meeting, request.user)
 
 
 @router.put("/meetings/{meeting_id}/purpose", response={200: AgendaOut, **ERRORS})
 def purpose_set(request, meeting_id: Id, payload: PurposeIn):
     meeting = _meeting(request, meeting_id)
     agenda_services.meeting_purpose_set(actor=request.user, meeting=meeting, purpose=payload.purpose)
-    return _agenda_out(meeting)
+    return _agenda_out(meeting, request.user)
 
 
 @router.post("/meetings/{meeting_id}/agenda/publish", response={200: AgendaOut, **ERRORS})
@@ -407,7 +420,7 @@ def agenda_publish(request, meeting_id: Id):
     meeting = _meeting(request, meeting_id)
     agenda_services.agenda_ensure(meeting=meeting)
     agenda_services.agenda_publish(actor=request.user, meeting=meeting)
-    return _agenda_out(meeting)
+    return _agenda_out(meeting, request.user)
 
 
 # --- materials and guests -----------------------------------------------------------------
@@ -426,6 +439,7 @@ def material_download(request, material_id: Id):
         raise Http404
     response = FileResponse(material.file.open("rb"), as_attachment=True, filename=material.name, content_type=material.content_type)
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
@@ -469,8 +483,9 @@ def participants(request, meeting_id: Id):
 @router.get("/agenda-items/{item_id}/report", response={200: ReportOut, **ERRORS})
 def report_get(request, item_id: Id):
     item = _item(request, item_id)
-    report_services.report_get_or_create(item=item)
-    reports_attach(items=[item], meeting=item.meeting)
+    if item.kind != AgendaKind.REPORT:
+        raise Http404
+    reports_attach(items=[item], meeting=item.meeting)  # reading never creates a report
     return _report_out(item)
 
 

@@ -9,6 +9,10 @@ outcome and not a validation error.
 The client enforces CSRF like any real HTTP client (Django's test client skips it by
 default), so the API behaves here as it does for a script.
 
+Preparing and running a meeting follows the web pages' rules (see
+lihui/regime/tests/test_permissions.py): the member heads a department, so the agenda gives
+them its report item, and the item operations act on that item, theirs as presenter.
+
 Time is frozen (`NOW`), so nothing here depends on today's date.
 """
 
@@ -24,16 +28,20 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
 from lihui.api.api import api
-from lihui.meetings.models import Meeting
-from lihui.people.models import ApiToken, Person
+from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
+from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
+from lihui.meetings.services.live import meeting_start
+from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
-from lihui.regime.models import CadenceWindow, Membership, Series
+from lihui.regime.models import AgendaKind, CadenceWindow, Membership, Series
 from lihui.regime.services import cadence_window_add
+from lihui.reports.models import Kpi, KpiValue, Report
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai).
@@ -63,6 +71,23 @@ def cast(frozen, cast):
     return cast
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded materials go to a temporary directory (files outlive a rolled-back savepoint)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+# A small real PDF: materials are accepted by their content, not their name.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def pdf(name: str = "预读材料.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
 def today() -> dt.date:
     return timezone.now().astimezone(SHANGHAI).date()
 
@@ -79,6 +104,11 @@ class World:
         self._windows: dict[str, CadenceWindow] = {}
         self._spare: dict[str, ApiToken] = {}
         self._secrets: dict[str, str] = {}
+        self._items: dict[str, AgendaItem] = {}
+        self._materials: dict[str, Material] = {}
+        self._guests: dict[str, Guest] = {}
+        self._started: set[str] = set()
+        self._department: Department | None = None
 
     def person(self, role: str) -> Person:
         return getattr(self.cast, role)
@@ -95,8 +125,47 @@ class World:
                 .first()
             )
             assert meeting is not None, "the cast's series should have planned meetings ahead"
+            self.department()  # before the agenda is made, so the member has a report item
+            agenda_ensure(meeting=meeting)
             self._meetings[target] = meeting
         return self._meetings[target]
+
+    def department(self) -> Department:
+        """A department the member heads: the agenda gives its head a report item."""
+        if self._department is None:
+            self._department = Department.objects.create(name="华东销售部", head=self.cast.member)
+        return self._department
+
+    def item(self, target: str) -> AgendaItem:
+        """The member's own item on the meeting (their department's report)."""
+        if target not in self._items:
+            meeting = self.meeting(target)
+            item = meeting.items.filter(presenter=self.cast.member).first()
+            assert item is not None and item.kind == AgendaKind.REPORT, "the member should present their department's report"
+            assert meeting.items.filter(position__lt=item.position).exists(), "an item above, so moving it up is a real move"
+            item.meeting = meeting
+            self._items[target] = item
+        return self._items[target]
+
+    def material(self, target: str) -> Material:
+        """A pre-read the member attached to their item."""
+        if target not in self._materials:
+            self._materials[target] = material_add(actor=self.cast.member, item=self.item(target), upload=pdf())
+        return self._materials[target]
+
+    def guest(self, target: str) -> Guest:
+        """An outside guest the chair invited for the member's item."""
+        if target not in self._guests:
+            self._guests[target] = guest_invite(actor=self.cast.chair, item=self.item(target), name="财务老李", reason="预算")
+        return self._guests[target]
+
+    def started(self, target: str) -> Meeting:
+        """The meeting, started by its chair: its first item is current."""
+        if target not in self._started:
+            meeting_start(actor=self.cast.chair, meeting=self.meeting(target))
+            self.meeting(target).refresh_from_db()
+            self._started.add(target)
+        return self.meeting(target)
 
     def window(self, target: str) -> CadenceWindow:
         if target not in self._windows:
@@ -127,6 +196,30 @@ def snapshot() -> tuple:
         list(CadenceWindow.objects.order_by("pk").values_list("pk", "start_date", "end_date")),
         list(Membership.objects.order_by("pk").values_list("pk", "series_id", "person_id", "role")),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked")),
+        # preparing and running a meeting
+        list(
+            Meeting.objects.order_by("pk").values_list(
+                "pk", "purpose", "agenda_created", "agenda_published_at",
+                "actual_start", "actual_end", "current_item", "live_version",
+            )
+        ),
+        list(
+            AgendaItem.objects.order_by("pk").values_list(
+                "pk", "meeting", "position", "kind", "title", "description", "presenter", "minutes_allotted",
+                "seconds_used", "running_since", "notes", "notes_revision",
+            )
+        ),
+        list(Material.objects.order_by("pk").values_list("pk", "item", "name")),
+        list(Guest.objects.order_by("pk").values_list("pk", "item", "person", "name")),
+        list(Attendance.objects.order_by("pk").values_list("pk", "meeting", "person", "guest", "status")),
+        # Reading a report makes the (empty) report row; what counts is what it says.
+        list(
+            Report.objects.exclude(progress="", problems="", plan="", feedback="", submitted_at=None)
+            .order_by("pk")
+            .values_list("pk", "item", "progress", "problems", "plan", "feedback", "submitted_at")
+        ),
+        list(KpiValue.objects.order_by("pk").values_list("pk", "report", "kpi", "target", "actual")),
+        list(Kpi.objects.order_by("pk").values_list("pk", "department", "name")),
     )
 
 
@@ -210,16 +303,47 @@ def series_manage(ok: int) -> Expect:
     }
 
 
+def own_item(ok: int) -> Expect:
+    """The chair, admins and the item's presenter (the member); others who can see get 403."""
+    return {
+        "private": {"chair": ok, "minute_taker": 403, "member": ok, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": 403, "member": ok, "outsider": 403, "admin": ok},
+    }
+
+
+def minutes_kept(ok: int) -> Expect:
+    """Attendance and notes: the chair, admins and the minute-taker; others who can see get 403."""
+    return {
+        "private": {"chair": ok, "minute_taker": ok, "member": 403, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": ok, "member": 403, "outsider": 403, "admin": ok},
+    }
+
+
+def participants(ok: int) -> Expect:
+    """The roster and admins (and guests): seeing an open series is not enough."""
+    return {
+        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
+    }
+
+
 @dataclass(frozen=True)
 class Op:
     expect: Expect
     path: Callable[[World, str, str], dict] = lambda w, target, role: {}
     body: Callable[[World, str, str], dict] | None = None
     query: Callable[[World, str, str], dict] | None = None
+    upload: Callable[[World, str, str], dict] | None = None  # a multipart body (files)
+    changes: bool = False  # writes without a body (publish, start, end)
 
     @property
     def writes(self) -> bool:
-        return self.body is not None or any(s == 204 for by_role in self.expect.values() for s in by_role.values())
+        return (
+            self.changes
+            or self.body is not None
+            or self.upload is not None
+            or any(s == 204 for by_role in self.expect.values() for s in by_role.values())
+        )
 
 
 def series_path(w: World, target: str, role: str) -> dict:
@@ -228,6 +352,40 @@ def series_path(w: World, target: str, role: str) -> dict:
 
 def meeting_path(w: World, target: str, role: str) -> dict:
     return {"meeting_id": w.meeting(target).pk}
+
+
+def started_path(w: World, target: str, role: str) -> dict:
+    return {"meeting_id": w.started(target).pk}
+
+
+def item_path(w: World, target: str, role: str) -> dict:
+    return {"item_id": w.item(target).pk}
+
+
+def material_path(w: World, target: str, role: str) -> dict:
+    return {"material_id": w.material(target).pk}
+
+
+def department_path(w: World, target: str, role: str) -> dict:
+    return {"department_id": w.department().pk}
+
+
+def order_body(w: World, target: str, role: str) -> dict:
+    """The agenda with the member's item moved up one place."""
+    order = list(w.meeting(target).items.order_by("position", "id").values_list("pk", flat=True))
+    i = order.index(w.item(target).pk)
+    order[i - 1], order[i] = order[i], order[i - 1]
+    return {"order": order}
+
+
+def go_body(w: World, target: str, role: str) -> dict:
+    meeting = w.started(target)
+    assert meeting.current_item_id is not None
+    return {"expected": meeting.current_item_id, "step": 1}
+
+
+def notes_body(w: World, target: str, role: str) -> dict:
+    return {"text": "结论：周五前补货", "revision": AgendaItem.objects.get(pk=w.item(target).pk).notes_revision}
 
 
 API: dict[tuple[str, str], Op] = {
@@ -258,6 +416,56 @@ API: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/meetings/{meeting_id}/cancel"): Op(
         series_manage(200), path=meeting_path, body=lambda w, t, r: {"reason": "双十一值班，本周暂停"}
     ),
+    # --- one meeting: prepare
+    ("GET", "/api/v1/meetings/{meeting_id}/agenda"): Op(series_read(200), path=meeting_path),
+    ("POST", "/api/v1/meetings/{meeting_id}/agenda"): Op(
+        series_manage(201),
+        path=meeting_path,
+        body=lambda w, t, r: {"title": "双十一备货", "kind": "discussion", "minutes_allotted": 10},
+    ),
+    # The member presents the item but only the chair orders the agenda.
+    ("PUT", "/api/v1/meetings/{meeting_id}/agenda/order"): Op(series_manage(200), path=meeting_path, body=order_body),
+    ("PUT", "/api/v1/meetings/{meeting_id}/purpose"): Op(
+        series_manage(200), path=meeting_path, body=lambda w, t, r: {"purpose": "定下双十一排班"}
+    ),
+    ("POST", "/api/v1/meetings/{meeting_id}/agenda/publish"): Op(series_manage(200), path=meeting_path, changes=True),
+    ("PATCH", "/api/v1/agenda-items/{item_id}"): Op(own_item(200), path=item_path, body=lambda w, t, r: {"minutes_allotted": 5}),
+    ("DELETE", "/api/v1/agenda-items/{item_id}"): Op(own_item(204), path=item_path),
+    ("POST", "/api/v1/agenda-items/{item_id}/materials"): Op(
+        own_item(201), path=item_path, upload=lambda w, t, r: {"file": pdf()}
+    ),
+    ("GET", "/api/v1/materials/{material_id}"): Op(participants(200), path=material_path),
+    # The material is the member's upload: its uploader, the chair and admins remove it.
+    ("DELETE", "/api/v1/materials/{material_id}"): Op(own_item(204), path=material_path),
+    ("POST", "/api/v1/agenda-items/{item_id}/guests"): Op(
+        own_item(201), path=item_path, body=lambda w, t, r: {"name": "法务小陈", "email": "chen@example.com", "reason": "合同条款"}
+    ),
+    ("DELETE", "/api/v1/guests/{guest_id}"): Op(own_item(204), path=lambda w, target, r: {"guest_id": w.guest(target).pk}),
+    ("GET", "/api/v1/meetings/{meeting_id}/participants"): Op(series_read(200), path=meeting_path),
+    # --- reports and KPIs
+    ("GET", "/api/v1/agenda-items/{item_id}/report"): Op(series_read(200), path=item_path),
+    ("PUT", "/api/v1/agenda-items/{item_id}/report"): Op(
+        own_item(200), path=item_path, body=lambda w, t, r: {"progress": "完成 92%", "plan": "补货", "submit": True}
+    ),
+    ("GET", "/api/v1/departments/{department_id}/kpis"): Op(everyone(200), path=department_path),
+    # A department's KPIs are defined by its head (the member) and admins.
+    ("POST", "/api/v1/departments/{department_id}/kpis"): Op(
+        {"-": {"chair": 403, "minute_taker": 403, "member": 201, "outsider": 403, "admin": 201}},
+        path=department_path,
+        body=lambda w, t, r: {"name": "订单准时发货率", "unit": "%", "higher_is_better": True, "default_target": "98.5"},
+    ),
+    # --- one meeting: run
+    ("GET", "/api/v1/meetings/{meeting_id}/attendance"): Op(series_read(200), path=meeting_path),
+    ("PUT", "/api/v1/meetings/{meeting_id}/attendance"): Op(
+        minutes_kept(200), path=meeting_path, body=lambda w, t, r: {"person": w.cast.member.pk, "status": "present"}
+    ),
+    ("GET", "/api/v1/meetings/{meeting_id}/live"): Op(series_read(200), path=meeting_path),
+    ("POST", "/api/v1/meetings/{meeting_id}/start"): Op(series_manage(200), path=meeting_path, changes=True),
+    ("POST", "/api/v1/meetings/{meeting_id}/go"): Op(series_manage(200), path=started_path, body=go_body),
+    ("POST", "/api/v1/meetings/{meeting_id}/end"): Op(series_manage(200), path=started_path, changes=True),
+    # The member presents the item, which gives no right to its notes.
+    ("PUT", "/api/v1/agenda-items/{item_id}/notes"): Op(minutes_kept(200), path=item_path, body=notes_body),
+    ("GET", "/api/v1/meetings/{meeting_id}/recap"): Op(series_read(200), path=meeting_path),
 }
 
 # Known holes: (method, path, target) -> why. Strict: a fix turns the test red until the
@@ -292,12 +500,30 @@ def test_openapi_declares_authentication_on_every_operation_but_the_token_exchan
 # --- calling ----------------------------------------------------------------------------------
 
 
-def call(client: Client, method: str, path: str, *, query: dict | None = None, body: dict | None = None, secret: str = ""):
+def call(
+    client: Client,
+    method: str,
+    path: str,
+    *,
+    query: dict | None = None,
+    body: dict | None = None,
+    secret: str = "",
+    upload: dict | None = None,
+):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
     if method == "GET":
-        return client.get(path, query or {}, **headers)
-    data = json.dumps(body) if body is not None else ""
-    return client.generic(method, path, data, content_type="application/json", **headers)
+        response = client.get(path, query or {}, **headers)
+    elif upload is not None:
+        assert method == "POST"
+        response = client.post(path, upload, **headers)  # multipart
+    else:
+        data = json.dumps(body) if body is not None else ""
+        response = client.generic(method, path, data, content_type="application/json", **headers)
+    if getattr(response, "streaming", False):
+        # Read a download to its end, as a server would: the client then closes its file
+        # (close() called directly would also close the database connection on PostgreSQL).
+        response.streamed = b"".join(response.streaming_content)
+    return response
 
 
 def fill(path: str, params: dict) -> str:
@@ -346,10 +572,11 @@ def test_operation_permission(cast, method, path, target):
         url = fill(path, op.path(w, t, role))
         body = op.body(w, t, role) if op.body else None
         query = op.query(w, t, role) if op.query else None
+        upload = op.upload(w, t, role) if op.upload else None
         secret = "" if (method, path) in PUBLIC else w.secret(role)
         client = Client(enforce_csrf_checks=True, raise_request_exception=False)
         before = snapshot()
-        response = call(client, method, url, query=query, body=body, secret=secret)
+        response = call(client, method, url, query=query, body=body, secret=secret, upload=upload)
         changed = snapshot() != before
         if response.status_code >= 400 or not op.writes:
             state = "changed the database" if changed else ""
@@ -506,6 +733,98 @@ def test_not_found_looks_the_same_whether_it_exists_or_not(cast):
     absent = call(client, "GET", f"/api/v1/series/{10**9}", secret=secret)
     assert hidden.status_code == absent.status_code == 404
     assert hidden.json() == absent.json()
+
+
+# --- staff guests: invited for one item, they see that meeting and change nothing -----------------
+
+M = "/api/v1/meetings/{meeting_id}"
+# What the outsider gets on the private series' meeting once invited for the member's item.
+GUEST: dict[tuple[str, str], int] = {
+    ("GET", M): 200,
+    ("GET", M + "/agenda"): 200,
+    ("GET", M + "/participants"): 200,
+    ("GET", M + "/attendance"): 200,
+    ("GET", M + "/live"): 200,
+    ("GET", M + "/recap"): 200,
+    ("GET", "/api/v1/agenda-items/{item_id}/report"): 200,
+    ("GET", "/api/v1/materials/{material_id}"): 200,
+    ("POST", M + "/move"): 403,
+    ("POST", M + "/cancel"): 403,
+    ("POST", M + "/agenda"): 403,
+    ("PUT", M + "/agenda/order"): 403,
+    ("PUT", M + "/purpose"): 403,
+    ("POST", M + "/agenda/publish"): 403,
+    ("PATCH", "/api/v1/agenda-items/{item_id}"): 403,
+    ("DELETE", "/api/v1/agenda-items/{item_id}"): 403,
+    ("POST", "/api/v1/agenda-items/{item_id}/materials"): 403,
+    ("DELETE", "/api/v1/materials/{material_id}"): 403,
+    ("POST", "/api/v1/agenda-items/{item_id}/guests"): 403,
+    ("DELETE", "/api/v1/guests/{guest_id}"): 403,
+    ("PUT", "/api/v1/agenda-items/{item_id}/report"): 403,
+    ("PUT", M + "/attendance"): 403,
+    ("POST", M + "/start"): 403,
+    ("POST", M + "/go"): 403,
+    ("POST", M + "/end"): 403,
+    ("PUT", "/api/v1/agenda-items/{item_id}/notes"): 403,
+    ("GET", "/api/v1/series/{series_id}"): 404,
+    ("GET", "/api/v1/series/{series_id}/occurrences"): 404,
+}
+GUEST_XFAIL: dict[tuple[str, str], str] = {}
+
+
+def test_guest_rules_are_operations():
+    assert sorted(set(GUEST) - set(API)) == []
+
+
+def _guest_cases():
+    for method, path in sorted(GUEST):
+        reason = GUEST_XFAIL.get((method, path))
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        yield pytest.param(method, path, marks=marks, id=f"{method} {path}")
+
+
+@pytest.mark.parametrize("method, path", list(_guest_cases()))
+def test_a_staff_guest_sees_the_meeting_but_changes_nothing(cast, method, path):
+    w = World(cast)
+    guest_invite(actor=cast.chair, item=w.item("private"), person=cast.outsider, reason="法务意见")
+    op = API[(method, path)]
+    url = fill(path, op.path(w, "private", "outsider"))
+    body = op.body(w, "private", "outsider") if op.body else None
+    query = op.query(w, "private", "outsider") if op.query else None
+    upload = op.upload(w, "private", "outsider") if op.upload else None
+    secret = w.secret("outsider")
+    before = snapshot()
+    response = call(Client(raise_request_exception=False), method, url, query=query, body=body, secret=secret, upload=upload)
+    assert response.status_code == GUEST[(method, path)], response.content[:300]
+    if response.status_code >= 400:
+        assert_error_shape(response)
+    assert snapshot() == before
+
+
+def test_a_guest_sees_only_the_meeting_they_are_invited_to(cast):
+    w = World(cast)
+    guest_invite(actor=cast.chair, item=w.item("private"), person=cast.outsider)
+    following = cast.series.meetings.filter(start__gt=w.meeting("private").start).order_by("start").first()
+    client = Client()
+    secret = w.secret("outsider")
+    for meeting, status in ((w.meeting("private"), 200), (following, 404)):
+        for tail in ("/agenda", "/participants", "/attendance", "/live", "/recap"):
+            assert call(client, "GET", f"/api/v1/meetings/{meeting.pk}{tail}", secret=secret).status_code == status, tail
+
+
+def test_an_outside_guests_email_is_for_those_who_manage_the_item(cast):
+    w = World(cast)
+    w.guest("open")  # 财务老李, invited by the chair for the member's item
+    Guest.objects.filter(pk=w.guest("open").pk).update(email="laoli@partner.example")
+    url = f"/api/v1/meetings/{w.meeting('open').pk}/agenda"
+
+    def act(role):
+        response = call(Client(), "GET", url, secret=w.secret(role))
+        return response.status_code, "laoli@partner.example" in response.content.decode()
+
+    statuses, shown = each_role(act)
+    assert statuses == dict.fromkeys(ROLES, 200)
+    assert shown == {"chair": True, "minute_taker": False, "member": True, "outsider": False, "admin": True}
 
 
 # --- objects of one series through another's URL ---------------------------------------------------

@@ -16,7 +16,7 @@ from lihui.web import add_service_errors
 from .. import services
 from ..forms import CancelForm, ExtraMeetingForm, MoveForm
 from ..models import Meeting
-from ..selectors import meeting_neighbours, meeting_visible_to, meetings_for_person, people_load, week_start
+from ..selectors import meeting_visible_to_person, meetings_for_person, people_load, week_start
 
 
 @login_required
@@ -43,7 +43,7 @@ def dashboard(request):
 
 
 def _meeting(request, pk: int) -> Meeting:
-    meeting = meeting_visible_to(person=request.user).select_related("series", "minute_taker", "window").filter(pk=pk).first()
+    meeting = meeting_visible_to_person(person=request.user, pk=pk)
     if meeting is None:
         raise Http404
     return meeting

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lihui.people.models import Person
+from lihui.regime.selectors import series_can_view
 from lihui.regime.models import Membership
 from lihui.reports.selectors import reports_attach, reports_status
 from lihui.web import add_service_errors
@@ -67,6 +68,7 @@ def agenda_context(request, meeting: Meeting) -> dict:
         "reports_done": done,
         "reports_total": total,
         "can_prepare": meeting_can_prepare(person=request.user, meeting=meeting),
+        "can_download": meeting_is_participant(person=request.user, meeting=meeting),
         "add_form": AddItemForm(),
     }
 
@@ -78,9 +80,12 @@ def meeting_detail(request, pk: int):
         agenda_services.agenda_ensure(meeting=meeting)
     context = agenda_context(request, meeting)
     can_prepare = context["can_prepare"]
-    previous, following = meeting_neighbours(meeting=meeting)
+    # A guest invited for one topic sees this meeting, not the series and its other meetings.
+    sees_series = series_can_view(person=request.user, series=meeting.series)
+    previous, following = meeting_neighbours(meeting=meeting) if sees_series else (None, None)
     context.update(
         {
+            "sees_series": sees_series,
             "previous": previous,
             "following": following,
             "participants": meeting_participants(meeting=meeting),

@@ -10,6 +10,15 @@ The product's rules: a series is visible to its roster and admins, or to all sta
 its visibility is "organization"; only its chair and admins change it. Invisible things
 answer 404, visible-but-forbidden changes 403. Anonymous people are sent to the login page.
 
+A meeting is seen by whoever sees its series, and by staff invited as guests for one of its
+items (`test_a_staff_guest_*`). Its chair and admins prepare it (agenda, purpose, publish,
+the series' agenda template) and run it (start, next, end); the minute-taker also takes
+attendance and notes. A presenter edits, retimes and removes their own item, attaches its
+materials, files its report and invites its guests: in the table the member presents one
+item (they head a department, so the agenda gives them its report), and the minute-taker
+and the outsider stand for everyone else who sees the meeting. Materials are downloaded by
+participants only (roster, guests, admins): not by staff who merely see an open series.
+
 Time is frozen (`NOW`), so nothing here depends on today's date.
 """
 
@@ -24,16 +33,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from lihui.meetings.models import Meeting
-from lihui.people.models import ApiToken, Person
+from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
+from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
+from lihui.meetings.services.live import meeting_start
+from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
-from lihui.regime.models import CadenceWindow, Membership, Series
+from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, Membership, Series
 from lihui.regime.services import cadence_window_add
+from lihui.reports.models import Report
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai):
@@ -58,6 +71,23 @@ def cast(frozen, cast):
     return cast
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded materials go to a temporary directory (files outlive a rolled-back savepoint)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+# A small real PDF: materials are accepted by their content, not their name.
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def pdf(name: str = "预读材料.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
 # --- the world a rule is evaluated in -----------------------------------------------
 
 
@@ -66,14 +96,20 @@ def today() -> dt.date:
 
 
 class World:
-    """The cast plus the objects a route needs (its next meeting, a window, a token),
-    made on first use so a test only pays for what it touches."""
+    """The cast plus the objects a route needs (its next meeting with its agenda, the
+    member's item on it, a material, a guest, a window, a token), made on first use so a
+    test only pays for what it touches."""
 
     def __init__(self, cast):
         self.cast = cast
         self._meetings: dict[str, Meeting] = {}
+        self._items: dict[str, AgendaItem] = {}
+        self._materials: dict[str, Material] = {}
+        self._guests: dict[str, Guest] = {}
+        self._started: set[str] = set()
         self._windows: dict[str, CadenceWindow] = {}
         self._tokens: dict[str, ApiToken] = {}
+        self._department: Department | None = None
 
     def person(self, role: str) -> Person:
         return getattr(self.cast, role)
@@ -91,8 +127,49 @@ class World:
                 .first()
             )
             assert meeting is not None, "the cast's series should have planned meetings ahead"
+            self.department()  # before the agenda is made, so the member has a report item
+            agenda_ensure(meeting=meeting)
             self._meetings[target] = meeting
         return self._meetings[target]
+
+    def department(self) -> Department:
+        """A department the member heads: the agenda gives its head a report item."""
+        if self._department is None:
+            self._department = Department.objects.create(name="华东销售部", head=self.cast.member)
+        return self._department
+
+    def item(self, target: str) -> AgendaItem:
+        """The member's own item on the meeting (their department's report)."""
+        if target not in self._items:
+            meeting = self.meeting(target)
+            item = meeting.items.filter(presenter=self.cast.member).first()
+            assert item is not None and item.kind == AgendaKind.REPORT, "the member should present their department's report"
+            others = meeting.items.exclude(pk=item.pk)
+            assert others.filter(position__lt=item.position).exists(), "an item above, so moving it up is a real move"
+            assert not others.filter(presenter=self.cast.member).exists()
+            item.meeting = meeting
+            self._items[target] = item
+        return self._items[target]
+
+    def material(self, target: str) -> Material:
+        """A pre-read the member attached to their item."""
+        if target not in self._materials:
+            self._materials[target] = material_add(actor=self.cast.member, item=self.item(target), upload=pdf())
+        return self._materials[target]
+
+    def guest(self, target: str) -> Guest:
+        """An outside guest the chair invited for the member's item."""
+        if target not in self._guests:
+            self._guests[target] = guest_invite(actor=self.cast.chair, item=self.item(target), name="财务老李", reason="预算")
+        return self._guests[target]
+
+    def started(self, target: str) -> Meeting:
+        """The meeting, started by its chair: its first item is current."""
+        if target not in self._started:
+            meeting_start(actor=self.cast.chair, meeting=self.meeting(target))
+            self.meeting(target).refresh_from_db()
+            self._started.add(target)
+        return self.meeting(target)
 
     def window(self, target: str) -> CadenceWindow:
         if target not in self._windows:
@@ -129,6 +206,33 @@ def snapshot() -> tuple:
         list(Membership.objects.order_by("pk").values_list("pk", "series_id", "person_id", "role")),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked")),
         list(Person.objects.order_by("pk").values_list("pk", "language", "time_zone", "is_active")),
+        # preparing and running a meeting
+        list(
+            Meeting.objects.order_by("pk").values_list(
+                "pk", "purpose", "agenda_created", "agenda_published_at",
+                "actual_start", "actual_end", "current_item", "live_version",
+            )
+        ),
+        list(
+            AgendaItem.objects.order_by("pk").values_list(
+                "pk", "meeting", "position", "kind", "title", "description", "presenter", "minutes_allotted",
+                "seconds_used", "running_since", "notes", "notes_revision",
+            )
+        ),
+        list(Material.objects.order_by("pk").values_list("pk", "item", "name")),
+        list(Guest.objects.order_by("pk").values_list("pk", "item", "person", "name")),
+        list(Attendance.objects.order_by("pk").values_list("pk", "meeting", "person", "guest", "status")),
+        list(
+            AgendaTemplateItem.objects.order_by("pk").values_list(
+                "pk", "series", "position", "kind", "title", "presenter_role", "presenter", "minutes"
+            )
+        ),
+        # Opening the report page makes the (empty) report row; what counts is what it says.
+        list(
+            Report.objects.exclude(progress="", problems="", plan="", feedback="", submitted_at=None)
+            .order_by("pk")
+            .values_list("pk", "item", "progress", "problems", "plan", "feedback", "submitted_at")
+        ),
     )
 
 
@@ -157,6 +261,30 @@ def series_manage(ok: int) -> Expect:
     }
 
 
+def own_item(ok: int) -> Expect:
+    """The chair, admins and the item's presenter (the member); others who can see get 403."""
+    return {
+        "private": {"chair": ok, "minute_taker": 403, "member": ok, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": 403, "member": ok, "outsider": 403, "admin": ok},
+    }
+
+
+def minutes_kept(ok: int) -> Expect:
+    """Attendance and notes: the chair, admins and the minute-taker; others who can see get 403."""
+    return {
+        "private": {"chair": ok, "minute_taker": ok, "member": 403, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": ok, "member": 403, "outsider": 403, "admin": ok},
+    }
+
+
+def participants(ok: int) -> Expect:
+    """The roster and admins (and guests): seeing an open series is not enough."""
+    return {
+        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
+    }
+
+
 LOGIN = "login"  # anonymous: redirected to the login page
 
 
@@ -178,6 +306,61 @@ class Web:
 
 def meeting_kwargs(w: World, target: str, role: str) -> dict:
     return {"pk": w.meeting(target).pk}
+
+
+def started_kwargs(w: World, target: str, role: str) -> dict:
+    return {"pk": w.started(target).pk}
+
+
+def item_kwargs(w: World, target: str, role: str) -> dict:
+    return {"item_id": w.item(target).pk}
+
+
+def meeting_item_kwargs(w: World, target: str, role: str) -> dict:
+    return {"pk": w.meeting(target).pk, "item_id": w.item(target).pk}
+
+
+def material_kwargs(w: World, target: str, role: str) -> dict:
+    return {"material_id": w.material(target).pk}
+
+
+def item_form_data(w: World, target: str, role: str) -> dict:
+    """Valid for the chair's form and for the presenter's (which has no kind or presenter)."""
+    item = w.item(target)
+    return {
+        "title": "华东销售部汇报（改）",
+        "kind": item.kind,
+        "presenter": str(item.presenter_id),
+        "minutes_allotted": "7",
+        "description": "重点：双十一备货",
+    }
+
+
+def notes_data(w: World, target: str, role: str) -> dict:
+    item = w.item(target)
+    return {"text": "结论：周五前补货", "revision": str(AgendaItem.objects.get(pk=item.pk).notes_revision)}
+
+
+def go_data(w: World, target: str, role: str) -> dict:
+    meeting = w.started(target)
+    assert meeting.current_item_id is not None
+    return {"expected": str(meeting.current_item_id), "step": "1"}
+
+
+def template_form_data(w: World, target: str, role: str) -> dict:
+    rows = [("opening", "开场", "chair", "5"), ("report", "部门汇报", "department_heads", "10"), ("discussion", "问题讨论", "", "20")]
+    data = {"tpl-TOTAL_FORMS": str(len(rows)), "tpl-INITIAL_FORMS": "0", "tpl-MIN_NUM_FORMS": "0", "tpl-MAX_NUM_FORMS": "60"}
+    for i, (kind, title, presenter_role, minutes) in enumerate(rows):
+        data.update(
+            {
+                f"tpl-{i}-kind": kind,
+                f"tpl-{i}-title": title,
+                f"tpl-{i}-presenter_role": presenter_role,
+                f"tpl-{i}-presenter": "",
+                f"tpl-{i}-minutes": minutes,
+            }
+        )
+    return data
 
 
 def series_kwargs(w: World, target: str, role: str) -> dict:
@@ -261,6 +444,65 @@ WEB: dict[str, Web] = {
     "meetings:dashboard": Web(get=everyone(200)),
     "meetings:load": Web(get=everyone(200)),
     "meetings:detail": Web(get=series_read(200), kwargs=meeting_kwargs),
+    # --- one meeting: prepare
+    "meetings:purpose": Web(
+        get=everyone(405, TARGETS), post=series_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"purpose": "定下双十一排班"}
+    ),
+    "meetings:agenda_add": Web(
+        get=everyone(405, TARGETS),
+        post=series_manage(200),
+        kwargs=meeting_kwargs,
+        data=lambda w, t, r: {"title": "双十一备货", "kind": "discussion", "minutes_allotted": "10"},
+    ),
+    # The member presents the item but only the chair orders the agenda.
+    "meetings:agenda_move": Web(
+        get=everyone(405, TARGETS), post=series_manage(200), kwargs=meeting_item_kwargs, data=lambda w, t, r: {"direction": "up"}
+    ),
+    "meetings:agenda_retime": Web(
+        get=everyone(405, TARGETS), post=own_item(200), kwargs=meeting_item_kwargs, data=lambda w, t, r: {"minutes_allotted": "5"}
+    ),
+    "meetings:agenda_remove": Web(get=everyone(405, TARGETS), post=own_item(200), kwargs=meeting_item_kwargs),
+    "meetings:agenda_publish": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=meeting_kwargs),
+    "meetings:agenda_print": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "meetings:agenda_docx": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "meetings:item_edit": Web(get=own_item(200), post=own_item(302), kwargs=item_kwargs, data=item_form_data),
+    "meetings:report_edit": Web(
+        get=own_item(200),
+        post=own_item(302),
+        kwargs=item_kwargs,
+        data=lambda w, t, r: {"progress": "完成 92%", "problems": "", "plan": "补货", "feedback": "", "submit": "1"},
+    ),
+    "meetings:material_upload": Web(
+        get=everyone(405, TARGETS), post=own_item(302), kwargs=item_kwargs, data=lambda w, t, r: {"file": pdf()}
+    ),
+    "meetings:material_download": Web(get=participants(200), kwargs=material_kwargs),
+    # The material is the member's upload: its uploader, the chair and admins remove it.
+    "meetings:material_delete": Web(get=everyone(405, TARGETS), post=own_item(302), kwargs=material_kwargs),
+    "meetings:guest_invite": Web(
+        get=everyone(405, TARGETS),
+        post=own_item(302),
+        kwargs=item_kwargs,
+        data=lambda w, t, r: {"name": "法务小陈", "email": "chen@example.com", "reason": "合同条款"},
+    ),
+    "meetings:guest_remove": Web(
+        get=everyone(405, TARGETS), post=own_item(302), kwargs=lambda w, target, role: {"guest_id": w.guest(target).pk}
+    ),
+    # --- one meeting: run
+    "meetings:live": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "meetings:projector": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "meetings:state": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "meetings:recap": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "meetings:start": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=meeting_kwargs),
+    "meetings:go": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=started_kwargs, data=go_data),
+    "meetings:end": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=started_kwargs),
+    "meetings:attendance": Web(
+        get=everyone(405, TARGETS),
+        post=minutes_kept(200),
+        kwargs=meeting_kwargs,
+        data=lambda w, t, r: {"person": str(w.cast.member.pk), "status": "present"},
+    ),
+    # The member presents the item, which gives no right to its notes.
+    "meetings:notes": Web(get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=item_kwargs, data=notes_data),
     "meetings:move": Web(get=series_manage(200), post=series_manage(302), kwargs=meeting_kwargs, data=move_data),
     "meetings:cancel": Web(
         get=series_manage(200), post=series_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"reason": "双十一值班"}
@@ -277,6 +519,9 @@ WEB: dict[str, Web] = {
     "regime:detail": Web(get=series_read(200), kwargs=series_kwargs),
     "regime:edit": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=edit_series_data),
     "regime:window_add": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=window_form_data),
+    "regime:agenda_template": Web(
+        get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=template_form_data
+    ),
     "regime:window_delete": Web(
         get=everyone(405, TARGETS),
         post=series_manage(302),
@@ -393,6 +638,7 @@ def test_route_permission(cast, name, method, target):
         client.force_login(w.person(role))
         before = snapshot()
         response = client.get(url) if method == "GET" else client.post(url, data)
+        _finish(response)
         changed = snapshot() != before
         if method == "GET" or response.status_code >= 400 or not rule.writes:
             state = "changed the database" if changed else ""
@@ -404,6 +650,13 @@ def test_route_permission(cast, name, method, target):
     assert seen == expected, {role: notes[role][1] for role in ROLES if seen[role] != expected[role]}
     wrong_state = {role: state for role, (state, _why) in notes.items() if state}
     assert not wrong_state, "a read or a refused request changes nothing; a request answered as done changes something"
+
+
+def _finish(response) -> None:
+    """Read a download to its end, as a server would: the test client then closes its file
+    (calling close() directly would also close the database connection on PostgreSQL)."""
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
 
 
 def _explain(response) -> str:
@@ -552,6 +805,175 @@ def test_a_saved_series_lands_on_a_page_one_may_see(cast, how):
         assert response.redirect_chain[-1][0] == reverse("regime:list")
 
 
+# --- presenters: their own item, nobody else's ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, method, data",
+    [
+        ("meetings:item_edit", "GET", None),
+        ("meetings:item_edit", "POST", {"title": "抢来的议题", "minutes_allotted": "30", "description": ""}),
+        ("meetings:agenda_retime", "POST", {"minutes_allotted": "30"}),
+        ("meetings:agenda_remove", "POST", {}),
+        ("meetings:material_upload", "POST", "pdf"),
+        ("meetings:guest_invite", "POST", {"name": "外部顾问", "email": "", "reason": ""}),
+    ],
+)
+def test_a_presenter_changes_only_their_own_item(cast, name, method, data):
+    """The member presents their report; the item the chair presents is not theirs to change."""
+    w = World(cast)
+    mine = w.item("private")
+    theirs = w.meeting("private").items.exclude(pk=mine.pk).filter(presenter=cast.chair).order_by("position").last()
+    assert theirs is not None
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.member)
+
+    def request(item):
+        kwargs = {"pk": item.meeting_id, "item_id": item.pk} if name.startswith("meetings:agenda_") else {"item_id": item.pk}
+        body = {"file": pdf()} if data == "pdf" else data
+        url = reverse(name, kwargs=kwargs)
+        return client.get(url) if method == "GET" else client.post(url, body)
+
+    before = snapshot()
+    assert request(theirs).status_code == 403
+    assert snapshot() == before
+    response = request(mine)
+    assert response.status_code in (200, 302), _explain(response)
+    assert (snapshot() != before) == (method == "POST"), _explain(response)
+
+
+# --- staff guests: invited for one item, they see that meeting and change nothing ----------------
+
+# What the outsider gets on the private series' meeting once invited for the member's item:
+# the meeting's pages and its materials, and 403 for preparing and running it. The series
+# itself stays invisible.
+GUEST: dict[str, tuple[str, int]] = {
+    "meetings:detail": ("GET", 200),
+    "meetings:agenda_print": ("GET", 200),
+    "meetings:agenda_docx": ("GET", 200),
+    "meetings:live": ("GET", 200),
+    "meetings:projector": ("GET", 200),
+    "meetings:state": ("GET", 200),
+    "meetings:recap": ("GET", 200),
+    "meetings:material_download": ("GET", 200),
+    "meetings:move": ("GET", 403),
+    "meetings:cancel": ("GET", 403),
+    "meetings:purpose": ("POST", 403),
+    "meetings:agenda_add": ("POST", 403),
+    "meetings:agenda_move": ("POST", 403),
+    "meetings:agenda_retime": ("POST", 403),
+    "meetings:agenda_remove": ("POST", 403),
+    "meetings:agenda_publish": ("POST", 403),
+    "meetings:item_edit": ("GET", 403),
+    "meetings:report_edit": ("GET", 403),
+    "meetings:material_upload": ("POST", 403),
+    "meetings:material_delete": ("POST", 403),
+    "meetings:guest_invite": ("POST", 403),
+    "meetings:guest_remove": ("POST", 403),
+    "meetings:start": ("POST", 403),
+    "meetings:go": ("POST", 403),
+    "meetings:end": ("POST", 403),
+    "meetings:attendance": ("POST", 403),
+    "meetings:notes": ("POST", 403),
+    "regime:detail": ("GET", 404),
+    "regime:agenda_template": ("GET", 404),
+}
+
+
+GUEST_XFAIL: dict[str, str] = {}
+
+
+def test_guest_rules_are_routes():
+    assert sorted(set(GUEST) - set(WEB)) == []
+
+
+def _guest_cases():
+    for name in sorted(GUEST):
+        reason = GUEST_XFAIL.get(name)
+        yield pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=reason)] if reason else [], id=name)
+
+
+@pytest.mark.parametrize("name", list(_guest_cases()))
+def test_a_staff_guest_sees_the_meeting_but_changes_nothing(cast, name):
+    w = World(cast)
+    guest_invite(actor=cast.chair, item=w.item("private"), person=cast.outsider, reason="法务意见")
+    rule = WEB[name]
+    method, expected = GUEST[name]
+    url = reverse(name, kwargs=rule.kwargs(w, "private", "outsider"))
+    data = rule.data(w, "private", "outsider") if method == "POST" else None
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.outsider)
+    before = snapshot()
+    response = client.get(url) if method == "GET" else client.post(url, data)
+    _finish(response)
+    assert response.status_code == expected, _explain(response)
+    assert snapshot() == before
+
+
+MEETING_PAGES = ["meetings:detail", "meetings:agenda_print", "meetings:agenda_docx", "meetings:live", "meetings:projector",
+                 "meetings:state", "meetings:recap"]
+
+
+@pytest.mark.parametrize("name", MEETING_PAGES)
+def test_a_guest_sees_only_the_meeting_they_are_invited_to(cast, name):
+    """Invited for next week's meeting of the private series: the one after stays invisible."""
+    w = World(cast)
+    guest_invite(actor=cast.chair, item=w.item("private"), person=cast.outsider)
+    following = cast.series.meetings.filter(start__gt=w.meeting("private").start).order_by("start").first()
+    client = Client()
+    client.force_login(cast.outsider)
+    assert client.get(reverse(name, kwargs={"pk": w.meeting("private").pk})).status_code == 200
+    assert client.get(reverse(name, kwargs={"pk": following.pk})).status_code == 404
+
+
+def _dead_links(client: Client, html: str) -> list[tuple[str, int]]:
+    """The page's links (same site) that answer this viewer with an error."""
+    links = sorted(url for url in set(re.findall(r'href="(/[^"]*)"', html)) if not url.startswith("/static/"))
+    answers = [(url, client.get(url)) for url in links]
+    for _url, response in answers:
+        _finish(response)
+    return [(url, response.status_code) for url, response in answers if response.status_code >= 400]
+
+
+@pytest.mark.parametrize("who", ["guest", "staff"])
+def test_meeting_pages_link_only_to_what_the_viewer_may_open(cast, who):
+    """The outsider invited as a guest to the private meeting, or merely seeing the open one."""
+    w = World(cast)
+    target = "private" if who == "guest" else "open"
+    w.material(target)
+    if who == "guest":
+        guest_invite(actor=cast.chair, item=w.item(target), person=cast.outsider)
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.outsider)
+    dead = {}
+    for name in ("meetings:detail", "meetings:agenda_print", "meetings:live", "meetings:projector", "meetings:recap"):
+        response = client.get(reverse(name, kwargs={"pk": w.meeting(target).pk}))
+        assert response.status_code == 200, _explain(response)
+        dead[name] = _dead_links(client, response.content.decode())
+    assert dead == dict.fromkeys(dead, [])
+
+
+def test_a_removed_guest_no_longer_sees_the_meeting(cast):
+    w = World(cast)
+    guest = guest_invite(actor=cast.chair, item=w.item("private"), person=cast.outsider)
+    client = Client()
+    client.force_login(cast.outsider)
+    url = reverse("meetings:detail", kwargs={"pk": w.meeting("private").pk})
+    assert client.get(url).status_code == 200
+    guest.delete()
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("meetings:material_download", kwargs={"material_id": w.material("private").pk})).status_code == 404
+
+
+def test_an_outside_guest_by_name_gives_nobody_access(cast):
+    """A guest without an account (name and e-mail) must not open the meeting to anyone."""
+    w = World(cast)
+    w.guest("private")
+    client = Client()
+    client.force_login(cast.outsider)
+    assert client.get(reverse("meetings:detail", kwargs={"pk": w.meeting("private").pk})).status_code == 404
+
+
 # --- objects of one series through another's URL ------------------------------------------------
 
 
@@ -570,6 +992,45 @@ def test_window_of_another_series_is_not_found(cast, outsider_series):
     url = reverse("regime:window_delete", kwargs={"pk": outsider_series.pk, "window_id": window.pk})
     assert client.post(url).status_code == 404
     assert CadenceWindow.objects.filter(pk=window.pk).exists()
+
+
+@pytest.mark.parametrize("name", ["meetings:agenda_move", "meetings:agenda_retime", "meetings:agenda_remove"])
+def test_item_of_another_meeting_is_not_found(cast, outsider_series, name):
+    """The outsider chairs their own series; the private meeting's item through their meeting's URL."""
+    w = World(cast)
+    own = outsider_series.meetings.filter(start__gt=timezone.now()).order_by("start").first()
+    agenda_ensure(meeting=own)
+    item = w.item("private")
+    client = Client()
+    client.force_login(cast.outsider)
+    before = snapshot()
+    url = reverse(name, kwargs={"pk": own.pk, "item_id": item.pk})
+    response = client.post(url, {"direction": "up", "minutes_allotted": "5"})
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+def test_notes_of_an_invisible_item_are_not_found(cast, outsider_series):
+    """The outsider is a chair (of their own series) but not of this item's meeting."""
+    item = World(cast).item("private")
+    client = Client()
+    client.force_login(cast.outsider)
+    before = snapshot()
+    response = client.post(reverse("meetings:notes", kwargs={"item_id": item.pk}), {"text": "x", "revision": "0"})
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+def test_attendance_only_for_the_meetings_participants(cast):
+    """The minute-taker may check people in, but only the meeting's participants."""
+    meeting = World(cast).meeting("private")
+    client = Client()
+    client.force_login(cast.minute_taker)
+    url = reverse("meetings:attendance", kwargs={"pk": meeting.pk})
+    response = client.post(url, {"person": cast.outsider.pk, "status": "present"})
+    assert response.status_code == 200
+    assert response.context["attendance_error"]
+    assert not Attendance.objects.filter(meeting=meeting).exists()
 
 
 def test_token_of_another_person_cannot_be_revoked(cast):
