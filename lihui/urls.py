@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("lihui.meetings.urls")),
     path("series/", include("lihui.regime.urls")),
     path("", include("lihui.people.urls")),
+    path("kpis/", include("lihui.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -100,3 +100,12 @@ def kpi_define(*, actor: Person, department: Department, data: dict) -> Kpi:
     kpi.full_clean()
     kpi.save()
     return kpi
+
+
+def kpi_set_active(*, actor: Person, kpi: Kpi, active: bool) -> Kpi:
+    """Retire a KPI (past values stay) or bring it back."""
+    if not (actor.is_staff or kpi.department.head_id == actor.pk):
+        raise PermissionDenied
+    kpi.active = active
+    kpi.save(update_fields=["active"])
+    return kpi

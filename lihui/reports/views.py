@@ -3,15 +3,19 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
 
 from lihui.meetings.forms import ReportForm
+from lihui.people.models import Department
 from lihui.meetings.views.agenda import item_for
 from lihui.regime.models import AgendaKind
 from lihui.web import add_service_errors
 
 from . import services
+from .forms import KpiForm
+from .models import Kpi
 from .selectors import reports_attach
 
 
@@ -58,3 +62,39 @@ def report_edit(request, item_id: int):
         "reports/report_edit.html",
         {"item": item, "meeting": item.meeting, "report": report, "form": form, "kpis": kpi_input, "has_kpi_errors": any(r["errors"] for r in kpi_input)},
     )
+
+
+def _departments_for(person):
+    qs = Department.objects.select_related("head").order_by("sort_key")
+    return qs if person.is_staff else qs.filter(head=person)
+
+
+@login_required
+def kpi_index(request):
+    """Department heads (and admins) define the KPIs their department reports."""
+    departments = list(_departments_for(request.user).prefetch_related("kpis"))
+    return render(request, "reports/kpis.html", {"departments": departments, "form": KpiForm()})
+
+
+@login_required
+@require_POST
+def kpi_add(request, department_id: int):
+    department = get_object_or_404(_departments_for(request.user), pk=department_id)
+    form = KpiForm(request.POST)
+    if form.is_valid():
+        try:
+            services.kpi_define(actor=request.user, department=department, data=form.cleaned_data)
+            messages.success(request, _("The KPI was added."))
+            return redirect("reports:kpis")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    departments = list(_departments_for(request.user).prefetch_related("kpis"))
+    return render(request, "reports/kpis.html", {"departments": departments, "form": form, "form_department": department.pk})
+
+
+@login_required
+@require_POST
+def kpi_toggle(request, kpi_id: int):
+    kpi = get_object_or_404(Kpi.objects.filter(department__in=_departments_for(request.user)), pk=kpi_id)
+    services.kpi_set_active(actor=request.user, kpi=kpi, active=not kpi.active)
+    return redirect("reports:kpis")

@@ -65,6 +65,7 @@ def agenda_context(request, meeting: Meeting) -> dict:
         "items": items,
         "planned_minutes": planned,
         "overrun_minutes": max(0, planned - meeting.duration_minutes),
+        "report_items": [i for i in items if i.kind == "report"],
         "reports_done": done,
         "reports_total": total,
         "can_prepare": meeting_can_prepare(person=request.user, meeting=meeting),

@@ -46,7 +46,7 @@ from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
 from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, Membership, Series
 from lihui.regime.services import cadence_window_add
-from lihui.reports.models import Report
+from lihui.reports.models import Kpi, Report
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai):
@@ -137,6 +137,10 @@ class World:
         if self._department is None:
             self._department = Department.objects.create(name="华东销售部", head=self.cast.member)
         return self._department
+
+    def kpi(self) -> Kpi:
+        """A KPI of the member's department."""
+        return Kpi.objects.get_or_create(department=self.department(), name="订单准时发货率", defaults={"unit": "%"})[0]
 
     def item(self, target: str) -> AgendaItem:
         """The member's own item on the meeting (their department's report)."""
@@ -233,6 +237,7 @@ def snapshot() -> tuple:
             .order_by("pk")
             .values_list("pk", "item", "progress", "problems", "plan", "feedback", "submitted_at")
         ),
+        list(Kpi.objects.order_by("pk").values_list("pk", "department", "name", "active")),
     )
 
 
@@ -536,6 +541,19 @@ WEB: dict[str, Web] = {
         anonymous=("GET", 200),
     ),
     "people:logout": Web(get=everyone(405), post=everyone(302), writes=False, anonymous=("POST", LOGIN)),
+    # --- KPIs: a department's head (the member) and admins define them
+    "reports:kpis": Web(get=everyone(200)),
+    "reports:kpi_add": Web(
+        get=everyone(405),
+        post={"-": {"chair": 404, "minute_taker": 404, "member": 302, "outsider": 404, "admin": 302}},
+        kwargs=lambda w, t, r: {"department_id": w.department().pk},
+        data=lambda w, t, r: {"name": "客诉数", "unit": "件", "higher_is_better": "", "default_target": "3"},
+    ),
+    "reports:kpi_toggle": Web(
+        get=everyone(405),
+        post={"-": {"chair": 404, "minute_taker": 404, "member": 302, "outsider": 404, "admin": 302}},
+        kwargs=lambda w, t, r: {"kpi_id": w.kpi().pk},
+    ),
     "people:profile": Web(
         get=everyone(200),
         post=everyone(302),
