@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "lihui.regime",
     "lihui.meetings",
     "lihui.reports",
+    "lihui.actions",
     "lihui.api",
 ]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("series/", include("lihui.regime.urls")),
     path("", include("lihui.people.urls")),
     path("kpis/", include("lihui.reports.urls")),
+    path("", include("lihui.actions.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -95,11 +96,23 @@ def meeting_detail(request, pk: int):
             "can_run": can_prepare,
             "can_take_notes": can_prepare or meeting_can_take_notes(person=request.user, meeting=meeting),
             "purpose_form": PurposeForm(initial={"purpose": meeting.purpose}) if can_prepare else None,
+            **_followup(request, meeting),
             "move_form": MoveForm() if can_prepare else None,
             "cancel_form": CancelForm() if can_prepare else None,
         }
     )
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def _followup(request, meeting: Meeting) -> dict:
+    from lihui.actions.selectors import meeting_actions, meeting_decisions, review_actions
+
+    return {
+        "decisions": meeting_decisions(meeting=meeting),
+        "actions": meeting_actions(meeting=meeting),
+        "review": review_actions(meeting=meeting),
+        "today": timezone.localdate(),
+    }
 
 
 def _agenda_partial(request, meeting: Meeting, *, error: str | None = None):

@@ -32,13 +32,22 @@ def _attendance_rows(meeting: Meeting) -> list[dict]:
     return rows
 
 
+def _followup(request, meeting: Meeting, current=None) -> dict:
+    from lihui.actions.selectors import review_actions
+    from lihui.actions.views import followup_context
+
+    return {**followup_context(request, meeting, current), "review": review_actions(meeting=meeting), "today": timezone.localdate()}
+
+
 def _live_context(request, meeting: Meeting) -> dict:
     items = meeting_agenda(meeting=meeting)
+    current = next((i for i in items if i.pk == meeting.current_item_id), None)
     return {
+        **_followup(request, meeting, current),
         "meeting": meeting,
         "series": meeting.series,
         "items": items,
-        "current": next((i for i in items if i.pk == meeting.current_item_id), None),
+        "current": current,
         "state": live_state(meeting, items),
         "attendance": _attendance_rows(meeting),
         "statuses": Attendance.Status.choices,
@@ -211,5 +220,6 @@ def recap(request, pk: int):
             "absent": [r for r in rows if not r["mark"] or r["mark"].status in ("excused", "absent")],
             "participants_count": len(rows),
             "report_items": [i for i in items if i.kind == "report"],
+            **_followup(request, meeting),
         },
     )

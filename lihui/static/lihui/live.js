@@ -74,6 +74,10 @@
       show("end", started && !ended);
     }
     showNotes();
+    // Decisions and actions are recorded on the item under discussion.
+    root.querySelectorAll("[data-live-item]").forEach(function (input) {
+      input.value = state.current === null ? "" : String(state.current);
+    });
   }
 
   // --- server calls -----------------------------------------------------------------

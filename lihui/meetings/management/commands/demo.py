@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone, translation
 
+from lihui.actions.models import ActionItem, ActionUpdate
+from lihui.actions.services import decision_record
 from lihui.meetings.models import Attendance, Meeting
 from lihui.meetings.services.agenda import agenda_ensure
 from lihui.reports.models import Kpi
@@ -231,6 +233,22 @@ class Command(BaseCommand):
             item.save(update_fields=["seconds_used"])
             t += dt.timedelta(minutes=minutes)
         Meeting.objects.filter(pk=last.pk).update(actual_start=start, actual_end=t, agenda_published_at=last.start - dt.timedelta(days=1))
+        # What last week decided, and who owes what: one done since, one overdue, one open.
+        decision = decision_record(actor=supervisor, meeting=last, text="双十二期间客服增派 6 人，退货咨询优先处理")
+        review_item = last.items.filter(kind="discussion").first()
+        today = timezone.localdate()
+        for title, owner, due, status in [
+            ("整理 Q3 退货数据并分析主要原因", "lina", today - dt.timedelta(days=2), "open"),
+            ("与两家快递商确认年货节运力", "wangqiang", today + dt.timedelta(days=5), "in_progress"),
+            ("双十二客服排班表", "liuyang", today - dt.timedelta(days=3), "done"),
+        ]:
+            action = ActionItem.objects.create(
+                series=weekly, meeting=last, item=review_item, decision=decision, title=title, owner=people[owner],
+                due=due, status=status, created_by=supervisor,
+                closed_at=timezone.now() if status == "done" else None,
+            )  # fmt: skip
+            if status != "open":
+                ActionUpdate.objects.create(action=action, kind="status", author=people[owner], old="open", new=status, text="")
         for membership in weekly.memberships.select_related("person"):
             status, reason = "present", ""
             if membership.person.username == "gaoxin":

@@ -1,0 +1,179 @@
+"""Writes for follow-up: record decisions and actions in a meeting, owners update them,
+and the next meeting's review closes, continues or cancels each open one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lihui.meetings.models import AgendaItem, Meeting
+from lihui.meetings.selectors import meeting_can_take_notes
+from lihui.people.models import Person
+
+from .models import ActionItem, ActionUpdate, Decision
+from .selectors import action_can_manage
+
+S = ActionItem.Status
+# Which status may follow which: an owner works an action; closing is done or cancelled.
+TRANSITIONS = {
+    S.OPEN: {S.IN_PROGRESS, S.BLOCKED, S.DONE, S.CANCELLED},
+    S.IN_PROGRESS: {S.OPEN, S.BLOCKED, S.DONE, S.CANCELLED},
+    S.BLOCKED: {S.OPEN, S.IN_PROGRESS, S.DONE, S.CANCELLED},
+    S.DONE: {S.OPEN},  # reopen
+    S.CANCELLED: {S.OPEN},
+}
+
+
+def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: [_("This field is required.")]})
+    if len(value) > limit:
+        raise ValidationError({field: [_("Ensure this text has at most %(limit)s characters.") % {"limit": limit}]})
+    return value
+
+
+def decision_record(*, actor: Person, meeting: Meeting, text: str, item: AgendaItem | None = None) -> Decision:
+    """决议, recorded by the chair or the minute-taker during or after the meeting."""
+    if not meeting_can_take_notes(person=actor, meeting=meeting):
+        raise PermissionDenied
+    if item is not None and item.meeting_id != meeting.pk:
+        raise ValidationError({"item": [_("This item is not on the meeting's agenda.")]})
+    return Decision.objects.create(meeting=meeting, item=item, text=_text(text, "text", limit=2000), created_by=actor)
+
+
+def action_create(
+    *,
+    actor: Person,
+    meeting: Meeting,
+    title: str,
+    owner: Person | None,
+    due: dt.date | None,
+    priority: str = ActionItem.Priority.NORMAL,
+    item: AgendaItem | None = None,
+    decision: Decision | None = None,
+) -> ActionItem:
+    """行动项: an owner and a due date, always."""
+    if not meeting_can_take_notes(person=actor, meeting=meeting):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    try:
+        title = _text(title, "title", limit=300)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if owner is None:
+        errors["owner"] = [_("Every action needs an owner.")]
+    elif not owner.is_active:
+        errors["owner"] = [_("The owner is no longer active.")]
+    meeting_day = timezone.localtime(meeting.start, meeting.series_zone).date()
+    if due is None:
+        errors["due"] = [_("Every action needs a due date.")]
+    elif due < meeting_day:
+        errors["due"] = [_("The due date is before the meeting.")]
+    if priority not in ActionItem.Priority.values:
+        errors["priority"] = [_("Choose high, normal or low.")]
+    if item is not None and item.meeting_id != meeting.pk:
+        errors["item"] = [_("This item is not on the meeting's agenda.")]
+    if decision is not None and decision.meeting_id != meeting.pk:
+        errors["decision"] = [_("This decision was not taken in this meeting.")]
+    if errors:
+        raise ValidationError(errors)
+    return ActionItem.objects.create(
+        series_id=meeting.series_id,
+        meeting=meeting,
+        item=item,
+        decision=decision,
+        title=title,
+        owner=owner,
+        due=due,
+        priority=priority,
+        created_by=actor,
+    )
+
+
+def _set_status(action: ActionItem, status: str) -> None:
+    action.status = status
+    action.closed_at = timezone.now() if status in (S.DONE, S.CANCELLED) else None
+    action.save(update_fields=["status", "closed_at"])
+
+
+def action_set_status(*, actor: Person, action: ActionItem, status: str, comment: str = "") -> ActionItem:
+    if not action_can_manage(person=actor, action=action):
+        raise PermissionDenied
+    comment = _text(comment, "comment", limit=2000, required=False)
+    if status not in S.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    if status != action.status and status not in TRANSITIONS[action.status]:
+        raise ValidationError(
+            {"status": [_("An action cannot go from “%(old)s” to “%(new)s”.") % {"old": action.get_status_display(), "new": S(status).label}]}
+        )
+    with transaction.atomic():
+        old = action.status
+        if status != old:
+            _set_status(action, status)
+        ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.STATUS, author=actor, text=comment, old=old, new=status)
+    return action
+
+
+def action_comment(*, actor: Person, action: ActionItem, text: str) -> ActionUpdate:
+    if not action_can_manage(person=actor, action=action):
+        raise PermissionDenied
+    return ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.COMMENT, author=actor, text=_text(text, "text", limit=2000))
+
+
+def action_move_due(*, actor: Person, action: ActionItem, due: dt.date, reason: str) -> ActionItem:
+    """Moving a due date needs a reason, and is logged."""
+    if not action_can_manage(person=actor, action=action):
+        raise PermissionDenied
+    reason = _text(reason, "reason", limit=500)
+    if due < timezone.localdate():
+        raise ValidationError({"due": [_("The new due date is in the past.")]})
+    with transaction.atomic():
+        old = action.due
+        action.due = due
+        action.save(update_fields=["due"])
+        ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.DUE, author=actor, text=reason, old=old.isoformat(), new=due.isoformat())
+    return action
+
+
+def action_review(
+    *, actor: Person, meeting: Meeting, action: ActionItem, outcome: str, due: dt.date | None = None, comment: str = ""
+) -> ActionItem:
+    """跟进: in a meeting's review, the chair marks an open action done, continued (with a
+    new due date) or cancelled; the outcome is kept with the meeting."""
+    if not meeting_can_take_notes(person=actor, meeting=meeting):
+        raise PermissionDenied
+    if action.series_id != meeting.series_id:
+        raise ValidationError({"action": [_("This action belongs to another meeting series.")]})
+    comment = _text(comment, "comment", limit=2000, required=False)
+    if outcome not in ("done", "continue", "cancelled"):
+        raise ValidationError({"outcome": [_("Choose done, continue or cancelled.")]})
+    if outcome == "continue" and due is None:
+        raise ValidationError({"due": [_("Give the new due date.")]})
+    if outcome == "continue" and due < timezone.localtime(meeting.start, meeting.series_zone).date():
+        raise ValidationError({"due": [_("The new due date is before the meeting.")]})
+    with transaction.atomic():
+        old = action.status
+        if outcome == "done":
+            _set_status(action, S.DONE)
+        elif outcome == "cancelled":
+            _set_status(action, S.CANCELLED)
+        else:
+            if action.due != due:
+                ActionUpdate.objects.create(
+                    action=action, kind=ActionUpdate.Kind.DUE, author=actor, meeting=meeting,
+                    text=comment or _("Continued in the meeting review."), old=action.due.isoformat(), new=due.isoformat(),
+                )  # fmt: skip
+                action.due = due
+                action.save(update_fields=["due"])
+            if not action.is_open:
+                _set_status(action, S.OPEN)
+        ActionUpdate.objects.create(
+            action=action, kind=ActionUpdate.Kind.REVIEW, author=actor, meeting=meeting, text=comment, old=old, new=outcome
+        )
+    return action
+

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "actions"
+urlpatterns = [
+    path("actions/", views.action_index, name="list"),
+    path("actions/<int:pk>/", views.action_detail, name="detail"),
+    path("meetings/<int:pk>/followup/", views.record, name="record"),
+    path("meetings/<int:pk>/review/<int:action_id>/", views.review, name="review"),
+]
