@@ -33,6 +33,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.api.api import api
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
@@ -130,6 +131,15 @@ class World:
             self._meetings[target] = meeting
         return self._meetings[target]
 
+    def action(self, target: str) -> ActionItem:
+        """An action owned by the member, from the target series' meeting."""
+        meeting = self.meeting(target)
+        return ActionItem.objects.get_or_create(
+            meeting=meeting,
+            title="整理 Q3 退货数据",
+            defaults={"series": meeting.series, "owner": self.cast.member, "due": today() + dt.timedelta(days=10)},
+        )[0]
+
     def department(self) -> Department:
         """A department the member heads: the agenda gives its head a report item."""
         if self._department is None:
@@ -189,6 +199,9 @@ class World:
 def snapshot() -> tuple:
     """What a request may change, to tell a refused request (nothing changed) from a done one."""
     return (
+        list(Decision.objects.order_by("pk").values_list("pk", "meeting", "text")),
+        list(ActionItem.objects.order_by("pk").values_list("pk", "title", "owner", "due", "status")),
+        list(ActionUpdate.objects.order_by("pk").values_list("pk", "action", "kind", "text")),
         list(Series.objects.order_by("pk").values_list("pk", "title", "visibility", "start_time", "duration_minutes")),
         list(
             Meeting.objects.order_by("pk").values_list("pk", "start", "status", "duration_minutes", "location", "cancel_reason")
@@ -319,6 +332,14 @@ def minutes_kept(ok: int) -> Expect:
     }
 
 
+def action_manage(ok: int) -> Expect:
+    """An action: its owner (the member), the chair, the minute-taker and admins; others who can see get 403."""
+    return {
+        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 403, "admin": ok},
+    }
+
+
 def participants(ok: int) -> Expect:
     """The roster and admins (and guests): seeing an open series is not enough."""
     return {
@@ -358,6 +379,14 @@ def started_path(w: World, target: str, role: str) -> dict:
     return {"meeting_id": w.started(target).pk}
 
 
+def action_path(w: World, target: str, role: str) -> dict:
+    return {"action_id": w.action(target).pk}
+
+
+def review_path(w: World, target: str, role: str) -> dict:
+    return {"meeting_id": w.meeting(target).pk, "action_id": w.action(target).pk}
+
+
 def item_path(w: World, target: str, role: str) -> dict:
     return {"item_id": w.item(target).pk}
 
@@ -388,6 +417,7 @@ def notes_body(w: World, target: str, role: str) -> dict:
     return {"text": "结论：周五前补货", "revision": AgendaItem.objects.get(pk=w.item(target).pk).notes_revision}
 
 
+M_ = "/api/v1/meetings/{meeting_id}"
 API: dict[tuple[str, str], Op] = {
     # --- auth and people: about the caller, not about a series
     ("POST", "/api/v1/auth/token"): Op(
@@ -442,6 +472,29 @@ API: dict[tuple[str, str], Op] = {
     ),
     ("DELETE", "/api/v1/guests/{guest_id}"): Op(own_item(204), path=lambda w, target, r: {"guest_id": w.guest(target).pk}),
     ("GET", "/api/v1/meetings/{meeting_id}/participants"): Op(series_read(200), path=meeting_path),
+    # --- decisions and actions
+    ("GET", M_ + "/decisions"): Op(series_read(200), path=meeting_path),
+    ("POST", M_ + "/decisions"): Op(minutes_kept(201), path=meeting_path, body=lambda w, t, r: {"text": "双十二增派客服 6 人"}),
+    ("GET", M_ + "/actions"): Op(series_read(200), path=meeting_path),
+    ("POST", M_ + "/actions"): Op(
+        minutes_kept(201),
+        path=meeting_path,
+        body=lambda w, t, r: {"title": "排班表", "owner": w.cast.member.pk, "due": (today() + dt.timedelta(days=30)).isoformat()},
+    ),
+    ("GET", M_ + "/review"): Op(series_read(200), path=meeting_path),
+    ("POST", M_ + "/review/{action_id}"): Op(
+        minutes_kept(200), path=review_path, body=lambda w, t, r: {"outcome": "continue", "due": (today() + dt.timedelta(days=40)).isoformat()}
+    ),
+    ("GET", "/api/v1/actions"): Op(everyone(200)),
+    ("GET", "/api/v1/actions/{action_id}"): Op(series_read(200), path=action_path),
+    ("GET", "/api/v1/actions/{action_id}/history"): Op(series_read(200), path=action_path),
+    ("POST", "/api/v1/actions/{action_id}/status"): Op(
+        action_manage(200), path=action_path, body=lambda w, t, r: {"status": "in_progress", "comment": "已开始"}
+    ),
+    ("POST", "/api/v1/actions/{action_id}/comments"): Op(action_manage(201), path=action_path, body=lambda w, t, r: {"text": "进展 50%"}),
+    ("POST", "/api/v1/actions/{action_id}/due"): Op(
+        action_manage(200), path=action_path, body=lambda w, t, r: {"due": (today() + dt.timedelta(days=20)).isoformat(), "reason": "等数据"}
+    ),
     # --- reports and KPIs
     ("GET", "/api/v1/agenda-items/{item_id}/report"): Op(series_read(200), path=item_path),
     ("PUT", "/api/v1/agenda-items/{item_id}/report"): Op(
