@@ -132,6 +132,9 @@ def action_move_due(*, actor: Person, action: ActionItem, due: dt.date, reason: 
     reason = _text(reason, "reason", limit=500)
     if due < timezone.localdate():
         raise ValidationError({"due": [_("The new due date is in the past.")]})
+    meeting = action.meeting
+    if due < timezone.localtime(meeting.start, meeting.series_zone).date():
+        raise ValidationError({"due": [_("The due date is before the meeting.")]})
     with transaction.atomic():
         old = action.due
         action.due = due
@@ -149,6 +152,8 @@ def action_review(
         raise PermissionDenied
     if action.series_id != meeting.series_id:
         raise ValidationError({"action": [_("This action belongs to another meeting series.")]})
+    if action.meeting.start >= meeting.start:
+        raise ValidationError({"action": [_("A meeting reviews the actions of earlier meetings only.")]})
     comment = _text(comment, "comment", limit=2000, required=False)
     if outcome not in ("done", "continue", "cancelled"):
         raise ValidationError({"outcome": [_("Choose done, continue or cancelled.")]})

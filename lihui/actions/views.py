@@ -18,7 +18,8 @@ from lihui.meetings.models import AgendaItem
 from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants
 from lihui.meetings.views.agenda import meeting_for
 from lihui.people.models import Person
-from lihui.regime.selectors import series_visible_to
+from lihui.meetings.selectors import meeting_visible_to_person
+from lihui.regime.selectors import series_can_view, series_visible_to
 
 from . import services
 from .models import ActionItem
@@ -94,6 +95,7 @@ def action_detail(request, pk: int):
             "action": action,
             "history": history,
             "can_manage": action_can_manage(person=request.user, action=action),
+            "sees_meeting": meeting_visible_to_person(person=request.user, pk=action.meeting_id) is not None,
             "statuses": ActionItem.Status.choices,
             "today": timezone.localdate(),
         },
@@ -102,6 +104,7 @@ def action_detail(request, pk: int):
 
 def followup_context(request, meeting, item=None) -> dict:
     return {
+        "sees_series": series_can_view(person=request.user, series=meeting.series),
         "meeting": meeting,
         "followup_item": item,
         "decisions": meeting_decisions(meeting=meeting),
@@ -167,5 +170,6 @@ def review(request, pk: int, action_id: int):
         request,
         "actions/_review.html",
         {"meeting": meeting, "review": review_actions(meeting=meeting), "review_error": error,
+         "sees_series": series_can_view(person=request.user, series=meeting.series),
          "can_take_notes": meeting_can_take_notes(person=request.user, meeting=meeting), "today": timezone.localdate()},
     )

@@ -133,7 +133,9 @@ class World:
 
     def action(self, target: str) -> ActionItem:
         """An action owned by the member, from the target series' meeting."""
-        meeting = self.meeting(target)
+        self.meeting(target)  # the meeting under review
+        # recorded in an earlier meeting of the series, so this meeting reviews it
+        meeting = self.series(target).meetings.filter(start__lt=timezone.now()).order_by("-start").first()
         return ActionItem.objects.get_or_create(
             meeting=meeting,
             title="整理 Q3 退货数据",

@@ -36,7 +36,15 @@ def _followup(request, meeting: Meeting, current=None) -> dict:
     from lihui.actions.selectors import review_actions
     from lihui.actions.views import followup_context
 
-    return {**followup_context(request, meeting, current), "review": review_actions(meeting=meeting), "today": timezone.localdate()}
+    from lihui.regime.selectors import series_can_view
+
+    return {
+        **followup_context(request, meeting, current),
+        "review": review_actions(meeting=meeting),
+        "today": timezone.localdate(),
+        # A guest for one topic sees this meeting's actions, but not the series' action pages.
+        "sees_series": series_can_view(person=request.user, series=meeting.series),
+    }
 
 
 def _live_context(request, meeting: Meeting) -> dict:

@@ -19,6 +19,11 @@ item (they head a department, so the agenda gives them its report), and the minu
 and the outsider stand for everyone else who sees the meeting. Materials are downloaded by
 participants only (roster, guests, admins): not by staff who merely see an open series.
 
+Decisions and actions (follow-up) are recorded in a meeting, and earlier actions reviewed in
+the next one, by whoever takes its notes. An action is seen as its series is (and always by
+its owner), and updated by its owner (the member, in the table), the series' chair and
+minute-taker, and admins.
+
 Time is frozen (`NOW`), so nothing here depends on today's date.
 """
 
@@ -39,6 +44,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from lihui.actions.models import ActionItem, ActionUpdate, Decision
+from lihui.actions.services import action_create
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
@@ -109,6 +116,7 @@ class World:
         self._started: set[str] = set()
         self._windows: dict[str, CadenceWindow] = {}
         self._tokens: dict[str, ApiToken] = {}
+        self._actions: dict[str, ActionItem] = {}
         self._department: Department | None = None
 
     def person(self, role: str) -> Person:
@@ -180,6 +188,21 @@ class World:
             self._windows[target] = cadence_window_add(actor=self.cast.admin, series=self.series(target), data=window_data())
         return self._windows[target]
 
+    def action(self, target: str) -> ActionItem:
+        """An open action the member owns, recorded by the chair in the series' last meeting
+        before now: it is up for review in the next one (`meeting`)."""
+        if target not in self._actions:
+            earlier = self.series(target).meetings.filter(start__lt=timezone.now()).order_by("start").last()
+            assert earlier is not None, "the cast's series should have past meetings"
+            self._actions[target] = action_create(
+                actor=self.cast.chair,
+                meeting=earlier,
+                title="补齐双十一库存",
+                owner=self.cast.member,
+                due=today() + dt.timedelta(days=7),
+            )
+        return self._actions[target]
+
     def token(self, role: str) -> ApiToken:
         """A token of this person's own, to revoke."""
         if role not in self._tokens:
@@ -238,6 +261,14 @@ def snapshot() -> tuple:
             .values_list("pk", "item", "progress", "problems", "plan", "feedback", "submitted_at")
         ),
         list(Kpi.objects.order_by("pk").values_list("pk", "department", "name", "active")),
+        # follow-up: decisions, actions and their history
+        list(Decision.objects.order_by("pk").values_list("pk", "meeting", "item", "text")),
+        list(
+            ActionItem.objects.order_by("pk").values_list(
+                "pk", "series", "meeting", "item", "decision", "title", "owner", "due", "priority", "status", "closed_at"
+            )
+        ),
+        list(ActionUpdate.objects.order_by("pk").values_list("pk", "action", "kind", "author", "meeting", "text", "old", "new")),
     )
 
 
@@ -287,6 +318,15 @@ def participants(ok: int) -> Expect:
     return {
         "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
         "open": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
+    }
+
+
+def action_manage(ok: int) -> Expect:
+    """The action's owner (the member), the series' chair and minute-taker, and admins;
+    others who can see it get 403, others 404."""
+    return {
+        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
+        "open": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 403, "admin": ok},
     }
 
 
@@ -350,6 +390,27 @@ def go_data(w: World, target: str, role: str) -> dict:
     meeting = w.started(target)
     assert meeting.current_item_id is not None
     return {"expected": str(meeting.current_item_id), "step": "1"}
+
+
+def action_kwargs(w: World, target: str, role: str) -> dict:
+    return {"pk": w.action(target).pk}
+
+
+def review_kwargs(w: World, target: str, role: str) -> dict:
+    """The next meeting reviews the member's action from the last one."""
+    return {"pk": w.meeting(target).pk, "action_id": w.action(target).pk}
+
+
+def record_data(w: World, target: str, role: str) -> dict:
+    """A valid action: an owner, and a due date a week after the meeting."""
+    day = w.meeting(target).start.astimezone(SHANGHAI).date()
+    return {
+        "kind": "action",
+        "title": "确认双十一排班",
+        "owner": str(w.cast.member.pk),
+        "due": (day + dt.timedelta(days=7)).isoformat(),
+        "priority": "high",
+    }
 
 
 def template_form_data(w: World, target: str, role: str) -> dict:
@@ -517,6 +578,21 @@ WEB: dict[str, Web] = {
         post=series_manage(302),
         kwargs=lambda w, target, role: {"series_pk": w.series(target).pk},
         data=extra_meeting_data,
+    ),
+    # --- follow-up: decisions and actions. The list shows each person what they may see.
+    "actions:list": Web(get=everyone(200)),
+    # An action is seen as its series is; the member owns it and updates it like the chair,
+    # the minute-taker and admins.
+    "actions:detail": Web(
+        get=series_read(200),
+        post=action_manage(302),
+        kwargs=action_kwargs,
+        data=lambda w, t, r: {"do": "comment", "text": "已联系供应商，周三到货"},
+    ),
+    # Recording and reviewing in a meeting: whoever takes its notes (chair, minute-taker, admins).
+    "actions:record": Web(get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=meeting_kwargs, data=record_data),
+    "actions:review": Web(
+        get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=review_kwargs, data=lambda w, t, r: {"outcome": "done"}
     ),
     # --- regime
     "regime:list": Web(get=everyone(200)),
