@@ -16,3 +16,15 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
             messages = error.messages if hasattr(error, "messages") else [str(error)]
             for message in messages:
                 form.add_error(target, message)
+
+
+def visible_meeting_or_404(person, pk: int):
+    """The meeting if `person` may see it (its series, or invited as a guest), else 404."""
+    from django.http import Http404
+
+    from lihui.meetings.selectors import meeting_visible_to_person
+
+    meeting = meeting_visible_to_person(person=person, pk=pk)
+    if meeting is None:
+        raise Http404
+    return meeting

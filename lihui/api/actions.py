@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -14,8 +13,9 @@ from lihui.actions import services
 from lihui.actions.models import ActionItem
 from lihui.actions.selectors import action_history, action_list, actions_visible_to, meeting_actions, meeting_decisions, review_actions
 from lihui.meetings.models import AgendaItem
-from lihui.meetings.selectors import meeting_visible_to_person
 from lihui.people.models import Person
+
+from lihui.web import visible_meeting_or_404
 
 from .schemas import ErrorOut, Id, StrictIn
 
@@ -108,10 +108,7 @@ def _out(a: ActionItem, today: dt.date) -> dict:
 
 
 def _meeting(request, meeting_id: int):
-    meeting = meeting_visible_to_person(person=request.user, pk=meeting_id)
-    if meeting is None:
-        raise Http404
-    return meeting
+    return visible_meeting_or_404(request.user, meeting_id)
 
 
 def _action(request, action_id: int) -> ActionItem:

@@ -24,7 +24,7 @@ from ninja.throttling import AnonRateThrottle
 
 from lihui.meetings import services as meeting_services
 from lihui.meetings.models import Meeting
-from lihui.meetings.selectors import meeting_visible_to_person
+from lihui.web import visible_meeting_or_404
 from lihui.people import services as people_services
 from lihui.people.models import Department, Person
 from lihui.people.selectors import api_token_list, person_list
@@ -387,10 +387,7 @@ def occurrence_add(request, series_id: s.Id, payload: s.ExtraIn):
 
 
 def _visible_meeting(request, meeting_id: int) -> Meeting:
-    meeting = meeting_visible_to_person(person=request.user, pk=meeting_id)
-    if meeting is None:
-        raise Http404
-    return meeting
+    return visible_meeting_or_404(request.user, meeting_id)
 
 
 @api.get("/meetings/{meeting_id}", response={200: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])

@@ -20,7 +20,6 @@ from lihui.meetings.selectors import (
     meeting_can_prepare,
     meeting_is_participant,
     meeting_participants,
-    meeting_visible_to_person,
 )
 from lihui.meetings.services import agenda as agenda_services
 from lihui.meetings.services import live as live_services
@@ -29,6 +28,8 @@ from lihui.regime.models import AgendaKind
 from lihui.reports import services as report_services
 from lihui.reports.models import Kpi
 from lihui.reports.selectors import reports_attach
+
+from lihui.web import visible_meeting_or_404
 
 from .schemas import ErrorOut, Id, StrictIn
 
@@ -258,10 +259,7 @@ class RecapOut(Schema):
 
 
 def _meeting(request, meeting_id: int) -> Meeting:
-    meeting = meeting_visible_to_person(person=request.user, pk=meeting_id)
-    if meeting is None:
-        raise Http404
-    return meeting
+    return visible_meeting_or_404(request.user, meeting_id)
 
 
 def _item(request, item_id: int) -> AgendaItem:

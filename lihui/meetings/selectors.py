@@ -12,7 +12,7 @@ from lihui.people.models import Person
 from lihui.regime.models import Membership, Series
 from lihui.regime.selectors import person_is_admin, series_can_manage, series_visible_to
 
-from .models import Meeting
+from .models import AgendaItem, Meeting
 
 LOAD_WEEKS = 4
 LIVE = (Meeting.Status.SCHEDULED, Meeting.Status.HELD)

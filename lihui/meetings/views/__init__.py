@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from lihui.people.selectors import person_list
 from lihui.regime.models import Membership
 from lihui.regime.selectors import series_can_manage, series_visible_to
-from lihui.web import add_service_errors
+from lihui.web import add_service_errors, visible_meeting_or_404
 
 from .. import services
 from ..forms import CancelForm, ExtraMeetingForm, MoveForm
 from ..models import Meeting
-from ..selectors import meeting_visible_to_person, meetings_for_person, people_load, week_start
+from ..selectors import meetings_for_person, people_load, week_start
 
 
 @login_required
@@ -43,10 +43,7 @@ def dashboard(request):
 
 
 def _meeting(request, pk: int) -> Meeting:
-    meeting = meeting_visible_to_person(person=request.user, pk=pk)
-    if meeting is None:
-        raise Http404
-    return meeting
+    return visible_meeting_or_404(request.user, pk)
 
 
 def _managed_meeting(request, pk: int) -> Meeting:

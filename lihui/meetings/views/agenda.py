@@ -17,7 +17,7 @@ from lihui.people.models import Person
 from lihui.regime.selectors import series_can_view
 from lihui.regime.models import Membership
 from lihui.reports.selectors import reports_attach, reports_status
-from lihui.web import add_service_errors
+from lihui.web import add_service_errors, visible_meeting_or_404
 
 from ..forms import AddItemForm, CancelForm, GuestForm, ItemForm, MaterialForm, MoveForm, PurposeForm
 from ..models import AgendaItem, Guest, Material, Meeting
@@ -34,10 +34,7 @@ from ..services import agenda as agenda_services
 
 
 def meeting_for(request, pk: int) -> Meeting:
-    meeting = meeting_visible_to_person(person=request.user, pk=pk)
-    if meeting is None:
-        raise Http404
-    return meeting
+    return visible_meeting_or_404(request.user, pk)
 
 
 def item_for(request, pk: int) -> AgendaItem:
