@@ -101,3 +101,9 @@ def num(value):
     except (InvalidOperation, ValueError, TypeError):
         return value
     return text
+
+
+@register.filter
+def make_list_of(value):
+    """Wrap one object in a list, for includes that loop: {% include … with rows=x|make_list_of %}."""
+    return [value]

@@ -8,4 +8,6 @@ urlpatterns = [
     path("actions/<int:pk>/", views.action_detail, name="detail"),
     path("meetings/<int:pk>/followup/", views.record, name="record"),
     path("meetings/<int:pk>/review/<int:action_id>/", views.review, name="review"),
+    path("meetings/<int:pk>/minutes/", views.minutes, name="minutes"),
+    path("meetings/<int:pk>/minutes.md", views.minutes_md, name="minutes_md"),
 ]

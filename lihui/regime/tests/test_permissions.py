@@ -581,6 +581,9 @@ WEB: dict[str, Web] = {
     ),
     # --- follow-up: decisions and actions. The list shows each person what they may see.
     "actions:list": Web(get=everyone(200)),
+    # The minutes draft is read as the meeting is.
+    "actions:minutes": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "actions:minutes_md": Web(get=series_read(200), kwargs=meeting_kwargs),
     # An action is seen as its series is; the member owns it and updates it like the chair,
     # the minute-taker and admins.
     "actions:detail": Web(
