@@ -33,6 +33,17 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from lihui.permission_rules import (
+    ROLES,
+    Expect,
+    action_manage,
+    everyone,
+    minutes_kept,
+    own_item,
+    participants,
+    series_manage,
+    series_read,
+)
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.api.api import api
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
@@ -48,7 +59,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai).
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
 
-ROLES = ("chair", "minute_taker", "member", "outsider", "admin")
 PUBLIC = {("POST", "/api/v1/auth/token")}  # answers without a token
 
 
@@ -296,58 +306,6 @@ def occurrences_query(w: World, target: str, role: str) -> dict:
 
 
 # --- expectations ----------------------------------------------------------------------------
-
-Expect = dict[str, dict[str, int]]  # target -> role -> status
-
-
-def everyone(status: int) -> Expect:
-    return {"-": dict.fromkeys(ROLES, status)}
-
-
-def series_read(ok: int = 200) -> Expect:
-    return {
-        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
-        "open": dict.fromkeys(ROLES, ok),
-    }
-
-
-def series_manage(ok: int) -> Expect:
-    return {
-        "private": {"chair": ok, "minute_taker": 403, "member": 403, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": 403, "member": 403, "outsider": 403, "admin": ok},
-    }
-
-
-def own_item(ok: int) -> Expect:
-    """The chair, admins and the item's presenter (the member); others who can see get 403."""
-    return {
-        "private": {"chair": ok, "minute_taker": 403, "member": ok, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": 403, "member": ok, "outsider": 403, "admin": ok},
-    }
-
-
-def minutes_kept(ok: int) -> Expect:
-    """Attendance and notes: the chair, admins and the minute-taker; others who can see get 403."""
-    return {
-        "private": {"chair": ok, "minute_taker": ok, "member": 403, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": ok, "member": 403, "outsider": 403, "admin": ok},
-    }
-
-
-def action_manage(ok: int) -> Expect:
-    """An action: its owner (the member), the chair, the minute-taker and admins; others who can see get 403."""
-    return {
-        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 403, "admin": ok},
-    }
-
-
-def participants(ok: int) -> Expect:
-    """The roster and admins (and guests): seeing an open series is not enough."""
-    return {
-        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
-    }
 
 
 @dataclass(frozen=True)
@@ -652,7 +610,6 @@ def test_operation_permission(cast, method, path, target):
 
 
 # --- anonymous, and tokens that no longer work ---------------------------------------------------
-
 
 
 def _anonymous_cases():

@@ -44,6 +44,18 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from lihui.permission_rules import (
+    ROLES,
+    TARGETS,
+    Expect,
+    action_manage,
+    everyone,
+    minutes_kept,
+    own_item,
+    participants,
+    series_manage,
+    series_read,
+)
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.actions.services import action_create
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
@@ -60,9 +72,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # they have past meetings, a meeting earlier this week and planned ones ahead.
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
 
-ROLES = ("chair", "minute_taker", "member", "outsider", "admin")
-TARGETS = ("private", "open")  # cast.series (roster only) and cast.open_series (all staff)
-NO_TARGET = ("-",)  # routes that are not about one series
 SKIPPED_PREFIXES = ("admin/", "api/v1/")
 
 
@@ -273,61 +282,6 @@ def snapshot() -> tuple:
 
 
 # --- expectations -------------------------------------------------------------------
-
-Expect = dict[str, dict[str, int]]  # target -> role -> status
-
-
-def everyone(status: int, targets=NO_TARGET) -> Expect:
-    return {t: dict.fromkeys(ROLES, status) for t in targets}
-
-
-def series_read(ok: int = 200) -> Expect:
-    """Roster and admins see the private series; every signed-in person sees the open one."""
-    return {
-        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
-        "open": dict.fromkeys(ROLES, ok),
-    }
-
-
-def series_manage(ok: int) -> Expect:
-    """Only the chair and admins change a series; others who can see it get 403, others 404."""
-    return {
-        "private": {"chair": ok, "minute_taker": 403, "member": 403, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": 403, "member": 403, "outsider": 403, "admin": ok},
-    }
-
-
-def own_item(ok: int) -> Expect:
-    """The chair, admins and the item's presenter (the member); others who can see get 403."""
-    return {
-        "private": {"chair": ok, "minute_taker": 403, "member": ok, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": 403, "member": ok, "outsider": 403, "admin": ok},
-    }
-
-
-def minutes_kept(ok: int) -> Expect:
-    """Attendance and notes: the chair, admins and the minute-taker; others who can see get 403."""
-    return {
-        "private": {"chair": ok, "minute_taker": ok, "member": 403, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": ok, "member": 403, "outsider": 403, "admin": ok},
-    }
-
-
-def participants(ok: int) -> Expect:
-    """The roster and admins (and guests): seeing an open series is not enough."""
-    return {
-        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
-    }
-
-
-def action_manage(ok: int) -> Expect:
-    """The action's owner (the member), the series' chair and minute-taker, and admins;
-    others who can see it get 403, others 404."""
-    return {
-        "private": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 404, "admin": ok},
-        "open": {"chair": ok, "minute_taker": ok, "member": ok, "outsider": 403, "admin": ok},
-    }
 
 
 LOGIN = "login"  # anonymous: redirected to the login page
