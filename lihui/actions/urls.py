@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import minutes as minutes_views
 
 app_name = "actions"
 urlpatterns = [
@@ -8,6 +9,6 @@ urlpatterns = [
     path("actions/<int:pk>/", views.action_detail, name="detail"),
     path("meetings/<int:pk>/followup/", views.record, name="record"),
     path("meetings/<int:pk>/review/<int:action_id>/", views.review, name="review"),
-    path("meetings/<int:pk>/minutes/", views.minutes, name="minutes"),
-    path("meetings/<int:pk>/minutes.md", views.minutes_md, name="minutes_md"),
+    path("meetings/<int:pk>/minutes/", minutes_views.minutes, name="minutes"),
+    path("meetings/<int:pk>/minutes.md", minutes_views.minutes_md, name="minutes_md"),
 ]

@@ -1,5 +1,6 @@
 """Follow-up pages: my actions and the board, one action with its history, recording
-decisions and actions in a meeting (htmx), and the review of previous actions."""
+decisions and actions in a meeting (htmx), and the review of previous actions.
+Minutes pages live in `minutes.py`."""
 
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ from lihui.people.models import Person
 from lihui.meetings.selectors import meeting_visible_to_person
 from lihui.regime.selectors import series_can_view, series_visible_to
 
-from . import services
-from .models import ActionItem
-from .selectors import action_can_manage, action_history, action_list, actions_visible_to, meeting_actions, meeting_decisions, review_actions
+from .. import services
+from ..models import ActionItem
+from ..selectors import action_can_manage, action_history, action_list, actions_visible_to, meeting_actions, meeting_decisions, review_actions
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -173,29 +174,3 @@ def review(request, pk: int, action_id: int):
          "sees_series": series_can_view(person=request.user, series=meeting.series),
          "can_take_notes": meeting_can_take_notes(person=request.user, meeting=meeting), "today": timezone.localdate()},
     )
-
-
-@login_required
-def minutes(request, pk: int):
-    """会议纪要 as the meeting made it (a draft: publishing with revisions comes next)."""
-    from .minutes import minutes_assemble
-
-    meeting = meeting_for(request, pk)
-    return render(
-        request,
-        "actions/minutes.html",
-        {"m": minutes_assemble(meeting=meeting), "meeting": meeting, "series": meeting.series,
-         "sees_series": series_can_view(person=request.user, series=meeting.series)},
-    )
-
-
-@login_required
-def minutes_md(request, pk: int):
-    from django.http import HttpResponse
-
-    from .minutes import minutes_assemble, minutes_markdown
-
-    meeting = meeting_for(request, pk)
-    response = HttpResponse(minutes_markdown(minutes_assemble(meeting=meeting)), content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md"'
-    return response
