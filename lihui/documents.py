@@ -285,3 +285,105 @@ def to_bytes(doc: Document) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def _inline(paragraph: Paragraph, token, *, bold: bool = False, size: float | None = None) -> None:
+    """The runs of one inline Markdown token: bold, italic, code, strike; links keep their
+    address in brackets (a .docx from us carries no live links someone typed)."""
+    strong = em = code = strike = 0
+    link: str | None = None
+    for child in token.children or []:
+        kind = child.type
+        if kind == "strong_open":
+            strong += 1
+        elif kind == "strong_close":
+            strong -= 1
+        elif kind == "em_open":
+            em += 1
+        elif kind == "em_close":
+            em -= 1
+        elif kind == "s_open":
+            strike += 1
+        elif kind == "s_close":
+            strike -= 1
+        elif kind == "link_open":
+            link = child.attrGet("href")
+        elif kind == "link_close":
+            if link:
+                _run(paragraph, f" ({link})", size=size, color=MUTED_COLOR)
+            link = None
+        elif kind in ("softbreak", "hardbreak"):
+            paragraph.add_run().add_break()
+        elif kind in ("text", "code_inline", "html_inline"):
+            run = _run(paragraph, child.content, bold=bold or strong > 0, size=size)
+            run.italic = em > 0 or None
+            if strike:
+                run.font.strike = True
+            if kind == "code_inline":
+                run.font.name = "Consolas"
+
+
+def markdown_into(doc: Document, text: str) -> None:
+    """Append Markdown as Word paragraphs, headings, lists and tables (our table look).
+    Heading levels shift down one: `#` is the document title."""
+    from lihui.markdown import markdown_tokens
+
+    tokens = markdown_tokens(text)
+    lists: list[str] = []  # the open list styles, innermost last
+    quote = 0
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        kind = tok.type
+        if kind == "heading_open":
+            level = int(tok.tag[1]) - 1
+            p = doc.add_paragraph(style="Title" if level == 0 else f"Heading {min(level, 3)}")
+            _inline(p, tokens[i + 1])
+            i += 3
+            continue
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append("List Bullet" if kind == "bullet_list_open" else "List Number")
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "blockquote_open":
+            quote += 1
+        elif kind == "blockquote_close":
+            quote -= 1
+        elif kind == "paragraph_open":
+            style = lists[-1] if lists else None
+            if style and len(lists) > 1:
+                style = f"{style} 2"
+            p = doc.add_paragraph(style=style)
+            if quote:
+                p.paragraph_format.left_indent = Cm(0.75 * quote)
+            _inline(p, tokens[i + 1], size=None if not quote else BODY_PT - 0.5)
+            i += 3
+            continue
+        elif kind in ("fence", "code_block"):
+            p = doc.add_paragraph()
+            run = _run(p, tok.content.rstrip("\n"), size=BODY_PT - 1)
+            run.font.name = "Consolas"
+        elif kind == "hr":
+            doc.add_paragraph()
+        elif kind == "table_open":
+            rows: list[list] = []  # inline tokens per cell
+            i += 1
+            while tokens[i].type != "table_close":
+                t = tokens[i]
+                if t.type == "tr_open":
+                    rows.append([])
+                elif t.type == "inline":
+                    rows[-1].append(t)
+                i += 1
+            _markdown_table(doc, rows)
+        i += 1
+
+
+def _markdown_table(doc: Document, rows: list[list]) -> None:
+    if not rows:
+        return
+    width = max(len(r) for r in rows)
+    t = table(doc, [""] * width, [[""] * width for _ in rows[1:]])
+    for r, cells in enumerate(rows):
+        for c, inline in enumerate(cells):
+            _inline(t.rows[r].cells[c].paragraphs[0], inline, bold=r == 0, size=TABLE_PT)

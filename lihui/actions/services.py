@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from lihui.meetings.models import AgendaItem, Meeting
 from lihui.meetings.selectors import meeting_can_take_notes
+from lihui.meetings.services.text import meeting_text_changed
 from lihui.people.models import Person
 
 from .models import ActionItem, ActionUpdate, Decision
@@ -43,7 +44,9 @@ def decision_record(*, actor: Person, meeting: Meeting, text: str, item: AgendaI
         raise PermissionDenied
     if item is not None and item.meeting_id != meeting.pk:
         raise ValidationError({"item": [_("This item is not on the meeting's agenda.")]})
-    return Decision.objects.create(meeting=meeting, item=item, text=_text(text, "text", limit=2000), created_by=actor)
+    decision = Decision.objects.create(meeting=meeting, item=item, text=_text(text, "text", limit=2000), created_by=actor)
+    meeting_text_changed(meeting_id=meeting.pk)
+    return decision
 
 
 def action_create(
@@ -82,7 +85,7 @@ def action_create(
         errors["decision"] = [_("This decision was not taken in this meeting.")]
     if errors:
         raise ValidationError(errors)
-    return ActionItem.objects.create(
+    action = ActionItem.objects.create(
         series_id=meeting.series_id,
         meeting=meeting,
         item=item,
@@ -93,6 +96,8 @@ def action_create(
         priority=priority,
         created_by=actor,
     )
+    meeting_text_changed(meeting_id=meeting.pk)
+    return action
 
 
 def _set_status(action: ActionItem, status: str) -> None:
@@ -116,13 +121,16 @@ def action_set_status(*, actor: Person, action: ActionItem, status: str, comment
         if status != old:
             _set_status(action, status)
         ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.STATUS, author=actor, text=comment, old=old, new=status)
+        meeting_text_changed(meeting_id=action.meeting_id)
     return action
 
 
 def action_comment(*, actor: Person, action: ActionItem, text: str) -> ActionUpdate:
     if not action_can_manage(person=actor, action=action):
         raise PermissionDenied
-    return ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.COMMENT, author=actor, text=_text(text, "text", limit=2000))
+    update = ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.COMMENT, author=actor, text=_text(text, "text", limit=2000))
+    meeting_text_changed(meeting_id=action.meeting_id)
+    return update
 
 
 def action_move_due(*, actor: Person, action: ActionItem, due: dt.date, reason: str) -> ActionItem:
@@ -180,5 +188,7 @@ def action_review(
         ActionUpdate.objects.create(
             action=action, kind=ActionUpdate.Kind.REVIEW, author=actor, meeting=meeting, text=comment, old=old, new=outcome
         )
+        meeting_text_changed(meeting_id=action.meeting_id)
+        meeting_text_changed(meeting_id=meeting.pk)  # the outcome is part of this meeting's minutes
     return action
 

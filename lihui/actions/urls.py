@@ -10,5 +10,10 @@ urlpatterns = [
     path("meetings/<int:pk>/followup/", views.record, name="record"),
     path("meetings/<int:pk>/review/<int:action_id>/", views.review, name="review"),
     path("meetings/<int:pk>/minutes/", minutes_views.minutes, name="minutes"),
+    path("meetings/<int:pk>/minutes/edit/", minutes_views.minutes_edit, name="minutes_edit"),
+    path("meetings/<int:pk>/minutes/publish/", minutes_views.minutes_state, name="minutes_publish"),
+    path("meetings/<int:pk>/minutes/revisions/", minutes_views.minutes_history, name="minutes_revisions"),
+    path("meetings/<int:pk>/minutes/print/", minutes_views.minutes_print, name="minutes_print"),
     path("meetings/<int:pk>/minutes.md", minutes_views.minutes_md, name="minutes_md"),
+    path("meetings/<int:pk>/minutes.docx", minutes_views.minutes_word, name="minutes_docx"),
 ]

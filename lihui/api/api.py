@@ -69,9 +69,11 @@ api = NinjaAPI(
 from .meetings import router as meetings_router  # noqa: E402 (after the handlers it relies on)
 
 from .actions import router as actions_router  # noqa: E402
+from .minutes import router as minutes_router  # noqa: E402
 
 api.add_router("", meetings_router)
 api.add_router("", actions_router)
+api.add_router("", minutes_router)
 
 ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
 

@@ -124,6 +124,9 @@ class Series(CadenceFields):
     minutes_deadline_hours = models.PositiveSmallIntegerField(
         _("minutes deadline (hours after the end)"), default=24, validators=[MaxValueValidator(24 * 30)]
     )
+    minutes_need_approval = models.BooleanField(
+        _("the chair approves the minutes"), default=False, help_text=_("The minute-taker submits; the chair approves and publishes.")
+    )
     survey_enabled = models.BooleanField(_("survey after the meeting"), default=True)
     survey_anonymous = models.BooleanField(_("anonymous survey"), default=True)
     review_actions = models.BooleanField(_("review previous actions"), default=True)

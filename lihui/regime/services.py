@@ -24,7 +24,7 @@ from .selectors import person_is_admin, series_can_manage
 SERIES_FIELDS = [
     "title", "purpose", "department", "frequency", "interval", "weekdays", "monthly_mode", "month_day",
     "week_of_month", "month_weekday", "start_time", "duration_minutes", "time_zone", "start_date", "end_date",
-    "count", "location", "video_link", "minute_taker_rotates", "agenda_lead_hours", "minutes_deadline_hours",
+    "count", "location", "video_link", "minute_taker_rotates", "agenda_lead_hours", "minutes_deadline_hours", "minutes_need_approval",
     "survey_enabled", "survey_anonymous", "review_actions", "visibility", "holiday_policy",
 ]  # fmt: skip
 WINDOW_FIELDS = [

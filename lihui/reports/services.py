@@ -15,6 +15,7 @@ from lihui.people.models import Department, Person
 from lihui.regime.models import AgendaKind
 
 from .models import Kpi, KpiValue, Report
+from lihui.meetings.services.text import meeting_text_changed
 
 TEXT_FIELDS = ("progress", "problems", "plan", "feedback")
 MAX_VALUE = Decimal("1e10")
@@ -89,6 +90,7 @@ def report_save(*, actor: Person, item: AgendaItem, data: dict, kpis: list[dict]
         report.save()
         for kpi, target, actual in rows:
             KpiValue.objects.update_or_create(report=report, kpi=kpi, defaults={"target": target, "actual": actual})
+        meeting_text_changed(meeting_id=item.meeting_id)
     return report
 
 

@@ -1,35 +1,159 @@
-"""Minutes pages: the draft, editing and publishing with revisions, exports."""
+"""Minutes pages: the text (assembled draft until someone saves), editing with a conflict
+check, submit / approve / publish, revisions with diffs, and the exports (Markdown, Word,
+print)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from lihui.markdown import markdown_html
+from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.meetings.views.agenda import meeting_for
 from lihui.regime.selectors import series_can_view
+
+from ..documents import minutes_docx
+from ..minutes import (
+    MinutesConflict,
+    minutes_assemble,
+    minutes_can_publish,
+    minutes_deadline,
+    minutes_diff,
+    minutes_markdown,
+    minutes_publish,
+    minutes_revisions,
+    minutes_save,
+    minutes_submit,
+    minutes_text,
+)
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _context(request, meeting) -> dict:
+    record, head, text = minutes_text(meeting=meeting)
+    deadline = minutes_deadline(meeting=meeting)
+    published_at = record.published_at if record else None
+    late_by = None
+    if published_at and published_at > deadline:
+        late_by = published_at - deadline
+    elif not published_at and meeting.actual_start and timezone.now() > deadline:
+        late_by = timezone.now() - deadline
+    return {
+        "meeting": meeting,
+        "series": meeting.series,
+        "record": record,
+        "head": head,
+        "text": text,
+        "html": markdown_html(text),
+        "deadline": deadline,
+        "late_hours": round(late_by.total_seconds() / 3600, 1) if late_by else None,
+        "held": meeting.actual_start is not None or meeting.status == meeting.Status.HELD,
+        "can_edit": meeting_can_take_notes(person=request.user, meeting=meeting),
+        "can_publish": minutes_can_publish(person=request.user, meeting=meeting),
+        "sees_series": series_can_view(person=request.user, series=meeting.series),
+    }
 
 
 @login_required
 def minutes(request, pk: int):
-    """会议纪要 as the meeting made it (a draft: publishing with revisions comes next)."""
-    from .minutes import minutes_assemble
+    """会议纪要: the current text, where it stands, and what may be done with it."""
+    meeting = meeting_for(request, pk)
+    return render(request, "actions/minutes.html", _context(request, meeting))
 
+
+@login_required
+def minutes_edit(request, pk: int):
+    """Edit the text. A save based on an older revision is refused with both texts shown;
+    the editor keeps what was typed and can merge, then save on top of the newer one."""
+    meeting = meeting_for(request, pk)
+    if not meeting_can_take_notes(person=request.user, meeting=meeting):
+        raise PermissionDenied
+    context = _context(request, meeting)
+    context.update(base=context["head"].number if context["head"] else 0, comment="", conflict=None, errors={})
+    if request.GET.get("fresh") == "1":
+        # Start over from the meeting as it is now (a new revision only when saved).
+        context["text"] = minutes_markdown(minutes_assemble(meeting=meeting))
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        base = request.POST.get("base_revision", "")
+        comment = request.POST.get("comment", "")
+        context.update(text=text, comment=comment)
+        try:
+            if not base.isdigit():
+                raise ValidationError({"base_revision": [_("The form is out of date: reload the page.")]})
+            minutes_save(actor=request.user, meeting=meeting, text=text, base_revision=int(base), comment=comment)
+            messages.success(request, _("The minutes were saved."))
+            return redirect("actions:minutes", pk=meeting.pk)
+        except MinutesConflict as conflict:
+            context.update(
+                conflict=conflict,
+                base=conflict.theirs.number,
+                conflict_diff=minutes_diff(conflict.theirs.text, text),
+            )
+        except ValidationError as exc:
+            context["errors"] = exc.message_dict
+        return render(request, "actions/minutes_edit.html", context, status=409 if context["conflict"] else 422)
+    return render(request, "actions/minutes_edit.html", context)
+
+
+@login_required
+@require_POST
+def minutes_state(request, pk: int):
+    """Submit for approval, or publish (approve and publish where the chair approves)."""
+    meeting = meeting_for(request, pk)
+    try:
+        if request.POST.get("do") == "submit":
+            minutes_submit(actor=request.user, meeting=meeting)
+            messages.success(request, _("The minutes were submitted to the chair."))
+        else:
+            minutes_publish(actor=request.user, meeting=meeting)
+            messages.success(request, _("The minutes were published."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("actions:minutes", pk=meeting.pk)
+
+
+@login_required
+def minutes_history(request, pk: int):
     meeting = meeting_for(request, pk)
     return render(
         request,
-        "actions/minutes.html",
-        {"m": minutes_assemble(meeting=meeting), "meeting": meeting, "series": meeting.series,
+        "actions/minutes_revisions.html",
+        {"meeting": meeting, "series": meeting.series, "revisions": minutes_revisions(meeting=meeting),
          "sees_series": series_can_view(person=request.user, series=meeting.series)},
     )
 
 
+def _filename(meeting, ext: str) -> str:
+    return f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.{ext}"
+
+
 @login_required
 def minutes_md(request, pk: int):
-    from django.http import HttpResponse
-
-    from .minutes import minutes_assemble, minutes_markdown
-
     meeting = meeting_for(request, pk)
-    response = HttpResponse(minutes_markdown(minutes_assemble(meeting=meeting)), content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md"'
+    _record, _head, text = minutes_text(meeting=meeting)
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(meeting, "md")}"'
     return response
+
+
+@login_required
+def minutes_word(request, pk: int):
+    meeting = meeting_for(request, pk)
+    record, head, text = minutes_text(meeting=meeting)
+    response = HttpResponse(minutes_docx(meeting=meeting, record=record, head=head, text=text), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(meeting, "docx")}"'
+    return response
+
+
+@login_required
+def minutes_print(request, pk: int):
+    meeting = meeting_for(request, pk)
+    return render(request, "actions/minutes_print.html", _context(request, meeting))

@@ -22,6 +22,7 @@ from lihui.regime.services import MAX_ITEM_MINUTES
 
 from ..models import AgendaItem, Guest, Material, Meeting
 from ..selectors import meeting_can_prepare, meeting_chair_id, meeting_is_participant, series_minute_taker_id
+from .text import meeting_text_changed
 
 
 def _require(allowed: bool) -> None:
@@ -111,7 +112,9 @@ def agenda_item_add(*, actor: Person, meeting: Meeting, data: dict) -> AgendaIte
     if presenter is not None and not meeting_is_participant(person=presenter, meeting=meeting):
         raise ValidationError({"presenter": [_("The presenter must be a participant of the meeting.")]})
     last = meeting.items.aggregate(m=Max("position"))["m"]
-    return AgendaItem.objects.create(meeting=meeting, position=(last or 0) + 1, presenter=presenter, **data)
+    item = AgendaItem.objects.create(meeting=meeting, position=(last or 0) + 1, presenter=presenter, **data)
+    meeting_text_changed(meeting_id=meeting.pk)
+    return item
 
 
 def agenda_item_update(*, actor: Person, item: AgendaItem, data: dict) -> AgendaItem:
@@ -129,6 +132,7 @@ def agenda_item_update(*, actor: Person, item: AgendaItem, data: dict) -> Agenda
     for name, value in data.items():
         setattr(item, name, value)
     item.save()
+    meeting_text_changed(meeting_id=meeting.pk)
     return item
 
 
@@ -138,6 +142,7 @@ def agenda_item_remove(*, actor: Person, item: AgendaItem) -> None:
     if meeting.current_item_id == item.pk or item.seconds_used or item.notes:
         raise ValidationError({"__all__": [_("This item was already discussed; it cannot be removed.")]})
     item.delete()
+    meeting_text_changed(meeting_id=meeting.pk)
 
 
 def agenda_reorder(*, actor: Person, meeting: Meeting, order: list[int]) -> None:
@@ -158,6 +163,7 @@ def meeting_purpose_set(*, actor: Person, meeting: Meeting, purpose: str) -> Mee
         raise ValidationError({"purpose": [_("The purpose is too long (2,000 characters at most).")]})
     meeting.purpose = purpose
     meeting.save(update_fields=["purpose"])
+    meeting_text_changed(meeting_id=meeting.pk)
     return meeting
 
 

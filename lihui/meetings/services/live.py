@@ -21,6 +21,7 @@ from lihui.people.models import Person
 
 from ..models import AgendaItem, Attendance, Guest, Meeting
 from ..selectors import meeting_can_run, meeting_can_take_notes, meeting_is_participant
+from .text import meeting_text_changed
 
 
 def _locked(meeting: Meeting) -> Meeting:
@@ -183,4 +184,5 @@ def notes_save(*, actor: Person, item: AgendaItem, text: str, base_revision: int
         if current["notes"] == text:
             return current["notes_revision"]  # the same text arrived twice (a retry)
         raise NotesConflict(server_text=current["notes"], server_revision=current["notes_revision"])
+    meeting_text_changed(meeting_id=item.meeting_id)
     return base_revision + 1

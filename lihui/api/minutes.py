@@ -1,0 +1,181 @@
+"""API for the minutes: the text, its revisions, saving with a conflict check, submit /
+publish, and the exports (the same services and renderers as the pages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from lihui.actions import minutes as m
+from lihui.actions.documents import minutes_docx
+from lihui.meetings.models import MinutesRevision
+from lihui.web import visible_meeting_or_404
+
+from .schemas import ErrorOut, Id, StrictIn
+
+router = Router(tags=["minutes"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class MinutesOut(Schema):
+    meeting: int
+    state: Literal["draft", "submitted", "published"]
+    revision: int = Field(description="the latest revision's number; 0 while the text is the assembled draft")
+    text: str
+    deadline: dt.datetime
+    published_at: dt.datetime | None
+    published_by: int | None
+    approved_by: int | None
+    on_time: bool | None = Field(description="published by the deadline; null until published")
+    needs_approval: bool
+
+
+class RevisionOut(Schema):
+    number: int
+    author: int | None
+    author_name: str
+    created: dt.datetime
+    comment: str
+    published: bool = Field(description="saved while the minutes were published")
+
+
+class RevisionTextOut(RevisionOut):
+    text: str
+
+
+class MinutesIn(StrictIn):
+    text: Annotated[str, Field(max_length=m.MAX_TEXT)]
+    base_revision: Annotated[int, Field(ge=0, description="the revision the text was based on; 0 for the assembled draft")]
+    comment: Annotated[str, Field(max_length=200)] = ""
+
+
+class MinutesConflictOut(Schema):
+    error: str
+    fields: dict[str, list[str]] = {}
+    current: RevisionTextOut
+    yours: str
+
+
+class MinutesStateIn(StrictIn):
+    action: Literal["publish", "submit"] = "publish"
+
+
+def _minutes_out(meeting) -> dict:
+    record, head, text = m.minutes_text(meeting=meeting)
+    deadline = m.minutes_deadline(meeting=meeting)
+    published_at = record.published_at if record else None
+    return {
+        "meeting": meeting.pk,
+        "state": record.state if record else "draft",
+        "revision": head.number if head else 0,
+        "text": text,
+        "deadline": deadline,
+        "published_at": published_at,
+        "published_by": record.published_by_id if record else None,
+        "approved_by": record.approved_by_id if record else None,
+        "on_time": (published_at <= deadline) if published_at else None,
+        "needs_approval": meeting.series.minutes_need_approval,
+    }
+
+
+def _revision_out(r: MinutesRevision, *, text: bool = False) -> dict:
+    out = {
+        "number": r.number, "author": r.author_id, "author_name": r.author.name if r.author else "",
+        "created": r.created, "comment": r.comment, "published": r.published,
+    }  # fmt: skip
+    if text:
+        out["text"] = r.text
+    return out
+
+
+@router.get("/meetings/{meeting_id}/minutes", response={200: MinutesOut, **ERRORS})
+def minutes_get(request, meeting_id: Id):
+    """The current text: the latest revision, or the draft assembled from the meeting."""
+    return _minutes_out(visible_meeting_or_404(request.user, meeting_id))
+
+
+@router.put("/meetings/{meeting_id}/minutes", response={201: RevisionOut, 409: MinutesConflictOut, **ERRORS})
+def minutes_put(request, meeting_id: Id, payload: MinutesIn):
+    """Save a new revision. A stale `base_revision` is a 409 with the current revision's
+    text and yours: nothing is overwritten."""
+    meeting = visible_meeting_or_404(request.user, meeting_id)
+    try:
+        revision = m.minutes_save(
+            actor=request.user, meeting=meeting, text=payload.text, base_revision=payload.base_revision, comment=payload.comment
+        )
+    except m.MinutesConflict as conflict:
+        return Status(
+            409,
+            {
+                "error": _("Someone else saved the minutes since revision %(n)s. Both texts are returned: merge and save on top of theirs.")
+                % {"n": payload.base_revision},
+                "fields": {"base_revision": [_("Stale revision.")]},
+                "current": _revision_out(conflict.theirs, text=True),
+                "yours": conflict.yours,
+            },
+        )
+    return Status(201, _revision_out(revision))
+
+
+@router.post("/meetings/{meeting_id}/minutes/publish", response={200: MinutesOut, **ERRORS})
+def minutes_publish(request, meeting_id: Id, payload: MinutesStateIn):
+    """Publish (where the chair approves: approve and publish), or `submit` for approval."""
+    meeting = visible_meeting_or_404(request.user, meeting_id)
+    if payload.action == "submit":
+        m.minutes_submit(actor=request.user, meeting=meeting)
+    else:
+        m.minutes_publish(actor=request.user, meeting=meeting)
+    return _minutes_out(meeting)
+
+
+@router.get("/meetings/{meeting_id}/minutes/revisions", response={200: list[RevisionOut], **ERRORS})
+def minutes_revisions(request, meeting_id: Id):
+    """Newest first."""
+    meeting = visible_meeting_or_404(request.user, meeting_id)
+    return [_revision_out(r) for r in MinutesRevision.objects.filter(minutes__meeting=meeting).select_related("author").order_by("-number")]
+
+
+@router.get("/meetings/{meeting_id}/minutes/revisions/{number}", response={200: RevisionTextOut, **ERRORS})
+def minutes_revision(request, meeting_id: Id, number: Id):
+    from django.shortcuts import get_object_or_404
+
+    meeting = visible_meeting_or_404(request.user, meeting_id)
+    r = get_object_or_404(MinutesRevision.objects.select_related("author"), minutes__meeting=meeting, number=number)
+    return _revision_out(r, text=True)
+
+
+def _file(data, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.get(
+    "/meetings/{meeting_id}/minutes.md",
+    response={200: None, **ERRORS},
+    openapi_extra={"responses": {200: {"description": "Markdown", "content": {"text/markdown": {"schema": {"type": "string"}}}}}},
+)
+def minutes_markdown(request, meeting_id: Id):
+    meeting = visible_meeting_or_404(request.user, meeting_id)
+    _record, _head, text = m.minutes_text(meeting=meeting)
+    return _file(text, "text/markdown; charset=utf-8", f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md")
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get(
+    "/meetings/{meeting_id}/minutes.docx",
+    response={200: None, **ERRORS},
+    openapi_extra={"responses": {200: {"description": "Word", "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}}}}},
+)
+def minutes_word(request, meeting_id: Id):
+    meeting = visible_meeting_or_404(request.user, meeting_id)
+    record, head, text = m.minutes_text(meeting=meeting)
+    data = minutes_docx(meeting=meeting, record=record, head=head, text=text)
+    return _file(data, DOCX, f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.docx")
