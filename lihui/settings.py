@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "lihui.meetings",
     "lihui.reports",
     "lihui.actions",
+    "lihui.search",
     "lihui.api",
 ]
 
@@ -185,7 +186,7 @@ LIHUI_MATERIAL_TYPES = env_list(
     "LIHUI_MATERIAL_TYPES", "pdf,docx,xlsx,pptx,doc,xls,ppt,png,jpg,gif,txt,csv,md,zip"
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-LIHUI_WORKER_INTERVAL_SECONDS = env_int("LIHUI_WORKER_INTERVAL_SECONDS", 60)
+LIHUI_WORKER_INTERVAL_SECONDS = env_int("LIHUI_WORKER_INTERVAL_SECONDS", 10)
 LIHUI_TOKEN_THROTTLE = env_str("LIHUI_TOKEN_THROTTLE", "10/m")
 
 LOGGING = {

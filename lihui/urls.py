@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("lihui.people.urls")),
     path("kpis/", include("lihui.reports.urls")),
     path("", include("lihui.actions.urls")),
+    path("search/", include("lihui.search.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

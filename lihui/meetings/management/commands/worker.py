@@ -1,4 +1,5 @@
-"""The background worker: keeps every series planned to the rolling horizon.
+"""The background worker: keeps every series planned to the rolling horizon, and the
+archive's search index in step with what meetings record.
 
 Several workers may run at once (each claims a series with a conditional UPDATE).
 SIGTERM and Ctrl-C finish the current pass, then exit.
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from lihui.meetings.services import meetings_extend_horizon
+from lihui.search.services import search_refresh
 
 log = logging.getLogger("lihui.worker")
 
@@ -39,6 +41,12 @@ class Command(BaseCommand):
                     log.info("extended the plan of %d series", planned)
             except Exception:  # a bad pass must not kill the worker; the next one retries
                 log.exception("planning pass failed")
+            try:
+                indexed = search_refresh(limit=500)
+                if indexed:
+                    log.info("indexed %d meetings for search", indexed)
+            except Exception:
+                log.exception("indexing pass failed")
             if once or self.stopping:
                 return
             for _ in range(settings.LIHUI_WORKER_INTERVAL_SECONDS):
