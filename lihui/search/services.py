@@ -8,9 +8,13 @@ runs a small pass first, so what was just typed is found."""
 
 from __future__ import annotations
 
+import html
+
 from django.db import transaction
+from django.utils.html import strip_tags
 
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
+from lihui.markdown import markdown_html
 from lihui.meetings.models import AgendaItem, Meeting, Minutes
 from lihui.reports.models import Report
 
@@ -27,6 +31,11 @@ def _chunks(text: str) -> list[str]:
     return [text[i : i + CHUNK + OVERLAP] for i in range(0, len(text), CHUNK)]
 
 
+def _plain(markdown: str) -> str:
+    """Markdown as the words a reader sees: the index and the snippets skip the syntax."""
+    return html.unescape(strip_tags(markdown_html(markdown))).strip()
+
+
 def _entries(meeting: Meeting) -> list[SearchEntry]:
     """Everything a meeting produced that people search for. A fixed number of queries."""
     rows: list[tuple[str, int, str, str]] = []  # kind, object id, title, body
@@ -35,7 +44,7 @@ def _entries(meeting: Meeting) -> list[SearchEntry]:
     for item in items:
         rows.append((K.ITEM, item.pk, item.title, f"{item.title}\n{item.description}".strip()))
         if item.notes.strip():
-            rows.append((K.NOTE, item.pk, item.title, item.notes))
+            rows.append((K.NOTE, item.pk, item.title, _plain(item.notes)))
     for report in Report.objects.filter(item__meeting=meeting).select_related("department", "item"):
         body = "\n".join(t for t in (report.progress, report.problems, report.plan, report.feedback) if t)
         if body:
@@ -52,7 +61,7 @@ def _entries(meeting: Meeting) -> list[SearchEntry]:
     minutes = Minutes.objects.filter(meeting=meeting, state=Minutes.State.PUBLISHED, head__gt=0).first()
     if minutes is not None:
         text = minutes.revisions.get(number=minutes.head).text
-        rows.append((K.MINUTES, minutes.pk, meeting.series.title, text))
+        rows.append((K.MINUTES, minutes.pk, meeting.series.title, _plain(text)))
     out = []
     for kind, object_id, title, body in rows:
         for part, chunk in enumerate(_chunks(body)):

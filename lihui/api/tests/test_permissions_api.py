@@ -446,6 +446,7 @@ API: dict[tuple[str, str], Op] = {
         minutes_kept(200), path=review_path, body=lambda w, t, r: {"outcome": "continue", "due": (today() + dt.timedelta(days=40)).isoformat()}
     ),
     ("GET", "/api/v1/actions"): Op(everyone(200)),
+    ("GET", "/api/v1/search"): Op(everyone(200), query=lambda w, t, r: {"q": "退货"}),
     ("GET", "/api/v1/actions/{action_id}"): Op(series_read(200), path=action_path),
     ("GET", "/api/v1/actions/{action_id}/history"): Op(series_read(200), path=action_path),
     ("POST", "/api/v1/actions/{action_id}/status"): Op(

@@ -535,6 +535,9 @@ WEB: dict[str, Web] = {
     ),
     # --- follow-up: decisions and actions. The list shows each person what they may see.
     "actions:list": Web(get=everyone(200)),
+    # The archive search page answers everyone; hits come only from series they see
+    # (lihui/search/tests).
+    "search:search": Web(get=everyone(200)),
     # The minutes draft is read as the meeting is.
     "actions:minutes": Web(get=series_read(200), kwargs=meeting_kwargs),
     "actions:minutes_md": Web(get=series_read(200), kwargs=meeting_kwargs),

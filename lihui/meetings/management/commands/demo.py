@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from lihui.actions.models import ActionItem, ActionUpdate
+from lihui.actions.minutes import minutes_publish
 from lihui.actions.services import decision_record
 from lihui.meetings.models import Attendance, Meeting
 from lihui.meetings.services.agenda import agenda_ensure
@@ -16,6 +17,7 @@ from lihui.reports.services import report_get_or_create, report_save
 from lihui.meetings.services import meeting_cancel, meeting_move, meetings_plan
 from lihui.people.models import Department, Person
 from lihui.regime.services import RosterEntry, cadence_window_add, series_create
+from lihui.search.services import search_rebuild
 
 DEMO_USER, DEMO_PASSWORD = "zhouyun", "lihui-demo"
 
@@ -177,6 +179,7 @@ class Command(BaseCommand):
         for series in (weekly, monthly, service):
             Meeting.objects.filter(series=series, start__lt=now, status=Meeting.Status.SCHEDULED).update(status=Meeting.Status.HELD)
         self.load_kpis_and_last_meeting(weekly, departments, people)
+        search_rebuild()  # the archive finds the demo's notes, decisions and minutes at once
         # A few changes a supervisor makes: one cancelled, one moved.
         upcoming = list(Meeting.objects.filter(series=weekly, start__gt=now, status=Meeting.Status.SCHEDULED)[:3])
         if len(upcoming) >= 3:
@@ -254,3 +257,16 @@ class Command(BaseCommand):
             if membership.person.username == "gaoxin":
                 status, reason = "excused", "外出拜访客户"
             Attendance.objects.create(meeting=last, person=membership.person, status=status, reason=reason, recorded_by=supervisor)
+        # Notes from the discussion, then the minutes published the same afternoon.
+        if review_item is not None:
+            review_item.notes = (
+                "**退货率**：Q3 退货率 4.2%，其中尺码问题占 38%。\n\n"
+                "- 客服：退货咨询平均等待 6 分钟\n- 物流：华东仓逆向物流积压 1,200 单\n\n"
+                "结论：先整理 Q3 退货数据，下次例会给出原因分析。"
+            )
+            review_item.save(update_fields=["notes"])
+        last.refresh_from_db()
+        record = minutes_publish(actor=supervisor, meeting=last)
+        record.published_at = last.actual_end + dt.timedelta(hours=3)
+        record.save(update_fields=["published_at"])
+
