@@ -52,3 +52,11 @@ def _end_stray_connections(django_db_setup, django_db_blocker):
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits and other cached state never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -47,8 +47,10 @@ def markdown_html(text: str) -> SafeString:
 
 
 def markdown_escape(text: str) -> str:
-    """Plain text into Markdown without letting it become markup (names, titles)."""
-    out = (text or "").replace("\r\n", "\n")
-    for ch in "\\`*_{}[]<>()#+-.!|~":
+    """Plain text into Markdown without letting it become markup (names, titles).
+    `&` would start an entity (`&copy;` → ©), `=` under a line a setext heading, and a
+    line indented after a blank one a code block: those are neutralised too."""
+    out = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    for ch in "\\`*_{}[]<>()#+-.!|~&=":
         out = out.replace(ch, "\\" + ch)
-    return out
+    return "\n".join(line.lstrip(" \t") for line in out.split("\n"))

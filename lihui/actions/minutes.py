@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lihui.markdown import markdown_escape as _md
+from lihui.markdown import markdown_tokens
 
 from lihui.meetings.models import AgendaItem, Attendance, Meeting, Minutes as MinutesRecord, MinutesRevision
 from lihui.meetings.selectors import meeting_agenda, meeting_can_run, meeting_can_take_notes, meeting_chair_id, meeting_participants
@@ -43,6 +44,7 @@ class ItemMinutes:
 class Minutes:
     meeting: Meeting
     chair: Person | None
+    minute_taker: Person | None
     attendees: list  # (Participant, Attendance | None)
     late: list
     absent: list
@@ -57,7 +59,8 @@ def minutes_assemble(*, meeting: Meeting) -> Minutes:
     reports_attach(items=items, meeting=meeting)
     marks = {(a.person_id, a.guest_id): a for a in Attendance.objects.filter(meeting=meeting)}
     attendees, late, absent = [], [], []
-    for p in meeting_participants(meeting=meeting):
+    participants = meeting_participants(meeting=meeting)
+    for p in participants:
         mark = marks.get((p.person.pk, None) if p.person else (None, p.guest_id))
         if mark and mark.status in (Attendance.Status.PRESENT, Attendance.Status.LATE, Attendance.Status.REMOTE):
             attendees.append((p, mark))
@@ -72,9 +75,12 @@ def minutes_assemble(*, meeting: Meeting) -> Minutes:
     for a in meeting.actions.select_related("owner").order_by("id"):
         (by_item[a.item_id].actions if a.item_id in by_item else loose_actions).append(a)
     chair_id = meeting_chair_id(meeting=meeting)
+    # This meeting's minute-taker, else the series' (the first one on the roster).
+    minute_taker = meeting.minute_taker or next((p.person for p in participants if p.role == "minute_taker"), None)
     return Minutes(
         meeting=meeting,
         chair=Person.objects.filter(pk=chair_id).first() if chair_id else None,
+        minute_taker=minute_taker,
         attendees=attendees,
         late=late,
         absent=absent,
@@ -99,9 +105,27 @@ def _attendance_label(mark) -> str:
     return mark.get_status_display() if mark else _("Not recorded")
 
 
+def _num(value) -> str:
+    """A KPI number as typed: 97.2000 → 97.2 (the report pages show it the same way)."""
+    return "—" if value is None else format(value.normalize(), "f")
+
+
 def _cell(text: str) -> str:
     """A table cell: escaped, on one line."""
     return _md(" ".join((text or "").split()))
+
+
+_SENTINEL = "\u2063lihui-end-of-notes\u2063"
+
+
+def _notes(text: str) -> str:
+    """An item's notes, Markdown as typed, but with a code fence left open closed again:
+    otherwise everything after it (decisions, actions, the tables) would become code."""
+    text = text.strip()
+    for tok in markdown_tokens(f"{text}\n\n{_SENTINEL}"):
+        if tok.type == "fence" and _SENTINEL in tok.content:
+            return f"{text}\n{tok.markup}"
+    return text
 
 
 def minutes_markdown(m: Minutes) -> str:
@@ -115,7 +139,7 @@ def minutes_markdown(m: Minutes) -> str:
     if series.video_link:
         lines.append(f"- **{_('Video meeting')}**: {_md(series.video_link)}")
     lines.append(f"- **{_('Chair')}**: {_md(str(m.chair or '—'))}")
-    lines.append(f"- **{_('Minute-taker')}**: {_md(str(meeting.minute_taker or '—'))}")
+    lines.append(f"- **{_('Minute-taker')}**: {_md(str(m.minute_taker or '—'))}")
     lines.append(f"- **{_('Attendees')}**: " + ("、".join(_md(p.name) for p, _mark in m.attendees) or "—"))
     if m.late:
         lines.append(
@@ -151,7 +175,7 @@ def minutes_markdown(m: Minutes) -> str:
         meta.append(_("%(used)s of %(allotted)s min") % {"used": f"{used // 60}:{used % 60:02d}", "allotted": item.minutes_allotted})
         lines.append(" · ".join(x for x in meta if x))
         if item.notes.strip():
-            lines += ["", item.notes.strip()]  # Markdown as typed; rendered and cleaned where shown
+            lines += ["", _notes(item.notes)]  # Markdown as typed; rendered and cleaned where shown
         report = getattr(item, "report_obj", None)
         if report is not None:
             for label, text in ((_("Progress"), report.progress), (_("Problems and risks"), report.problems), (_("Next-period plan"), report.plan)):
@@ -161,7 +185,7 @@ def minutes_markdown(m: Minutes) -> str:
                 lines += ["", f"| {_('KPI')} | {_('Target')} | {_('Actual')} | {_('Achievement')} |", "| --- | ---: | ---: | ---: |"]
                 for k in item.kpi_rows:
                     ach = f"{k.achievement}%" if k.achievement is not None else "—"
-                    lines.append(f"| {_cell(str(k.kpi))} | {k.target if k.target is not None else '—'} | {k.actual if k.actual is not None else '—'} | {ach} |")
+                    lines.append(f"| {_cell(str(k.kpi))} | {_num(k.target)} | {_num(k.actual)} | {ach} |")
         if im.decisions or im.actions:
             lines.append("")
         for d in im.decisions:
@@ -274,12 +298,12 @@ def minutes_save(*, actor: Person, meeting: Meeting, text: str, base_revision: i
         raise ValidationError({"comment": [_("Keep the note on what changed under 200 characters.")]})
     with transaction.atomic():
         record = _locked_record(meeting)
+        if base_revision > record.head:  # a base from the future: refuse, whatever the text
+            raise ValidationError({"base_revision": [_("This revision does not exist.")]})
         if record.head != base_revision:
-            theirs = record.revisions.select_related("author").get(number=record.head) if record.head else None
-            if theirs is not None and theirs.text == text:
+            theirs = record.revisions.select_related("author").get(number=record.head)
+            if theirs.text == text:
                 return theirs  # the same text arrived twice (a retry): one revision
-            if theirs is None:  # a base from the future: refuse without inventing a revision
-                raise ValidationError({"base_revision": [_("This revision does not exist.")]})
             raise MinutesConflict(theirs=theirs, yours=text)
         revision = _append(record, actor=actor, text=text, comment=comment)
         meeting_text_changed(meeting_id=meeting.pk)

@@ -71,11 +71,13 @@ from .meetings import router as meetings_router  # noqa: E402 (after the handler
 from .actions import router as actions_router  # noqa: E402
 from .minutes import router as minutes_router  # noqa: E402
 from .search import router as search_router  # noqa: E402
+from .capture import router as capture_router  # noqa: E402
 
 api.add_router("", meetings_router)
 api.add_router("", actions_router)
 api.add_router("", minutes_router)
 api.add_router("", search_router)
+api.add_router("", capture_router)
 
 ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
 

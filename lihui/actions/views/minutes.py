@@ -4,6 +4,8 @@ print)."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,6 +47,8 @@ def _context(request, meeting) -> dict:
         late_by = published_at - deadline
     elif not published_at and meeting.actual_start and timezone.now() > deadline:
         late_by = timezone.now() - deadline
+    # A few minutes late is late: never let the rounding turn it into 0 ("on time").
+    late_hours = max(round(late_by.total_seconds() / 3600, 1), 0.1) if late_by else None
     return {
         "meeting": meeting,
         "series": meeting.series,
@@ -53,7 +57,7 @@ def _context(request, meeting) -> dict:
         "text": text,
         "html": markdown_html(text),
         "deadline": deadline,
-        "late_hours": round(late_by.total_seconds() / 3600, 1) if late_by else None,
+        "late_hours": late_hours,
         "held": meeting.actual_start is not None or meeting.status == meeting.Status.HELD,
         "can_edit": meeting_can_take_notes(person=request.user, meeting=meeting),
         "can_publish": minutes_can_publish(person=request.user, meeting=meeting),
@@ -86,7 +90,8 @@ def minutes_edit(request, pk: int):
         comment = request.POST.get("comment", "")
         context.update(text=text, comment=comment)
         try:
-            if not base.isdigit():
+            # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+            if not re.fullmatch(r"[0-9]{1,18}", base):
                 raise ValidationError({"base_revision": [_("The form is out of date: reload the page.")]})
             minutes_save(actor=request.user, meeting=meeting, text=text, base_revision=int(base), comment=comment)
             messages.success(request, _("The minutes were saved."))
@@ -98,7 +103,9 @@ def minutes_edit(request, pk: int):
                 conflict_diff=minutes_diff(conflict.theirs.text, text),
             )
         except ValidationError as exc:
-            context["errors"] = exc.message_dict
+            # Keep the revision the text was based on: answering with the latest one would
+            # let the next save overwrite whatever was saved meanwhile, without a conflict.
+            context.update(errors=exc.message_dict, base=base)
         return render(request, "actions/minutes_edit.html", context, status=409 if context["conflict"] else 422)
     return render(request, "actions/minutes_edit.html", context)
 

@@ -1,0 +1,107 @@
+"""Quick capture in a meeting: typed or pasted notes → proposals the minute-taker confirms,
+edits or dismisses. Nothing is created without a confirmation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lihui.meetings.models import AgendaItem
+from lihui.meetings.selectors import meeting_can_take_notes
+from lihui.meetings.views.agenda import meeting_for
+from lihui.people.models import Person
+from lihui.ratelimit import rate_limited
+
+from .. import services
+from ..capture_people import CAPTURE_RATE, capture_proposals
+from . import followup_context
+
+
+def _taker(request, pk: int):
+    meeting = meeting_for(request, pk)
+    if not meeting_can_take_notes(person=request.user, meeting=meeting):
+        raise PermissionDenied
+    return meeting
+
+
+@login_required
+@require_POST
+def capture(request, pk: int):
+    """Proposals for every line that reads as an action or a decision (htmx partial)."""
+    meeting = _taker(request, pk)
+    error, proposals = None, []
+    if rate_limited(f"capture:{request.user.pk}", limit=CAPTURE_RATE):
+        error = _("Too many requests: wait a minute and try again.")
+    else:
+        try:
+            proposals = capture_proposals(text=request.POST.get("text", ""), meeting=meeting)
+        except ValueError as exc:
+            error = str(exc)
+        if not error and not proposals:
+            error = _("No line reads as an action or a decision. Start a line with 行动： or 决议： (Action: / Decision:).")
+    context = followup_context(request, meeting)
+    _attach_people(proposals, context["people"])
+    context.update(proposals=proposals, capture_error=error, item_id=request.POST.get("item", ""))
+    return render(request, "actions/_capture_proposals.html", context)
+
+
+def _attach_people(proposals, participants) -> None:
+    """Owners and candidates who are not on the meeting's list still appear in the owner
+    choice (staff outside the roster can own actions). One query."""
+    listed = {p.person.pk for p in participants}
+    wanted = {i for p in proposals for i in [p.owner, *p.owner_candidates] if i and i not in listed}
+    extra = {person.pk: person for person in Person.objects.filter(pk__in=wanted)} if wanted else {}
+    for p in proposals:
+        p.candidate_people = [extra[i] for i in dict.fromkeys([p.owner, *p.owner_candidates]) if i in extra]
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def capture_confirm(request, pk: int):
+    """Create the (possibly edited) proposal; the answer replaces it, and the meeting's list
+    of decisions and actions is refreshed out of band."""
+    meeting = _taker(request, pk)
+    item = None
+    if request.POST.get("item", "").isdigit():
+        item = AgendaItem.objects.filter(pk=int(request.POST["item"]), meeting=meeting).first()
+    kind = request.POST.get("kind")
+    proposal = {k: request.POST.get(k, "") for k in ("kind", "title", "owner", "due", "line")}
+    try:
+        if kind == "decision":
+            services.decision_record(actor=request.user, meeting=meeting, item=item, text=request.POST.get("title", ""))
+        elif kind == "action":
+            owner_id = request.POST.get("owner", "")
+            owner = Person.objects.filter(pk=int(owner_id), is_active=True).first() if owner_id.isdigit() else None
+            due = _date(request.POST.get("due", ""))
+            if request.POST.get("due") and due is None:
+                raise ValidationError({"due": [_("Enter a valid date (YYYY-MM-DD).")]})
+            services.action_create(actor=request.user, meeting=meeting, item=item, title=request.POST.get("title", ""), owner=owner, due=due)
+        else:
+            raise ValidationError({"kind": [_("Choose action or decision.")]})
+    except ValidationError as exc:
+        context = followup_context(request, meeting)
+        context.update(p=proposal, p_error=" ".join(exc.messages), item_id=request.POST.get("item", ""))
+        return render(request, "actions/_capture_one.html", context, status=422)
+    context = followup_context(request, meeting)
+    context.update(created=proposal)
+    return render(request, "actions/_capture_done.html", context)
+
+
+@login_required
+@require_POST
+def capture_dismiss(request, pk: int):
+    _taker(request, pk)
+    return HttpResponse("")
