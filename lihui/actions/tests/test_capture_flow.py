@@ -131,3 +131,13 @@ def test_only_note_takers_capture(cast, meeting):
     for url in ("capture/", "capture/confirm/", "capture/dismiss/"):
         assert _client(cast.member).post(f"/meetings/{meeting.pk}/{url}", {"text": NOTES}).status_code == 403
         assert _client(cast.outsider).post(f"/meetings/{meeting.pk}/{url}", {"text": NOTES}).status_code == 404
+
+
+def test_recorded_lines_are_not_proposed_again(cast, meeting):
+    c = _client(cast.minute_taker)
+    c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "action", "title": "整理Q3退货数据", "owner": cast.member.pk, "due": "2026-11-13"})
+    html = c.post(f"/meetings/{meeting.pk}/capture/", {"text": NOTES + "\n- **行动项**: 整理Q3退货数据 — 王强, 2026-11-13"}).content.decode()
+    assert html.count('data-testid="proposal"') == 3 and 'data-testid="capture-skipped"' in html
+    # the API reports every recognised line, recorded or not
+    r = c.post("/api/v1/capture/parse", {"text": NOTES, "meeting": meeting.pk}, content_type="application/json")
+    assert len(r.json()["items"]) == 4

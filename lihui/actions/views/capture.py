@@ -46,9 +46,24 @@ def capture(request, pk: int):
         if not error and not proposals:
             error = _("No line reads as an action or a decision. Start a line with 行动： or 决议： (Action: / Decision:).")
     context = followup_context(request, meeting)
+    proposals, skipped = _not_yet_recorded(proposals, context)
+    if skipped and not proposals and not error:
+        error = _("Every action and decision in this text is already recorded.")
     _attach_people(proposals, context["people"])
-    context.update(proposals=proposals, capture_error=error, item_id=request.POST.get("item", ""))
+    context.update(proposals=proposals, capture_error=error, skipped=skipped, item_id=request.POST.get("item", ""))
     return render(request, "actions/_capture_proposals.html", context)
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
+def _not_yet_recorded(proposals, context) -> tuple[list, int]:
+    """Minutes text lists the meeting's decisions and actions («行动项: … — 李娜, 2026-12-04»);
+    proposing them again would make duplicates, so lines holding a recorded title are left out."""
+    recorded = [_squash(d.text) for d in context["decisions"]] + [_squash(a.title) for a in context["actions"]]
+    keep = [p for p in proposals if not any(r and r in _squash(p.title) for r in recorded)]
+    return keep, len(proposals) - len(keep)
 
 
 def _attach_people(proposals, participants) -> None:
