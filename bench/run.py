@@ -11,7 +11,14 @@ database, materializes three years of occurrences per series through
   4. in the 10× organisation, one big meeting (30 agenda items, 40 participants, 20 KPI
      rows) and a small one (3, 3, 2): median / p95 server time of the meeting page, the
      live page, the live state, the recap, the live "next item" POST and the API agenda;
-  5. SQL queries per request of those, small vs big meeting, which should be equal.
+  5. SQL queries per request of those, small vs big meeting, which should be equal;
+  6. in a database of its own (var/bench/board.sqlite3; with DATABASE_URL the scratch
+     database, flushed again), the action board over 1,000,000 action items (bench/board.py): median / p95 of /actions/ and GET /api/v1/actions under
+     several filters, their SQL queries and the indexes the database uses;
+  7. in a database of its own too (var/bench/search.sqlite3), the archive search over
+     1,000,000 index rows of synthetic Chinese meeting text (bench/search.py): median / p95
+     of search(), /search/?q= and GET /api/v1/search for a 2- and a 4-character term, next
+     to the same query as a LIKE scan, and their SQL queries.
 
 The database is var/bench/lihui.sqlite3 (deleted and recreated on every run), never
 var/lihui.sqlite3; uploaded materials go to var/bench/media (emptied on every run). With
@@ -50,6 +57,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--page-budget", type=float, default=30.0, help="max seconds of timed requests per page and scale")
     ap.add_argument("--seed", type=int, default=20261128)
     ap.add_argument("--scratch-database-url", action="store_true", help="allow flushing the database DATABASE_URL points at")
+    ap.add_argument("--board-actions", type=int, default=None, help="action items for section 6 (default 1,000,000, --quick 100,000)")
+    ap.add_argument("--board-only", action="store_true", help="run only section 6, the action board")
     return ap.parse_args()
 
 
@@ -633,6 +642,37 @@ def meeting_report(large: dict, args) -> list[str]:
     return out
 
 
+# --- 6. the action board ---------------------------------------------------------------
+
+
+def run_board(args) -> dict:
+    """Section 6 (bench/board.py); a failure is reported in the section, not raised."""
+    import board
+
+    try:
+        return board.run(args)
+    except Exception as exc:
+        traceback.print_exc()
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def board_report(result: dict, db_label: str, args, t_total: float, *, header: bool = False) -> str:
+    import board
+    import django
+    from django.db import connection
+
+    out = []
+    if header:  # --board-only: the run's own first lines
+        quick = " (--quick)" if args.quick else ""
+        out.append(f"Lihui benchmark, action board only — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC{quick}")
+        db_version = connection.Database.sqlite_version if connection.vendor == "sqlite" else ""
+        out.append(f"{db_label} ({connection.vendor} {db_version}) · Python {platform.python_version()} · Django {django.get_version()}"
+                   f" · {os.cpu_count()} CPUs · seed {args.seed} · total run {time.perf_counter() - t_total:.0f} s")  # fmt: skip
+        out.append("")
+    out += board.report(result, args, table)
+    return "\n".join(out) + "\n"
+
+
 def main() -> None:
     args = parse_args()
     if args.requests is None:
@@ -646,13 +686,28 @@ def main() -> None:
 
     print(f"Database: {db_label}; migrating …", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
+    if args.board_only:
+        text = board_report(run_board(args), db_label, args, t_total, header=True)
+        print()
+        print(text)
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(text, encoding="utf-8")
+        print(f"(written to {OUT.relative_to(REPO)})")
+        return
     if args.quick:
         scales = [generate.Scale("1×", 10, 100, 5, 6), generate.Scale("10×", 100, 1_000, 20, 6)]
     else:
         scales = [generate.Scale("1×", 50, 500, 10, 30), generate.Scale("10×", 500, 5_000, 60, 30)]
     # The meeting page and the live "next item" (section 4) are measured once, in the large org.
     results = [run_scale(scale, args, meetings=scale is scales[-1]) for scale in scales]
+    # Last: on PostgreSQL it flushes the scratch database once more.
+    board_result = run_board(args)
+    import search  # section 7 (bench/search.py), after the board: its own database, or the scratch one flushed again
+
+    search_result = search.run_section(args)
     text = report(results, db_label, args, time.perf_counter() - t_total)
+    text += "\n" + board_report(board_result, db_label, args, t_total)
+    text += "\n" + "\n".join(search.report(search_result, args, table)) + "\n"
     print()
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -669,9 +724,17 @@ def main() -> None:
         print("\nQuery counts that grow with the meeting (small → big):", file=sys.stderr)
         for label, a, b in meeting_diff:
             print(f"  {label}: {a} → {b}", file=sys.stderr)
+    if search.problems(search_result):
+        print("\nArchive search (section 7):", file=sys.stderr)
+        for problem in search.problems(search_result):
+            print(f"  {problem}", file=sys.stderr)
     meeting = results[-1].get("meeting") or {}
     if "error" in meeting:
         sys.exit(f"\nThe meeting benchmark failed: {meeting['error']}")
+    if "error" in board_result:
+        sys.exit(f"\nThe board benchmark failed: {board_result['error']}")
+    if "error" in search_result:
+        sys.exit(f"\nThe search benchmark failed: {search_result['error']}")
 
 
 if __name__ == "__main__":

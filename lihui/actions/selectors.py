@@ -1,13 +1,18 @@
-"""Reads for follow-up: who may change an action, my actions, a series' open actions,
-a meeting's decisions and actions, and the review list of the next meeting."""
+"""Reads for follow-up: who may change an action, my actions and the board (filters,
+sorts, counts), a meeting's decisions and actions, and the review list of the next meeting."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db.models import Case, Count, F, Lookup, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from lihui.meetings.models import Meeting
-from lihui.people.models import Person
-from lihui.regime.models import Membership
+from lihui.people.models import Department, Person
+from lihui.regime.models import Membership, Series
 from lihui.regime.selectors import person_is_admin, series_visible_to
 
 from .models import ActionItem, ActionUpdate, Decision
@@ -26,20 +31,120 @@ def action_can_manage(*, person: Person, action: ActionItem) -> bool:
 
 def actions_visible_to(*, person: Person) -> QuerySet[ActionItem]:
     """Nobody outside a series sees its actions; owners always see their own."""
+    if person.is_authenticated and person_is_admin(person):
+        # Admins see every series: skip the IN (all series) test a board over a million rows would pay for.
+        return ActionItem.objects.all()
     return ActionItem.objects.filter(Q(series__in=series_visible_to(person=person)) | Q(owner=person))
 
 
-def action_list(*, person: Person, owner: Person | None = None, series_id: int | None = None, status: str | None = None) -> QuerySet[ActionItem]:
-    qs = actions_visible_to(person=person).select_related("owner", "series", "meeting")
+class _InConstants(Lookup):
+    """`field IN ('a', 'b')` with the values written into the SQL, not bound: SQLite uses a
+    partial index (ActionItem.Meta) only when the query's condition reads like the index's
+    own WHERE clause. For our own constants only, never for user input."""
+
+    lookup_name = "in_constants"
+
+    def get_prep_lookup(self):
+        return tuple(self.rhs)
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        assert all(isinstance(v, str) and v.isidentifier() for v in self.rhs), self.rhs
+        return f"{lhs} IN ({', '.join(repr(str(v)) for v in self.rhs)})", params
+
+
+def open_actions(qs: QuerySet[ActionItem]) -> QuerySet[ActionItem]:
+    """Only the open states (open, in progress, blocked), in the form the indexes serve."""
+    return qs.filter(_InConstants(F("status"), tuple(str(s) for s in ActionItem.OPEN_STATES)))
+
+
+# The board's status filter: "open" is every open state, "any" (or None) no filter.
+STATUS_FILTERS = ("open", *ActionItem.Status.values, "any")
+# Sort orders of the board. Each ends on the id, so pages never overlap or skip a row.
+PRIORITY_RANK = Case(
+    When(priority=ActionItem.Priority.HIGH, then=Value(0)),
+    When(priority=ActionItem.Priority.NORMAL, then=Value(1)),
+    default=Value(2),
+)
+STATUS_RANK = Case(*(When(status=s, then=Value(i)) for i, s in enumerate(ActionItem.Status.values)), default=Value(9))
+SORTS: dict[str, tuple] = {
+    "due": ("due", "id"),
+    "-due": ("-due", "-id"),
+    "priority": (PRIORITY_RANK.asc(), "due", "id"),
+    "owner": ("owner__sort_key", "owner_id", "due", "id"),
+    "series": ("series__title", "series_id", "due", "id"),
+    "status": (STATUS_RANK.asc(), "due", "id"),
+    "-created": ("-created", "-id"),
+}
+
+
+def person_zone(*, person: Person) -> ZoneInfo:
+    """The person's own time zone (the default zone if theirs is unknown)."""
+    try:
+        return ZoneInfo(getattr(person, "time_zone", "") or settings.LIHUI_DEFAULT_TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.LIHUI_DEFAULT_TIME_ZONE)
+
+
+def person_today(*, person: Person) -> dt.date:
+    """Today in the person's own zone: "overdue" is judged on their calendar, also for API
+    calls (the zone middleware runs before token authentication)."""
+    return timezone.now().astimezone(person_zone(person=person)).date()
+
+
+def _pk(value) -> int | None:
+    return getattr(value, "pk", value)
+
+
+def action_list(
+    *,
+    person: Person,
+    owner: Person | int | None = None,
+    department: Department | int | None = None,
+    series: Series | int | None = None,
+    status: str | None = "open",
+    due_from: dt.date | None = None,
+    due_to: dt.date | None = None,
+    overdue: bool = False,
+    sort: str = "due",
+    today: dt.date | None = None,
+) -> QuerySet[ActionItem]:
+    """The board: the actions `person` may see, filtered and sorted. `department` is the
+    owner's; `overdue` means open and due before `today` (default: today in the person's
+    zone). One query whatever the filters: the owner, their department, the series and the
+    meeting come joined."""
+    if status not in STATUS_FILTERS and status is not None:
+        raise ValueError(f"unknown status filter {status!r}")
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    owner = _pk(owner)
+    # Owners always see their own actions, so "mine" needs no visibility test at all.
+    qs = ActionItem.objects.all() if owner is not None and owner == person.pk else actions_visible_to(person=person)
     if owner is not None:
-        qs = qs.filter(owner=owner)
-    if series_id is not None:
-        qs = qs.filter(series_id=series_id)
-    if status == "open":
-        qs = qs.filter(status__in=ActionItem.OPEN_STATES)
-    elif status:
+        qs = qs.filter(owner_id=owner)
+    if department is not None:
+        qs = qs.filter(owner__department=_pk(department))
+    if series is not None:
+        qs = qs.filter(series_id=_pk(series))
+    if status == "open" or overdue:
+        qs = open_actions(qs)
+    if status not in ("open", "any", None):
         qs = qs.filter(status=status)
-    return qs.order_by("due", "id")
+    if due_from is not None:
+        qs = qs.filter(due__gte=due_from)
+    if due_to is not None:
+        qs = qs.filter(due__lte=due_to)
+    if overdue:
+        qs = qs.filter(due__lt=today or person_today(person=person))
+    return qs.select_related("owner", "owner__department", "series", "meeting").order_by(*SORTS[sort])
+
+
+def action_counts(*, actions: QuerySet[ActionItem], today: dt.date, open_only: bool) -> dict[str, int]:
+    """How many actions a board shows and how many of them are overdue, in one query.
+    `open_only` says the list holds open actions only: then the overdue count needs no
+    status test, and the count reads nothing but the partial index."""
+    overdue = Q(due__lt=today) if open_only else Q(status__in=ActionItem.OPEN_STATES, due__lt=today)
+    return actions.order_by().aggregate(total=Count("*"), overdue=Count("id", filter=overdue))
 
 
 def action_history(*, action: ActionItem) -> QuerySet[ActionUpdate]:

@@ -1,13 +1,19 @@
 from django.urls import path
 
 from . import views
+from .views import capture as capture_views
 from .views import minutes as minutes_views
 
 app_name = "actions"
 urlpatterns = [
     path("actions/", views.action_index, name="list"),
+    path("actions/export.xlsx", views.action_export, name="export"),
+    path("actions/series/<int:pk>/", views.series_board, name="series"),
     path("actions/<int:pk>/", views.action_detail, name="detail"),
     path("meetings/<int:pk>/followup/", views.record, name="record"),
+    path("meetings/<int:pk>/capture/", capture_views.capture, name="capture"),
+    path("meetings/<int:pk>/capture/confirm/", capture_views.capture_confirm, name="capture_confirm"),
+    path("meetings/<int:pk>/capture/dismiss/", capture_views.capture_dismiss, name="capture_dismiss"),
     path("meetings/<int:pk>/review/<int:action_id>/", views.review, name="review"),
     path("meetings/<int:pk>/minutes/", minutes_views.minutes, name="minutes"),
     path("meetings/<int:pk>/minutes/edit/", minutes_views.minutes_edit, name="minutes_edit"),

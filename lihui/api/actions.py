@@ -5,13 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from lihui.actions import services
+from lihui.actions.exports import CONTENT_TYPE as XLSX
+from lihui.actions.exports import actions_xlsx_capped, xlsx_filename
 from lihui.actions.models import ActionItem
-from lihui.actions.selectors import action_history, action_list, actions_visible_to, meeting_actions, meeting_decisions, review_actions
+from lihui.actions.selectors import (
+    action_history,
+    action_list,
+    actions_visible_to,
+    meeting_actions,
+    meeting_decisions,
+    person_today,
+    person_zone,
+    review_actions,
+)
 from lihui.meetings.models import AgendaItem
 from lihui.people.models import Person
 
@@ -22,6 +36,7 @@ from .schemas import ErrorOut, Id, StrictIn
 router = Router(tags=["actions"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 StatusName = Literal["open", "in_progress", "blocked", "done", "cancelled"]
+MAX_LIMIT = 1000
 
 
 class DecisionIn(StrictIn):
@@ -93,10 +108,23 @@ class ReviewIn(StrictIn):
 
 
 class ActionFilter(Schema):
+    """The board's filters (the same as the page's) and paging."""
+
     owner: Id | None = None
+    department: Id | None = Field(None, description="the owner's department")
     series: Id | None = None
-    status: Literal["open", "in_progress", "blocked", "done", "cancelled", "any"] = "open"
-    overdue: bool = False
+    status: Literal["open", "in_progress", "blocked", "done", "cancelled", "any"] = Field(
+        "open", description="open = open, in progress or blocked"
+    )
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    overdue: bool = Field(False, description="open and due before today in the caller's time zone")
+    sort: Literal["due", "-due", "priority", "owner", "series", "status", "-created"] = "due"
+
+
+class ActionPage(ActionFilter):
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = MAX_LIMIT
+    offset: Annotated[int, Field(ge=0, le=2**31)] = 0
 
 
 def _out(a: ActionItem, today: dt.date) -> dict:
@@ -115,10 +143,9 @@ def _action(request, action_id: int) -> ActionItem:
     return get_object_or_404(actions_visible_to(person=request.user).select_related("owner"), pk=action_id)
 
 
-def _today() -> dt.date:
-    from django.utils import timezone
-
-    return timezone.localdate()
+def _today(request) -> dt.date:
+    """Today for the caller: a token's request has not had its zone activated."""
+    return person_today(person=request.user)
 
 
 def _decision_out(d) -> dict:
@@ -139,7 +166,7 @@ def decision_create(request, meeting_id: Id, payload: DecisionIn):
 
 @router.get("/meetings/{meeting_id}/actions", response={200: list[ActionOut], **ERRORS})
 def meeting_actions_list(request, meeting_id: Id):
-    today = _today()
+    today = _today(request)
     return [_out(a, today) for a in meeting_actions(meeting=_meeting(request, meeting_id))]
 
 
@@ -150,21 +177,18 @@ def action_create(request, meeting_id: Id, payload: ActionIn):
     decision = get_object_or_404(meeting.decisions, pk=payload.decision) if payload.decision else None
     owner = Person.objects.filter(pk=payload.owner).first() if payload.owner else None
     if payload.owner and owner is None:
-        from django.core.exceptions import ValidationError
-        from django.utils.translation import gettext as _
-
         raise ValidationError({"owner": [_("No such person.")]})
     action = services.action_create(
         actor=request.user, meeting=meeting, title=payload.title, owner=owner, due=payload.due,
         priority=payload.priority, item=item, decision=decision,
     )  # fmt: skip
-    return Status(201, _out(action, _today()))
+    return Status(201, _out(action, _today(request)))
 
 
 @router.get("/meetings/{meeting_id}/review", response={200: list[ActionOut], **ERRORS})
 def review_list(request, meeting_id: Id):
     """跟进: the open actions of the series this meeting reviews."""
-    today = _today()
+    today = _today(request)
     return [_out(a, today) for a in review_actions(meeting=_meeting(request, meeting_id))]
 
 
@@ -173,25 +197,39 @@ def review(request, meeting_id: Id, action_id: Id, payload: ReviewIn):
     meeting = _meeting(request, meeting_id)
     action = get_object_or_404(ActionItem.objects.select_related("owner"), pk=action_id, series_id=meeting.series_id)
     services.action_review(actor=request.user, meeting=meeting, action=action, outcome=payload.outcome, due=payload.due, comment=payload.comment)
-    return _out(action, _today())
+    return _out(action, _today(request))
+
+
+def _board_list(request, f: ActionFilter):
+    if f.due_from and f.due_to and f.due_from > f.due_to:
+        raise ValidationError({"due_to": [_("The end of the due-date range is before its start.")]})
+    today = _today(request)
+    filters = f.model_dump(include={"owner", "department", "series", "status", "due_from", "due_to", "overdue", "sort"})
+    return action_list(person=request.user, today=today, **filters), today
 
 
 @router.get("/actions", response={200: list[ActionOut], **ERRORS})
-def actions(request, f: Query[ActionFilter]):
-    """Actions the caller may see, filtered; at most 1,000, soonest due first."""
-    owner = Person.objects.filter(pk=f.owner).first() if f.owner else None
-    if f.owner and owner is None:
-        return []
-    qs = action_list(person=request.user, owner=owner, series_id=f.series, status=None if f.status == "any" else f.status)
-    today = _today()
-    if f.overdue:
-        qs = qs.filter(status__in=ActionItem.OPEN_STATES, due__lt=today)
-    return [_out(a, today) for a in qs[:1000]]
+def actions(request, response: HttpResponse, q: Query[ActionPage]):
+    """Actions the caller may see, filtered and sorted as on the board: `limit` (at most
+    1,000) from `offset`; the `X-Total-Count` header gives the number of matches."""
+    qs, today = _board_list(request, q)
+    response["X-Total-Count"] = str(qs.order_by().count())
+    return [_out(a, today) for a in qs[q.offset : q.offset + q.limit]]
+
+
+@router.get("/actions/export.xlsx", response={200: None, **ERRORS})
+def actions_export(request, q: Query[ActionFilter]):
+    """The same list as an Excel workbook (.xlsx), at most 50,000 rows (a second sheet says
+    when it was cut short)."""
+    qs, today = _board_list(request, q)
+    file = HttpResponse(actions_xlsx_capped(actions=qs, today=today, zone=person_zone(person=request.user)), content_type=XLSX)
+    file["Content-Disposition"] = f'attachment; filename="{xlsx_filename(today)}"'
+    return file
 
 
 @router.get("/actions/{action_id}", response={200: ActionOut, **ERRORS})
 def action_get(request, action_id: Id):
-    return _out(_action(request, action_id), _today())
+    return _out(_action(request, action_id), _today(request))
 
 
 @router.get("/actions/{action_id}/history", response={200: list[UpdateOut], **ERRORS})
@@ -205,7 +243,7 @@ def history(request, action_id: Id):
 @router.post("/actions/{action_id}/status", response={200: ActionOut, **ERRORS})
 def status(request, action_id: Id, payload: StatusIn):
     action = services.action_set_status(actor=request.user, action=_action(request, action_id), status=payload.status, comment=payload.comment)
-    return _out(action, _today())
+    return _out(action, _today(request))
 
 
 @router.post("/actions/{action_id}/comments", response={201: UpdateOut, **ERRORS})
@@ -217,4 +255,4 @@ def comment(request, action_id: Id, payload: CommentIn):
 @router.post("/actions/{action_id}/due", response={200: ActionOut, **ERRORS})
 def move_due(request, action_id: Id, payload: DueIn):
     action = services.action_move_due(actor=request.user, action=_action(request, action_id), due=payload.due, reason=payload.reason)
-    return _out(action, _today())
+    return _out(action, _today(request))

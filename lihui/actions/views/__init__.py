@@ -9,8 +9,10 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,13 +20,31 @@ from django.views.decorators.http import require_POST
 from lihui.meetings.models import AgendaItem
 from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants
 from lihui.meetings.views.agenda import meeting_for
-from lihui.people.models import Person
+from lihui.people.models import Department, Person
+from lihui.people.selectors import person_list
 from lihui.meetings.selectors import meeting_visible_to_person
 from lihui.regime.selectors import series_can_view, series_visible_to
 
 from .. import services
+from ..exports import CONTENT_TYPE, EXPORT_LIMIT, actions_xlsx_capped, xlsx_filename
+from ..forms import BoardFilterForm
 from ..models import ActionItem
-from ..selectors import action_can_manage, action_history, action_list, actions_visible_to, meeting_actions, meeting_decisions, review_actions
+from ..selectors import (
+    action_can_manage,
+    action_counts,
+    action_history,
+    action_list,
+    actions_visible_to,
+    meeting_actions,
+    meeting_decisions,
+    person_today,
+    person_zone,
+    review_actions,
+)
+
+PAGE_SIZE = 50
+# Sortable columns: a click on the column sorted by due date flips its direction.
+SORT_TOGGLES = {"due": "-due", "-due": "due"}
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -34,32 +54,101 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-@login_required
-def action_index(request):
-    """「我的行动项」 by default; the board of everything visible with ?all=1 and filters."""
-    show_all = request.GET.get("all") == "1"
-    status = request.GET.get("status", "open")
-    series_id = request.GET.get("series")
-    series_id = int(series_id) if series_id and series_id.isdigit() else None
-    actions = action_list(
-        person=request.user,
-        owner=None if show_all else request.user,
-        series_id=series_id,
-        status=status if status in ("open", *ActionItem.Status.values) else None,
-    )[:500]
+def _board_filters(request, *, series=None) -> tuple[BoardFilterForm, bool, dict]:
+    """The form, whether this is a board (not 「我的行动项」), and `action_list` arguments."""
+    form = BoardFilterForm(request.GET)
+    form.is_valid()
+    show_all = series is not None or request.GET.get("all") == "1"
+    filters = form.selector_filters(mine=None if show_all else request.user)
+    if series is not None:
+        filters["series"] = series.pk
+    return form, show_all, filters
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count, so the board counts once (total and overdue together)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # fills the cached_property
+
+
+def _board(request, *, series=None):
+    form, show_all, filters = _board_filters(request, series=series)
+    today = person_today(person=request.user)
+    actions = action_list(person=request.user, today=today, **filters)
+    counts = action_counts(actions=actions, today=today, open_only=filters["status"] == "open" or filters["overdue"])
+    page = _CountedPaginator(actions, PAGE_SIZE, count=counts["total"]).get_page(request.GET.get("page"))
+    # Links keep the filters; on a series' board the series is in the path, not the query.
+    mode = {"all": 1 if show_all and series is None else None}
+    fixed = ("series",) if series is not None else ()
+    sort = filters["sort"]
+    columns = []
+    for label, key in ((_("Action"), None), (_("Owner"), "owner"), (_("Due date"), "due"), (_("Priority"), "priority"),
+                       (_("Status"), "status"), (_("Meeting series"), "series"), (_("Created"), "-created")):  # fmt: skip
+        if key is None or (series is not None and key == "series"):
+            columns.append({"label": label, "url": None, "current": None})
+            continue
+        active = sort in (key, SORT_TOGGLES.get(key))
+        target = SORT_TOGGLES.get(sort, key) if active else key
+        current = ("descending" if sort.startswith("-") else "ascending") if active else None
+        columns.append({"label": label, "url": "?" + form.query(skip=("sort", *fixed), sort=target, **mode), "current": current})
     return render(
         request,
         "actions/action_list.html",
         {
-            "actions": actions,
+            "actions": list(page.object_list),
+            "page": page,
+            "counts": counts,
+            "form": form,
+            "filters": filters,
+            "filter_errors": form.problems(),
             "show_all": show_all,
-            "status": status,
-            "series_id": series_id,
-            "series_choices": series_visible_to(person=request.user).only("id", "title"),
+            "board_series": series,
+            "columns": columns,
+            "page_query": form.query(skip=fixed, **mode),
+            "export_query": form.query(skip=fixed, all=1, series=series.pk) if series is not None else form.query(**mode),
+            "export_limit": EXPORT_LIMIT,
+            "status": filters["status"],
+            "series_id": filters["series"],
+            "series_choices": series_visible_to(person=request.user).only("id", "title").order_by("title", "id"),
+            # (id, name) pairs, not model instances: a large organisation has thousands of people.
+            "department_choices": Department.objects.order_by("sort_key", "id").values_list("id", "name") if show_all else (),
+            "owner_choices": person_list().order_by("sort_key", "id").values_list("id", "name") if show_all else (),
             "statuses": ActionItem.Status.choices,
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
+
+
+@login_required
+def action_index(request):
+    """「我的行动项」 by default (my open actions); the board of everything I may see with
+    ?all=1. Filters, sort and page come from the query string."""
+    return _board(request)
+
+
+@login_required
+def series_board(request, pk: int):
+    """The board of one series: every action of it, for whoever sees the series."""
+    series = get_object_or_404(series_visible_to(person=request.user).only("id", "title"), pk=pk)
+    return _board(request, series=series)
+
+
+@login_required
+def action_export(request):
+    """The list the page shows (same filters and sort, every page) as .xlsx, up to 50,000 rows."""
+    form, _show_all, filters = _board_filters(request)
+    if form.errors:
+        # Show what is wrong on the page instead of a file that silently ignores a filter.
+        return redirect(f"{reverse('actions:list')}?{request.GET.urlencode()}")
+    today = person_today(person=request.user)
+    data = actions_xlsx_capped(
+        actions=action_list(person=request.user, today=today, **filters), today=today, zone=person_zone(person=request.user)
+    )
+    response = HttpResponse(data, content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{xlsx_filename(today)}"'
+    return response
 
 
 @login_required

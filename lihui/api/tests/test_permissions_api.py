@@ -44,8 +44,10 @@ from lihui.permission_rules import (
     series_manage,
     series_read,
 )
+from lihui.actions.minutes import minutes_save
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.api.api import api
+from lihui.meetings.models import Minutes, MinutesRevision
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
@@ -245,6 +247,13 @@ def snapshot() -> tuple:
         ),
         list(KpiValue.objects.order_by("pk").values_list("pk", "report", "kpi", "target", "actual")),
         list(Kpi.objects.order_by("pk").values_list("pk", "department", "name")),
+        # the minutes: where they stand, and their revisions
+        list(
+            Minutes.objects.order_by("pk").values_list(
+                "pk", "meeting", "state", "head", "submitted_by", "approved_by", "published_at", "published_by"
+            )
+        ),
+        list(MinutesRevision.objects.order_by("pk").values_list("pk", "minutes", "number", "text", "author", "published")),
     )
 
 
@@ -316,9 +325,12 @@ class Op:
     query: Callable[[World, str, str], dict] | None = None
     upload: Callable[[World, str, str], dict] | None = None  # a multipart body (files)
     changes: bool = False  # writes without a body (publish, start, end)
+    reads: bool = False  # a POST with a body that only computes (quick capture parsing)
 
     @property
     def writes(self) -> bool:
+        if self.reads:
+            return False
         return (
             self.changes
             or self.body is not None
@@ -375,6 +387,14 @@ def go_body(w: World, target: str, role: str) -> dict:
 
 def notes_body(w: World, target: str, role: str) -> dict:
     return {"text": "结论：周五前补货", "revision": AgendaItem.objects.get(pk=w.item(target).pk).notes_revision}
+
+
+def minutes_saved_path(w: World, target: str, role: str) -> dict:
+    """The meeting, taken place, with a first revision of its minutes saved by the chair."""
+    meeting = w.started(target)
+    if not MinutesRevision.objects.filter(minutes__meeting=meeting).exists():
+        minutes_save(actor=w.cast.chair, meeting=meeting, text="# 纪要\n\n双十一备货到位", base_revision=0)
+    return {"meeting_id": meeting.pk}
 
 
 M_ = "/api/v1/meetings/{meeting_id}"
@@ -446,7 +466,9 @@ API: dict[tuple[str, str], Op] = {
         minutes_kept(200), path=review_path, body=lambda w, t, r: {"outcome": "continue", "due": (today() + dt.timedelta(days=40)).isoformat()}
     ),
     ("GET", "/api/v1/actions"): Op(everyone(200)),
+    ("GET", "/api/v1/actions/export.xlsx"): Op(everyone(200)),
     ("GET", "/api/v1/search"): Op(everyone(200), query=lambda w, t, r: {"q": "退货"}),
+    ("POST", "/api/v1/capture/parse"): Op(everyone(200), body=lambda w, t, r: {"text": "行动：王强 明天 整理数据"}, reads=True),
     ("GET", "/api/v1/actions/{action_id}"): Op(series_read(200), path=action_path),
     ("GET", "/api/v1/actions/{action_id}/history"): Op(series_read(200), path=action_path),
     ("POST", "/api/v1/actions/{action_id}/status"): Op(
@@ -456,6 +478,19 @@ API: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/actions/{action_id}/due"): Op(
         action_manage(200), path=action_path, body=lambda w, t, r: {"due": (today() + dt.timedelta(days=20)).isoformat(), "reason": "等数据"}
     ),
+    # --- minutes: read as the meeting is; written and published by whoever takes its notes,
+    # once the meeting has taken place (started, here)
+    ("GET", M_ + "/minutes"): Op(series_read(200), path=meeting_path),
+    ("PUT", M_ + "/minutes"): Op(
+        minutes_kept(201), path=started_path, body=lambda w, t, r: {"text": "# 纪要\n\n周五前补货", "base_revision": 0, "comment": "初稿"}
+    ),
+    ("POST", M_ + "/minutes/publish"): Op(minutes_kept(200), path=started_path, body=lambda w, t, r: {"action": "publish"}),
+    ("GET", M_ + "/minutes/revisions"): Op(series_read(200), path=minutes_saved_path),
+    ("GET", M_ + "/minutes/revisions/{number}"): Op(
+        series_read(200), path=lambda w, t, r: {**minutes_saved_path(w, t, r), "number": 1}
+    ),
+    ("GET", M_ + "/minutes.md"): Op(series_read(200), path=meeting_path),
+    ("GET", M_ + "/minutes.docx"): Op(series_read(200), path=meeting_path),
     # --- reports and KPIs
     ("GET", "/api/v1/agenda-items/{item_id}/report"): Op(series_read(200), path=item_path),
     ("PUT", "/api/v1/agenda-items/{item_id}/report"): Op(

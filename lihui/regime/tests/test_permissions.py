@@ -56,8 +56,10 @@ from lihui.permission_rules import (
     series_manage,
     series_read,
 )
+from lihui.actions.minutes import minutes_save
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.actions.services import action_create
+from lihui.meetings.models import Minutes, MinutesRevision
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
@@ -278,6 +280,13 @@ def snapshot() -> tuple:
             )
         ),
         list(ActionUpdate.objects.order_by("pk").values_list("pk", "action", "kind", "author", "meeting", "text", "old", "new")),
+        # the minutes: where they stand, and their revisions
+        list(
+            Minutes.objects.order_by("pk").values_list(
+                "pk", "meeting", "state", "head", "submitted_by", "approved_by", "published_at", "published_by"
+            )
+        ),
+        list(MinutesRevision.objects.order_by("pk").values_list("pk", "minutes", "number", "text", "author", "published")),
     )
 
 
@@ -353,6 +362,19 @@ def action_kwargs(w: World, target: str, role: str) -> dict:
 def review_kwargs(w: World, target: str, role: str) -> dict:
     """The next meeting reviews the member's action from the last one."""
     return {"pk": w.meeting(target).pk, "action_id": w.action(target).pk}
+
+
+def minutes_saved_kwargs(w: World, target: str, role: str) -> dict:
+    """The meeting, taken place, with a first revision of its minutes saved by the chair."""
+    meeting = w.started(target)
+    if not MinutesRevision.objects.filter(minutes__meeting=meeting).exists():
+        minutes_save(actor=w.cast.chair, meeting=meeting, text="# 纪要\n\n双十一备货到位", base_revision=0)
+    return {"pk": meeting.pk}
+
+
+def minutes_data(w: World, target: str, role: str) -> dict:
+    """The minutes' text, saved on the assembled draft (nobody saved before)."""
+    return {"text": "# 纪要\n\n- **决议**：周五前补货", "base_revision": "0", "comment": "初稿"}
 
 
 def record_data(w: World, target: str, role: str) -> dict:
@@ -535,12 +557,25 @@ WEB: dict[str, Web] = {
     ),
     # --- follow-up: decisions and actions. The list shows each person what they may see.
     "actions:list": Web(get=everyone(200)),
+    # The board as .xlsx: the same list as the page, so everyone gets what they may see.
+    "actions:export": Web(get=everyone(200)),
+    # One series' board is read as the series is.
+    "actions:series": Web(get=series_read(200), kwargs=series_kwargs),
     # The archive search page answers everyone; hits come only from series they see
     # (lihui/search/tests).
     "search:search": Web(get=everyone(200)),
     # The minutes draft is read as the meeting is.
     "actions:minutes": Web(get=series_read(200), kwargs=meeting_kwargs),
     "actions:minutes_md": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "actions:minutes_print": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "actions:minutes_docx": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "actions:minutes_revisions": Web(get=series_read(200), kwargs=minutes_saved_kwargs),
+    # Writing and publishing them: whoever takes the notes (chair, minute-taker, admins), once
+    # the meeting has taken place (started, here). Without approval the minute-taker publishes.
+    "actions:minutes_edit": Web(get=minutes_kept(200), post=minutes_kept(302), kwargs=started_kwargs, data=minutes_data),
+    "actions:minutes_publish": Web(
+        get=everyone(405, TARGETS), post=minutes_kept(302), kwargs=started_kwargs, data=lambda w, t, r: {"do": "publish"}
+    ),
     # An action is seen as its series is; the member owns it and updates it like the chair,
     # the minute-taker and admins.
     "actions:detail": Web(
@@ -551,6 +586,16 @@ WEB: dict[str, Web] = {
     ),
     # Recording and reviewing in a meeting: whoever takes its notes (chair, minute-taker, admins).
     "actions:record": Web(get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=meeting_kwargs, data=record_data),
+    # Quick capture proposes (nothing is created), confirms (creates) and dismisses, for
+    # whoever takes the meeting's notes.
+    "actions:capture": Web(
+        get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=meeting_kwargs, data=lambda w, t, r: {"text": "行动：王强 明天 整理数据"},
+        writes=False,
+    ),
+    "actions:capture_confirm": Web(
+        get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=meeting_kwargs, data=lambda w, t, r: {"kind": "decision", "title": "增派客服"}
+    ),
+    "actions:capture_dismiss": Web(get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=meeting_kwargs, writes=False),
     "actions:review": Web(
         get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=review_kwargs, data=lambda w, t, r: {"outcome": "done"}
     ),

@@ -1,0 +1,89 @@
+"""The board's filters, read from the query string. A value that does not parse is
+reported and ignored, never an error page: links get shared, edited and bookmarked."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lihui.people.models import Person
+
+from .models import ActionItem
+from .selectors import SORTS
+
+MAX_ID = 2**53  # larger numbers overflow SQLite's integers; no row has such an id anyway
+
+
+def _id_field(label) -> forms.IntegerField:
+    return forms.IntegerField(label=label, required=False, min_value=1, max_value=MAX_ID)
+
+
+class BoardFilterForm(forms.Form):
+    owner = _id_field(gettext_lazy("owner"))
+    department = _id_field(gettext_lazy("department"))
+    series = _id_field(gettext_lazy("meeting series"))
+    status = forms.ChoiceField(
+        label=gettext_lazy("status"),
+        required=False,
+        choices=[
+            ("open", gettext_lazy("Open (all open states)")),
+            *ActionItem.Status.choices,
+            ("any", gettext_lazy("Any status")),
+        ],
+    )
+    due_from = forms.DateField(label=gettext_lazy("due from"), required=False, input_formats=["%Y-%m-%d"])
+    due_to = forms.DateField(label=gettext_lazy("due to"), required=False, input_formats=["%Y-%m-%d"])
+    overdue = forms.BooleanField(label=gettext_lazy("overdue only"), required=False)
+    sort = forms.ChoiceField(label=gettext_lazy("sort"), required=False, choices=[(key, key) for key in SORTS])
+
+    def clean(self):
+        data = super().clean()
+        due_from, due_to = data.get("due_from"), data.get("due_to")
+        if due_from and due_to and due_from > due_to:
+            # Neither bound can be trusted: ignore the range rather than guess which end is wrong.
+            self.add_error(None, _("The due-date range ends before it starts; it is ignored."))
+            data.pop("due_from", None)
+            data.pop("due_to", None)
+        return data
+
+    def problems(self) -> list[str]:
+        """One translated sentence per bad filter, saying it was ignored."""
+        out = []
+        for name, errors in self.errors.items():
+            for error in errors:
+                if name in self.fields:
+                    error = _("Filter “%(filter)s” ignored: %(problem)s") % {"filter": self.fields[name].label, "problem": error}
+                out.append(str(error))
+        return out
+
+    def value(self, name: str):
+        """The valid value of a filter, or None."""
+        return (getattr(self, "cleaned_data", None) or {}).get(name) or None
+
+    def selector_filters(self, *, mine: Person | None) -> dict:
+        """Keyword arguments for `action_list`: the valid filters, with the defaults (open, by
+        due date) for missing or bad ones. `mine` fixes the owner (「我的行动项」)."""
+        return {
+            "owner": mine.pk if mine is not None else self.value("owner"),
+            "department": None if mine is not None else self.value("department"),
+            "series": self.value("series"),
+            "status": self.value("status") or "open",
+            "due_from": self.value("due_from"),
+            "due_to": self.value("due_to"),
+            "overdue": bool(self.value("overdue")),
+            "sort": self.value("sort") or "due",
+        }
+
+    def query(self, *, skip: tuple[str, ...] = (), **extra) -> str:
+        """The valid filters as a query string (dates ISO, flags 1), for links that keep them."""
+        pairs = []
+        for name in self.fields:
+            value = self.value(name)
+            if name in skip or value is None:
+                continue
+            pairs.append((name, 1 if value is True else value.isoformat() if hasattr(value, "isoformat") else value))
+        pairs += [(k, v) for k, v in extra.items() if v not in (None, "")]
+        return urlencode(pairs)
