@@ -26,6 +26,7 @@ from lihui.meetings import services as meeting_services
 from lihui.meetings.models import Meeting
 from lihui.web import visible_meeting_or_404
 from lihui.people import services as people_services
+from lihui.people.middleware import person_preferences_activate
 from lihui.people.models import Department, Person
 from lihui.people.selectors import api_token_list, person_list
 from lihui.regime import cadence as c
@@ -45,6 +46,7 @@ class BearerAuth(HttpBearer):
             # A wrong or revoked token is refused outright, even alongside a session cookie.
             raise AuthenticationError
         request.user = person
+        person_preferences_activate(request, person)  # the middleware ran before we knew who
         return person
 
 

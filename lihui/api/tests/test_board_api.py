@@ -207,3 +207,17 @@ def test_export_never_writes_a_formula(cast, board):
             assert cell.data_type != "f", (cell.coordinate, cell.value)
             values.add(cell.value)
     assert set(INJECTIONS) <= values and "=1+1" in values and "@SUM(1+1)*cmd|' /C calc'!A0" in values
+
+
+def test_a_token_request_speaks_the_persons_language(cast):
+    """The token is checked after the middleware ran; the API still answers in the
+    person's own language (and zone)."""
+    from django.test import Client
+
+    from lihui.people.services import api_token_create
+
+    cast.member.language = "en"
+    cast.member.save(update_fields=["language"])
+    _token, secret = api_token_create(person=cast.member, name="t")
+    r = Client().get("/api/v1/actions", {"status": "nope"}, HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert r.status_code == 422 and "Choose one of" in r.json()["fields"]["status"][0]
