@@ -180,3 +180,14 @@ def test_search_queries_do_not_grow(cast, archive):
     search_refresh()
     big = count("/search/", {"q": "退货"}), count("/api/v1/search", {"q": "退货"})
     assert big == small
+
+
+def test_rebuild_command(cast, archive):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    SearchEntry.objects.all().delete()
+    out = StringIO()
+    call_command("search_rebuild", stdout=out)
+    assert "Indexed" in out.getvalue() and SearchEntry.objects.exists()

@@ -1,0 +1,14 @@
+"""Rebuild the archive's search index from the meetings (after a restore, or a change to
+the analyzer). Safe to run while the app serves: each meeting is replaced in one transaction."""
+
+from django.core.management.base import BaseCommand
+
+from lihui.search.services import search_rebuild
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search index of the archive."
+
+    def handle(self, *args, **options):
+        count = search_rebuild()
+        self.stdout.write(f"Indexed {count} texts.")
