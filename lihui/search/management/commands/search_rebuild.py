@@ -1,5 +1,5 @@
 """Rebuild the archive's search index from the meetings (after a restore, or a change to
-the analyzer). Safe to run while the app serves: each meeting is replaced in one transaction."""
+the analyzer). The app keeps serving; searches find less until it has finished."""
 
 from django.core.management.base import BaseCommand
 
