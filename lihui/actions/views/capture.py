@@ -108,6 +108,10 @@ def capture_confirm(request, pk: int):
             raise ValidationError({"kind": [_("Choose action or decision.")]})
     except ValidationError as exc:
         context = followup_context(request, meeting)
+        # An owner from outside the meeting's list stays offered (and chosen) in the form.
+        listed = {p.person.pk for p in context["people"]}
+        if proposal["owner"].isdigit() and int(proposal["owner"]) not in listed:
+            proposal["candidate_people"] = list(Person.objects.filter(pk=int(proposal["owner"])))
         context.update(p=proposal, p_error=" ".join(exc.messages), item_id=request.POST.get("item", ""))
         return render(request, "actions/_capture_one.html", context, status=422)
     context = followup_context(request, meeting)
