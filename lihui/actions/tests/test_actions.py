@@ -1096,3 +1096,25 @@ def test_queries_do_not_grow_with_the_number_of_actions(cast, today_meeting, who
     shown = len(response.context["actions"])
     assert shown > 3 or "meetings" in url
     assert _queries(client, url) == few
+
+
+def test_an_action_recorded_in_the_page_can_implement_a_decision(cast):
+    from django.test import Client
+
+    from lihui.actions.models import ActionItem, Decision
+    from lihui.actions.services import decision_record
+
+    meeting = cast.series.meetings.order_by("start").first()
+    other = cast.series.meetings.order_by("start")[1]
+    decision = decision_record(actor=cast.chair, meeting=meeting, text="双十二增派客服")
+    foreign = decision_record(actor=cast.chair, meeting=other, text="别的会议的决议")
+    c = Client()
+    c.force_login(cast.minute_taker)
+    data = {"kind": "action", "title": "排班", "owner": cast.member.pk, "due": "2026-12-31"}
+    html = c.post(f"/meetings/{meeting.pk}/followup/", {**data, "decision": decision.pk}).content.decode()
+    assert 'data-testid="action-decision"' in html
+    assert ActionItem.objects.get(title="排班").decision == decision
+    for bad in (foreign.pk, "x", "9" * 40):
+        c.post(f"/meetings/{meeting.pk}/followup/", {**data, "title": "另一个", "decision": bad})
+    assert not ActionItem.objects.filter(title="另一个").exists()
+    assert Decision.objects.count() == 2

@@ -205,6 +205,18 @@ def followup_context(request, meeting, item=None) -> dict:
     }
 
 
+def _decision(meeting, value: str):
+    """The decision an action implements, if one of this meeting's was chosen."""
+    from ..models import Decision
+
+    if not value:
+        return None
+    decision = Decision.objects.filter(pk=int(value), meeting=meeting).first() if value.isdigit() and len(value) < 12 else None
+    if decision is None:
+        raise ValidationError({"decision": [_("This decision was not taken in this meeting.")]})
+    return decision
+
+
 @login_required
 @require_POST
 def record(request, pk: int):
@@ -228,6 +240,7 @@ def record(request, pk: int):
                 owner=owner,
                 due=_date(request.POST.get("due")),
                 priority=request.POST.get("priority", "normal"),
+                decision=_decision(meeting, request.POST.get("decision", "")),
             )
     except ValidationError as exc:
         error = " ".join(exc.messages)
