@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "lihui.reports",
     "lihui.actions",
     "lihui.search",
+    "lihui.notify",
     "lihui.api",
 ]
 
@@ -195,3 +196,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Delivery (lihui.notify): the outbox worker and its robots.
+LIHUI_NOTIFY_ENABLED = env_bool("LIHUI_NOTIFY_ENABLED", True)
+# Robots on private or loopback addresses are refused unless allowed (tests, a local sink).
+LIHUI_NOTIFY_ALLOW_PRIVATE = env_bool("LIHUI_NOTIFY_ALLOW_PRIVATE", False)
+LIHUI_NOTIFY_HTTP_TIMEOUT = env_int("LIHUI_NOTIFY_HTTP_TIMEOUT", 10)
+LIHUI_NOTIFY_LEASE_SECONDS = env_int("LIHUI_NOTIFY_LEASE_SECONDS", 300)  # a claim older than this was a crashed worker
+LIHUI_NOTIFY_MAX_ATTEMPTS = env_int("LIHUI_NOTIFY_MAX_ATTEMPTS", 8)
+LIHUI_NOTIFY_BACKOFF_SECONDS = env_int("LIHUI_NOTIFY_BACKOFF_SECONDS", 30)  # doubles per attempt, plus jitter
+LIHUI_NOTIFY_BACKOFF_MAX_SECONDS = env_int("LIHUI_NOTIFY_BACKOFF_MAX_SECONDS", 6 * 3600)
+# Vendors' per-minute limits per robot (0: no pacing); the worker stays under them.
+LIHUI_NOTIFY_ROBOT_PER_MINUTE = {"wecom": 20, "dingtalk": 20, "feishu": 100, "webhook": 0}

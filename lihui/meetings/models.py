@@ -57,6 +57,9 @@ class Meeting(models.Model):
     # Set when text the archive indexes changes (notes, items, reports, decisions, actions,
     # minutes); the search index catches up and clears it. Durable, so nothing is missed.
     text_changed = models.DateTimeField(null=True, blank=True, editable=False)
+    # RFC 5545 SEQUENCE: raised whenever time, place or status change, so calendar apps
+    # replace their copy of the event (same UID) instead of keeping the old one.
+    ics_sequence = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["start", "id"]

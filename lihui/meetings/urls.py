@@ -3,12 +3,16 @@ from django.urls import path
 from lihui.reports.views import report_edit
 
 from . import views
-from .views import agenda, live
+from .views import agenda, feeds, live
 
 app_name = "meetings"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("load/", views.load, name="load"),
+    # calendar feeds: the token in the URL is the credential
+    path("calendar/<str:token>.ics", feeds.feed, name="feed"),
+    path("me/calendar/regenerate/", feeds.feed_regenerate, name="feed_regenerate"),
+    path("series/<int:series_pk>/calendar/regenerate/", feeds.series_feed_regenerate, name="series_feed_regenerate"),
     path("series/<int:series_pk>/meetings/new/", views.meeting_add, name="add"),
     # one meeting: prepare
     path("meetings/<int:pk>/", agenda.meeting_detail, name="detail"),

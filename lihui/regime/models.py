@@ -345,3 +345,34 @@ class AgendaTemplateItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarFeed(models.Model):
+    """A secret .ics subscription URL: a person's own meetings (no series), or one series'
+    meetings for one of its members. The token is the credential (calendar apps cannot sign
+    in), so it is shown back to its owner; regenerating replaces it and the old URL dies."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=models.Q(series__isnull=True), name="calendar_feed_unique_own"),
+            models.UniqueConstraint(
+                fields=["person", "series"], condition=models.Q(series__isnull=False), name="calendar_feed_unique_series"
+            ),
+        ]
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}/{self.series_id or '-'}"
+
+    @property
+    def url(self) -> str:
+        from django.urls import reverse
+
+        return settings.SITE_URL.rstrip("/") + reverse("meetings:feed", kwargs={"token": self.token})

@@ -6,7 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from lihui.people.models import Person
 
-from .models import Membership, Series
+from .models import CalendarFeed, Membership, Series
 
 
 def person_is_admin(person: Person) -> bool:
@@ -54,3 +54,19 @@ def series_roster(*, series: Series) -> list[Membership]:
 def series_chair(*, series: Series) -> Person | None:
     m = series.memberships.filter(role=Membership.Role.CHAIR).select_related("person").first()
     return m.person if m else None
+
+
+def series_feed_allowed(*, person: Person, series: Series) -> bool:
+    """A series' calendar feed is for the people on its roster."""
+    return person.is_active and Membership.objects.filter(series=series, person=person).exists()
+
+
+def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
+    """The feed a secret URL stands for, or None: unknown or replaced token, inactive owner,
+    or an owner who has left the series' roster since."""
+    feed = (
+        CalendarFeed.objects.select_related("person", "series").filter(token=token, person__is_active=True).first()
+    )
+    if feed is None or (feed.series_id and not series_feed_allowed(person=feed.person, series=feed.series)):
+        return None
+    return feed

@@ -8,18 +8,20 @@ meetings app, made explicitly here rather than from a signal.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lihui.people.models import Person
 
-from .models import AgendaKind, AgendaTemplateItem, CadenceWindow, CompanyDayOff, Membership, PresenterRole, Series
-from .selectors import person_is_admin, series_can_manage
+from .models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, CompanyDayOff, Membership, PresenterRole, Series
+from .selectors import person_is_admin, series_can_manage, series_feed_allowed
 
 SERIES_FIELDS = [
     "title", "purpose", "department", "frequency", "interval", "weekdays", "monthly_mode", "month_day",
@@ -40,9 +42,11 @@ class RosterEntry:
     rotation_position: int | None = None
 
 
-def _replan(series: Series, *, since: dt.datetime | None = None) -> None:
-    from lihui.meetings.services import meetings_plan  # the regime re-plans its occurrences
+def _replan(series: Series, *, since: dt.datetime | None = None, place_changed: bool = False) -> None:
+    from lihui.meetings.services import meetings_place_changed, meetings_plan  # the regime re-plans its occurrences
 
+    if place_changed:
+        meetings_place_changed(series=series)
     meetings_plan(series=series, since=since)
 
 
@@ -121,6 +125,7 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
     """Change the rules; past meetings and exceptions stay, the future is re-planned."""
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
+    old_location = series.location
     _apply(series, data, SERIES_FIELDS)
     series.full_clean()
     if roster is not None:
@@ -129,7 +134,7 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
         series.save()
         if roster is not None:
             _roster_save(series, roster)
-        _replan(series)
+        _replan(series, place_changed=series.location != old_location)
     return series
 
 
@@ -227,3 +232,26 @@ def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) ->
         series.agenda_template.all().delete()
         AgendaTemplateItem.objects.bulk_create(rows)
     return list(series.agenda_template.all())
+
+
+def calendar_feed_regenerate(*, person: Person, series: Series | None = None) -> CalendarFeed:
+    """Make the person's secret feed URL (their own meetings, or one series they are on
+    the roster of), or replace it: the old URL stops working at once."""
+    if series is not None and not series_feed_allowed(person=person, series=series):
+        raise PermissionDenied
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        feed, created = CalendarFeed.objects.select_for_update().get_or_create(
+            person=person, series=series, defaults={"token": token}
+        )
+        if not created:
+            feed.token, feed.created, feed.last_used = token, timezone.now(), None
+            feed.save(update_fields=["token", "created", "last_used"])
+    return feed
+
+
+def calendar_feed_touch(*, feed: CalendarFeed) -> None:
+    """Note that a calendar fetched the feed; at most once an hour, since apps poll often."""
+    now = timezone.now()
+    if feed.last_used is None or now - feed.last_used > dt.timedelta(hours=1):
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used=now)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,6 +82,8 @@ def meetings_plan(
         }
         if any(getattr(m, k) != v for k, v in new.items()):
             earliest = min(earliest, m.start, new["start"])
+            if (m.start, m.duration_minutes, m.status) != (new["start"], new["duration_minutes"], new["status"]):
+                m.ics_sequence += 1  # calendars must replace the event they hold
             for k, v in new.items():
                 setattr(m, k, v)
             to_update.append(m)
@@ -107,7 +109,9 @@ def meetings_plan(
             Meeting.objects.filter(pk__in=to_delete).delete()
         if to_update:
             Meeting.objects.bulk_update(
-                to_update, ["start", "duration_minutes", "status", "holiday", "moved_from", "window"], batch_size=500
+                to_update,
+                ["start", "duration_minutes", "status", "holiday", "moved_from", "window", "ics_sequence"],
+                batch_size=500,
             )
         # New rows get their number and minute-taker before the insert: no second pass.
         meetings_renumber(series=series, since=earliest, new=to_create, now=now)
@@ -115,6 +119,12 @@ def meetings_plan(
             Meeting.objects.bulk_create(to_create, batch_size=500)
         Series.objects.filter(pk=series.pk).update(planned_until=until)
         series.planned_until = until
+
+
+def meetings_place_changed(*, series: Series) -> None:
+    """The series' place changed: coming meetings held there move with it, so their
+    calendar SEQUENCE rises and calendar apps update the location they show."""
+    Meeting.objects.filter(series=series, location="", start__gte=timezone.now()).update(ics_sequence=F("ics_sequence") + 1)
 
 
 COUNTED = (Meeting.Status.SCHEDULED, Meeting.Status.HELD)
@@ -206,6 +216,7 @@ def meeting_move(
         meeting.is_exception = True
         meeting.holiday, meeting.moved_from = "", None
         meeting.changed_by = actor
+        meeting.ics_sequence = F("ics_sequence") + 1
         meeting.save()
         meetings_renumber(series=series, since=earliest)
     meeting.refresh_from_db()
@@ -228,6 +239,7 @@ def meeting_cancel(*, actor: Person, meeting: Meeting, reason: str) -> Meeting:
         meeting.cancel_reason = reason
         meeting.is_exception = True
         meeting.changed_by = actor
+        meeting.ics_sequence = F("ics_sequence") + 1
         meeting.save()
         meetings_renumber(series=series, since=meeting.start)
     meeting.refresh_from_db()

@@ -65,8 +65,8 @@ from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material
 from lihui.meetings.services.live import meeting_start
 from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
-from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, Membership, Series
-from lihui.regime.services import cadence_window_add
+from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
+from lihui.regime.services import cadence_window_add, calendar_feed_regenerate
 from lihui.reports.models import Kpi, Report
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -243,6 +243,7 @@ def snapshot() -> tuple:
         list(CadenceWindow.objects.order_by("pk").values_list("pk", "start_date", "end_date")),
         list(Membership.objects.order_by("pk").values_list("pk", "series_id", "person_id", "role")),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked")),
+        list(CalendarFeed.objects.order_by("pk").values_list("pk", "person", "series", "token")),
         list(Person.objects.order_by("pk").values_list("pk", "language", "time_zone", "is_active")),
         # preparing and running a meeting
         list(
@@ -485,6 +486,24 @@ WEB: dict[str, Web] = {
     # --- meetings
     "meetings:dashboard": Web(get=everyone(200)),
     "meetings:load": Web(get=everyone(200)),
+    # Calendar feeds: the token is the credential, so a signed-in session adds nothing and a
+    # signed-out calendar app gets the feed; each role fetches its own. A bad token: 404
+    # (lihui/meetings/tests/test_feeds.py). Regenerating is the owner's POST; a series'
+    # feed is for its roster (the admin is not on it): seen but not on the roster is 403.
+    "meetings:feed": Web(
+        get=everyone(200),
+        kwargs=lambda w, t, role: {"token": calendar_feed_regenerate(person=w.person(role)).token},
+        anonymous=("GET", 200),
+    ),
+    "meetings:feed_regenerate": Web(get=everyone(405), post=everyone(302)),
+    "meetings:series_feed_regenerate": Web(
+        get=everyone(405, TARGETS),
+        post={
+            "private": {"chair": 302, "minute_taker": 302, "member": 302, "outsider": 404, "admin": 403},
+            "open": {"chair": 302, "minute_taker": 302, "member": 302, "outsider": 403, "admin": 403},
+        },
+        kwargs=lambda w, target, role: {"series_pk": w.series(target).pk},
+    ),
     "meetings:detail": Web(get=series_read(200), kwargs=meeting_kwargs),
     # --- one meeting: prepare
     "meetings:purpose": Web(

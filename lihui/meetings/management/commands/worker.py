@@ -6,7 +6,9 @@ SIGTERM and Ctrl-C finish the current pass, then exit.
 """
 
 import logging
+import os
 import signal
+import socket
 import time
 
 from django.conf import settings
@@ -14,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from lihui.meetings.services import meetings_extend_horizon
+from lihui.notify.services import deliver_due
 from lihui.search.services import search_refresh
 
 log = logging.getLogger("lihui.worker")
@@ -34,6 +37,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         optimized = 0.0
+        worker_name = f"{socket.gethostname()}:{os.getpid()}"
         while True:
             close_old_connections()
             if connection.vendor == "sqlite" and time.monotonic() - optimized > 3600:
@@ -54,6 +58,13 @@ class Command(BaseCommand):
                     log.info("indexed %d meetings for search", indexed)
             except Exception:
                 log.exception("indexing pass failed")
+            if settings.LIHUI_NOTIFY_ENABLED:
+                try:
+                    delivered = deliver_due(worker=worker_name, limit=200)
+                    if delivered:
+                        log.info("delivered %d messages", delivered)
+                except Exception:
+                    log.exception("delivery pass failed")
             if once or self.stopping:
                 return
             for _ in range(settings.LIHUI_WORKER_INTERVAL_SECONDS):

@@ -1,0 +1,78 @@
+"""Channels (secrets never shown back) and the outbox, with the failed deliveries and a
+retry action: the admins' page for deliveries that did not arrive."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Channel, Message
+from .services import message_retry
+
+
+class ChannelForm(forms.ModelForm):
+    url = forms.URLField(label=_("robot URL"), max_length=500, assume_scheme="https")
+    secret = forms.CharField(
+        label=_("signing secret"), required=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the current secret."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Channel
+        fields = ["series", "kind", "name", "url", "secret", "enabled", "created_by"]
+
+    def clean_secret(self):
+        return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    form = ChannelForm
+    list_display = ["name", "kind", "series", "shown_url", "masked_secret", "enabled"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["name", "series__title"]
+    raw_id_fields = ["series", "created_by"]
+
+    @admin.display(description=_("robot URL"))
+    def shown_url(self, obj):
+        return obj.masked_url
+
+
+class DeliveryFilter(admin.SimpleListFilter):
+    title = _("failed deliveries")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [("failed", _("Failed")), ("retrying", _("Retrying")), ("cancelled", _("Cancelled"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(state=Message.State.FAILED)
+        if self.value() == "retrying":
+            return queryset.filter(state=Message.State.PENDING, attempts__gt=0)
+        if self.value() == "cancelled":
+            return queryset.filter(state=Message.State.CANCELLED)
+        return queryset
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["created", "kind", "subject", "recipient", "channel", "transport", "state", "attempts", "due_at", "sent_at", "short_error"]
+    list_filter = [DeliveryFilter, "state", "transport", "kind"]
+    search_fields = ["subject", "idempotency_key", "recipient__name", "recipient__email"]
+    date_hierarchy = "created"
+    actions = ["retry"]
+    list_select_related = ["recipient", "channel"]
+    readonly_fields = [f.name for f in Message._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # messages come from the domain's services, never typed in
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.last_error[:120]
+
+    @admin.action(description=_("Retry the selected failed or cancelled messages"))
+    def retry(self, request, queryset):
+        count = message_retry(messages=queryset)
+        self.message_user(request, ngettext("%d message queued again.", "%d messages queued again.", count) % count, messages.SUCCESS)

@@ -1,0 +1,42 @@
+"""E-mail through Django's configured backend (SMTP, or the file backend on the single box)."""
+
+from __future__ import annotations
+
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from lihui.markdown import markdown_html
+
+from .base import Transport, TransportError
+
+
+class Email(Transport):
+    name = "email"
+
+    def build(self, message) -> EmailMultiAlternatives:
+        if message.recipient is None or not message.recipient.email:
+            raise TransportError("the recipient has no e-mail address", permanent=True)
+        mail = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.recipient.email],
+            headers={"X-Lihui-Idempotency-Key": message.idempotency_key},
+        )
+        if message.body_markdown:
+            mail.attach_alternative(str(markdown_html(message.body_markdown)), "text/html")
+        return mail
+
+    def send(self, message) -> None:
+        mail = self.build(message)
+        try:
+            mail.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as e:
+            raise TransportError(f"recipient refused: {e.recipients}"[:500], permanent=True) from e
+        except smtplib.SMTPResponseException as e:
+            # 5xx is the server's final answer; 4xx means try again later.
+            raise TransportError(f"SMTP {e.smtp_code}: {e.smtp_error!r}"[:500], permanent=500 <= e.smtp_code < 600) from e
+        except (smtplib.SMTPException, OSError) as e:
+            raise TransportError(f"SMTP: {e}"[:500]) from e
