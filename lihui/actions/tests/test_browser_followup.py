@@ -22,7 +22,6 @@ week later, is planned with the series.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
@@ -33,8 +32,7 @@ from zoneinfo import ZoneInfo
 
 import docx
 import pytest
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from lihui.actions.minutes import minutes_deadline
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
@@ -44,103 +42,22 @@ from lihui.regime.models import AgendaKind
 from lihui.testing import PersonFactory, make_series
 
 sync_api = pytest.importorskip("playwright.sync_api")
+
+from lihui.testing_browser import BROWSER_MARKS, SCREENSHOTS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
 expect = sync_api.expect
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 10_000
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "screenshots"
 PREFIX = "followup"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (make browser-deps)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 # --- helpers -------------------------------------------------------------------------
 
 
-def zh(message: str, **params) -> str:
-    """What the page shows in Simplified Chinese, whether or not the catalog is compiled."""
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return text % params if params else text
-
-
-class Shots:
-    """Full-page screenshots named followup-<nn>-<step>.png."""
-
-    def __init__(self, prefix: str):
-        self.prefix, self.n = prefix, 0
-        SCREENSHOTS.mkdir(exist_ok=True)
-
-    def __call__(self, page, step: str) -> Path:
-        self.n += 1
-        path = SCREENSHOTS / f"{self.prefix}-{self.n:02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-
 @pytest.fixture
 def new_page(live_server, monkeypatch):
-    """Opens pages in fresh browser contexts (separate cookies: separate people), one chromium."""
-    # Playwright's sync API runs an event loop in this thread; the ORM refuses to run
-    # next to one unless told it is safe (the live server has its own thread).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        contexts = []
-
-        def open_page():
-            context = browser.new_context(
-                base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                viewport={"width": 1280, "height": 900}, accept_downloads=True,
-            )  # fmt: skip
-            context.set_default_timeout(TIMEOUT_MS)
-            context.set_default_navigation_timeout(TIMEOUT_MS)
-            contexts.append(context)
-            return context.new_page()
-
-        try:
-            yield open_page
-        finally:
-            for context in contexts:
-                context.close()
-            browser.close()
-
-
-def follow(page, selector_or_locator, url) -> None:
-    """Click and wait for the page it leads to (after any redirect), which must answer 200."""
-    target = page.locator(selector_or_locator) if isinstance(selector_or_locator, str) else selector_or_locator
-    with page.expect_navigation(url=url) as navigation:
-        target.click()
-    response = navigation.value
-    status = response.status if response else None
-    body = page.locator("body").inner_text()[:200]
-    assert status == 200, f"{selector_or_locator} led to HTTP {status} at {page.url}: {body!r}"
-
-
-def goto(page, url: str) -> None:
-    response = page.goto(url)
-    assert response is not None and response.status == 200, f"{url} answered {response and response.status}"
-
-
-def log_in(page, person: Person) -> None:
-    """Open the site like a user: the dashboard sends us to the login form, then back."""
-    page.goto("/")
-    page.wait_for_url(re.compile(r"/login/\?next=/$"))
-    page.fill("#id_username", person.username)
-    page.fill("#id_password", "pw")
-    follow(page, "main form button[type=submit]", re.compile(r"/$"))
+    yield from browser_pages(live_server, monkeypatch)
 
 
 def messages_text(page) -> str:
