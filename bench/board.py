@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from common import p95, section_database
+
 FULL_ACTIONS = 1_000_000
 QUICK_ACTIONS = 100_000
 DEPARTMENTS = 20
@@ -320,11 +322,10 @@ def _time(send, check, requests: int, budget: float) -> dict:
         r = send()
         times.append(time.perf_counter() - t)
     check(r)
-    ordered = sorted(times)
     return {
         "n": len(times),
         "median_ms": statistics.median(times) * 1000,
-        "p95_ms": ordered[max(0, -(-95 * len(ordered) // 100) - 1)] * 1000,
+        "p95_ms": p95(times) * 1000,
         "queries": queries,
         "bytes": len(r.content),
     }
@@ -376,26 +377,6 @@ def measure(data: BoardData, *, requests: int, budget: float, today: dt.date) ->
     return {"rows": rows, "export": export, "visible": visible}
 
 
-def _own_database() -> str:
-    """On SQLite, a file of its own next to the bench database (so the 10× organisation
-    stays in place for inspection), created afresh; elsewhere the scratch database, flushed."""
-    from pathlib import Path
-
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        call_command("flush", interactive=False, verbosity=0)
-        return "flushed"
-    path = Path(connection.settings_dict["NAME"]).with_name("board.sqlite3")
-    connection.close()
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    connection.settings_dict["NAME"] = path
-    call_command("migrate", interactive=False, verbosity=0)
-    return str(path)
-
-
 def run(args) -> dict:
     """Its own database, the organisation and the actions, then the timed requests."""
     from django.utils import timezone
@@ -403,7 +384,7 @@ def run(args) -> dict:
     n = QUICK_ACTIONS if args.quick else FULL_ACTIONS
     if getattr(args, "board_actions", None):
         n = args.board_actions
-    where = _own_database()
+    where = section_database("board.sqlite3")
     print(f"[board] database: {where}", flush=True)
     today = timezone.now().astimezone(SHANGHAI).date()
     print(f"[board] generating {n:,} action items …", flush=True)

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import math
 import os
 import platform
 import shutil
@@ -42,6 +41,8 @@ import time
 import traceback
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from common import p95
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -101,12 +102,6 @@ def setup_django(args: argparse.Namespace) -> str:
 
 
 # --- helpers ------------------------------------------------------------------------
-
-
-def p95(values: list[float]) -> float:
-    """Nearest-rank 95th percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
 class QueryCounter:
@@ -273,7 +268,7 @@ def pages(dataset) -> list[tuple[str, str, object]]:
     h, a = dataset.heavy, dataset.admin
     return [
         ("dashboard /", "/", h),
-        (f"series page /series/<id>/", f"/series/{sid}/", h),
+        ("series page /series/<id>/", f"/series/{sid}/", h),
         ("series list /series/", "/series/", h),
         ("load /load/", "/load/", h),
         ("API GET /api/v1/series/<id>/occurrences", api, h),

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from common import p95, section_database
+
 FULL_ROWS = 1_000_000
 QUICK_ROWS = 20_000
 ROWS_PER_MEETING = 32  # items, notes, decisions, actions, reports (and now and then minutes)
@@ -427,11 +429,6 @@ def generate(*, rows: int, seed: int, today: dt.date, quick: bool) -> SearchData
 # --- the measurements ----------------------------------------------------------------------
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]  # nearest rank, as run.py
-
-
 def _time(send, check, repetitions: int) -> dict:
     """Two warm-up calls, one with its SQL captured, then `repetitions` timed ones."""
     from django.db import connection
@@ -450,7 +447,7 @@ def _time(send, check, repetitions: int) -> dict:
         r = send()
         times.append(time.perf_counter() - t)
     check(r)
-    return {"n": len(times), "median_ms": statistics.median(times) * 1000, "p95_ms": _p95(times) * 1000, "queries": len(sql),
+    return {"n": len(times), "median_ms": statistics.median(times) * 1000, "p95_ms": p95(times) * 1000, "queries": len(sql),
             "sql": sql}  # fmt: skip
 
 
@@ -540,26 +537,6 @@ def measure(data: SearchData, *, repetitions: int) -> dict:
     return out
 
 
-def _own_database() -> str:
-    """As bench/board.py: on SQLite a file of its own next to the bench database, created
-    afresh (the other sections' databases stay in place); elsewhere the scratch database, flushed."""
-    from pathlib import Path
-
-    from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        call_command("flush", interactive=False, verbosity=0)
-        return "flushed"
-    path = Path(connection.settings_dict["NAME"]).with_name("search.sqlite3")
-    connection.close()
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    connection.settings_dict["NAME"] = path
-    call_command("migrate", interactive=False, verbosity=0)
-    return str(path)
-
-
 def run(args, *, own_database: bool = True) -> dict:
     """Its own database, the organisation and the archive index, then the timed searches."""
     from django.db import connection
@@ -568,7 +545,7 @@ def run(args, *, own_database: bool = True) -> dict:
     n = QUICK_ROWS if args.quick else FULL_ROWS
     if getattr(args, "search_rows", None):
         n = args.search_rows
-    where = _own_database() if own_database else str(connection.settings_dict["NAME"])
+    where = section_database("search.sqlite3") if own_database else str(connection.settings_dict["NAME"])
     print(f"[search] database: {where}", flush=True)
     today = timezone.now().astimezone(SHANGHAI).date()
     print(f"[search] generating {n:,} archive rows …", flush=True)
