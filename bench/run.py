@@ -18,7 +18,12 @@ database, materializes three years of occurrences per series through
   7. in a database of its own too (var/bench/search.sqlite3), the archive search over
      1,000,000 index rows of synthetic Chinese meeting text (bench/search.py): median / p95
      of search(), /search/?q= and GET /api/v1/search for a 2- and a 4-character term, next
-     to the same query as a LIKE scan, and their SQL queries.
+     to the same query as a LIKE scan, and their SQL queries;
+  8. in a database of its own too (var/bench/delivery.sqlite3), delivery from the outbox
+     (bench/delivery.py): `manage.py notify_deliver --until-empty --limit 200` as
+     subprocesses against a webhook on a loopback sink, one worker over 2,000 messages and
+     two workers together over 10,000: wall time, deliveries/s, what each worker claimed,
+     and duplicates and losses (sink receipts vs the Message table), which must be 0.
 
 The database is var/bench/lihui.sqlite3 (deleted and recreated on every run), never
 var/lihui.sqlite3; uploaded materials go to var/bench/media (emptied on every run). With
@@ -60,6 +65,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--scratch-database-url", action="store_true", help="allow flushing the database DATABASE_URL points at")
     ap.add_argument("--board-actions", type=int, default=None, help="action items for section 6 (default 1,000,000, --quick 100,000)")
     ap.add_argument("--board-only", action="store_true", help="run only section 6, the action board")
+    ap.add_argument("--delivery-messages", type=int, default=None,
+                    help="messages for section 8's two workers (default 10,000, --quick 2,000)")  # fmt: skip
+    ap.add_argument("--delivery-only", action="store_true", help="run only section 8, delivery from the outbox")
     return ap.parse_args()
 
 
@@ -653,19 +661,38 @@ def run_board(args) -> dict:
 
 def board_report(result: dict, db_label: str, args, t_total: float, *, header: bool = False) -> str:
     import board
+
+    out = section_header("action board only", db_label, args, t_total) if header else []  # --board-only
+    out += board.report(result, args, table)
+    return "\n".join(out) + "\n"
+
+
+def section_header(what: str, db_label: str, args, t_total: float) -> list[str]:
+    """The first lines of a run of one section only (--board-only, --delivery-only)."""
     import django
     from django.db import connection
 
     out = []
-    if header:  # --board-only: the run's own first lines
-        quick = " (--quick)" if args.quick else ""
-        out.append(f"Lihui benchmark, action board only — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC{quick}")
-        db_version = connection.Database.sqlite_version if connection.vendor == "sqlite" else ""
-        out.append(f"{db_label} ({connection.vendor} {db_version}) · Python {platform.python_version()} · Django {django.get_version()}"
-                   f" · {os.cpu_count()} CPUs · seed {args.seed} · total run {time.perf_counter() - t_total:.0f} s")  # fmt: skip
-        out.append("")
-    out += board.report(result, args, table)
-    return "\n".join(out) + "\n"
+    quick = " (--quick)" if args.quick else ""
+    out.append(f"Lihui benchmark, {what} — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC{quick}")
+    db_version = connection.Database.sqlite_version if connection.vendor == "sqlite" else ""
+    out.append(f"{db_label} ({connection.vendor} {db_version}) · Python {platform.python_version()} · Django {django.get_version()}"
+               f" · {os.cpu_count()} CPUs · seed {args.seed} · total run {time.perf_counter() - t_total:.0f} s")  # fmt: skip
+    if hasattr(os, "getloadavg"):
+        load = os.getloadavg()
+        out.append(f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
+    out.append("")
+    return out
+
+
+def delivery_problems(result: dict) -> None:
+    """Section 8's duplicates and losses (and the like) on stderr."""
+    import delivery
+
+    if delivery.problems(result):
+        print("\nDelivery (section 8):", file=sys.stderr)
+        for problem in delivery.problems(result):
+            print(f"  {problem}", file=sys.stderr)
 
 
 def main() -> None:
@@ -689,6 +716,23 @@ def main() -> None:
         OUT.write_text(text, encoding="utf-8")
         print(f"(written to {OUT.relative_to(REPO)})")
         return
+    if args.delivery_only:
+        import delivery
+
+        delivery_result = delivery.run_section(args)
+        text = "\n".join(section_header("delivery only", db_label, args, t_total) + delivery.report(delivery_result, args, table))
+        text += "\n"
+        print()
+        print(text)
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(text, encoding="utf-8")
+        print(f"(written to {OUT.relative_to(REPO)})")
+        delivery_problems(delivery_result)
+        if "error" in delivery_result:
+            sys.exit(f"\nThe delivery benchmark failed: {delivery_result['error']}")
+        if delivery.problems(delivery_result):
+            sys.exit("\nThe delivery benchmark found duplicates or losses (see above).")
+        return
     if args.quick:
         scales = [generate.Scale("1×", 10, 100, 5, 6), generate.Scale("10×", 100, 1_000, 20, 6)]
     else:
@@ -700,9 +744,13 @@ def main() -> None:
     import search  # section 7 (bench/search.py), after the board: its own database, or the scratch one flushed again
 
     search_result = search.run_section(args)
+    import delivery  # section 8 (bench/delivery.py), last: its own database, or the scratch one flushed again
+
+    delivery_result = delivery.run_section(args)
     text = report(results, db_label, args, time.perf_counter() - t_total)
     text += "\n" + board_report(board_result, db_label, args, t_total)
     text += "\n" + "\n".join(search.report(search_result, args, table)) + "\n"
+    text += "\n" + "\n".join(delivery.report(delivery_result, args, table)) + "\n"
     print()
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -723,6 +771,7 @@ def main() -> None:
         print("\nArchive search (section 7):", file=sys.stderr)
         for problem in search.problems(search_result):
             print(f"  {problem}", file=sys.stderr)
+    delivery_problems(delivery_result)
     meeting = results[-1].get("meeting") or {}
     if "error" in meeting:
         sys.exit(f"\nThe meeting benchmark failed: {meeting['error']}")
@@ -730,6 +779,10 @@ def main() -> None:
         sys.exit(f"\nThe board benchmark failed: {board_result['error']}")
     if "error" in search_result:
         sys.exit(f"\nThe search benchmark failed: {search_result['error']}")
+    if "error" in delivery_result:
+        sys.exit(f"\nThe delivery benchmark failed: {delivery_result['error']}")
+    if delivery.problems(delivery_result):
+        sys.exit("\nThe delivery benchmark found duplicates or losses (see above).")
 
 
 if __name__ == "__main__":

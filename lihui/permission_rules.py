@@ -46,3 +46,9 @@ def action_manage(ok: int) -> Expect:
     """An action: its owner (the member), the chair, the minute-taker and admins; others who
     can see it get 403, others 404."""
     return _by_visibility(ok, {"outsider": 404}, {"outsider": 403})
+
+
+def admins_only(ok: int) -> Expect:
+    """Pages for admins (staff) only, about no series: everyone else gets 404, not a hint
+    that the page exists."""
+    return {"-": {r: ok if r == "admin" else 404 for r in ROLES}}

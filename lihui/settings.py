@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "lihui.actions",
     "lihui.search",
     "lihui.notify",
+    "lihui.notices",
     "lihui.api",
 ]
 
@@ -197,6 +198,23 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# E-mail. SMTP when EMAIL_HOST is set (EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS / EMAIL_USE_SSL); otherwise the file backend writes each message to
+# var/mail/, and admins read them at /mail/ (what `make run` does on a fresh machine).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+EMAIL_FILE_PATH = Path(env_str("LIHUI_MAIL_DIR", str(VAR_DIR / "mail")))
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Lihui 例会 <lihui@localhost>")
+
 # Delivery (lihui.notify): the outbox worker and its robots.
 LIHUI_NOTIFY_ENABLED = env_bool("LIHUI_NOTIFY_ENABLED", True)
 # Robots on private or loopback addresses are refused unless allowed (tests, a local sink).
@@ -206,5 +224,11 @@ LIHUI_NOTIFY_LEASE_SECONDS = env_int("LIHUI_NOTIFY_LEASE_SECONDS", 300)  # a cla
 LIHUI_NOTIFY_MAX_ATTEMPTS = env_int("LIHUI_NOTIFY_MAX_ATTEMPTS", 8)
 LIHUI_NOTIFY_BACKOFF_SECONDS = env_int("LIHUI_NOTIFY_BACKOFF_SECONDS", 30)  # doubles per attempt, plus jitter
 LIHUI_NOTIFY_BACKOFF_MAX_SECONDS = env_int("LIHUI_NOTIFY_BACKOFF_MAX_SECONDS", 6 * 3600)
+# Notices (lihui.notices): invitations go out as a meeting comes within this many days;
+# owners hear of actions due within LIHUI_ACTION_DUE_SOON_DAYS; the daily jobs (due soon,
+# overdue, escalation) and Monday's digest run from this hour, LIHUI_DEFAULT_TIME_ZONE.
+LIHUI_INVITE_DAYS = env_int("LIHUI_INVITE_DAYS", 14)
+LIHUI_ACTION_DUE_SOON_DAYS = env_int("LIHUI_ACTION_DUE_SOON_DAYS", 2)
+LIHUI_NOTICE_DAILY_HOUR = env_int("LIHUI_NOTICE_DAILY_HOUR", 8)
 # Vendors' per-minute limits per robot (0: no pacing); the worker stays under them.
 LIHUI_NOTIFY_ROBOT_PER_MINUTE = {"wecom": 20, "dingtalk": 20, "feishu": 100, "webhook": 0}

@@ -7,9 +7,11 @@ urlpatterns = [
     path("", include("lihui.meetings.urls")),
     path("series/", include("lihui.regime.urls")),
     path("", include("lihui.people.urls")),
+    path("", include("lihui.notices.urls")),
     path("kpis/", include("lihui.reports.urls")),
     path("", include("lihui.actions.urls")),
     path("search/", include("lihui.search.urls")),
+    path("", include("lihui.notify.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

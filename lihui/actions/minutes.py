@@ -26,6 +26,7 @@ from lihui.markdown import markdown_tokens
 from lihui.meetings.models import AgendaItem, Attendance, Meeting, Minutes as MinutesRecord, MinutesRevision
 from lihui.meetings.selectors import meeting_agenda, meeting_can_run, meeting_can_take_notes, meeting_chair_id, meeting_participants
 from lihui.meetings.services.text import meeting_text_changed
+from lihui.notices.services import minutes_published
 from lihui.people.models import Person
 from lihui.reports.selectors import reports_attach
 
@@ -359,6 +360,7 @@ def minutes_publish(*, actor: Person, meeting: Meeting) -> MinutesRecord:
         record.published_at, record.published_by = timezone.now(), actor
         record.save()
         meeting_text_changed(meeting_id=meeting.pk)
+        minutes_published(meeting=meeting, revision=record.head)
     return record
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from lihui.meetings.models import AgendaItem, Meeting
 from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.meetings.services.text import meeting_text_changed
+from lihui.notices.services import action_assigned
 from lihui.people.models import Person
 
 from .models import ActionItem, ActionUpdate, Decision
@@ -97,6 +98,7 @@ def action_create(
         created_by=actor,
     )
     meeting_text_changed(meeting_id=meeting.pk)
+    action_assigned(action=action, actor=actor)
     return action
 
 

@@ -89,6 +89,8 @@ class SeriesIn(CadenceIn):
     minute_taker_rotates: bool = False
     agenda_lead_hours: Annotated[int, Field(ge=0, le=720)] = 24
     minutes_deadline_hours: Annotated[int, Field(ge=0, le=720)] = 24
+    reminder_minutes: Annotated[int, Field(ge=0, le=1440)] = 15
+    escalate_after_days: Annotated[int, Field(ge=0, le=365)] = 3
     survey_enabled: bool = True
     survey_anonymous: bool = True
     review_actions: bool = True
@@ -159,6 +161,8 @@ class SeriesOut(Schema):
     minute_taker_rotates: bool
     agenda_lead_hours: int
     minutes_deadline_hours: int
+    reminder_minutes: int
+    escalate_after_days: int
     survey_enabled: bool
     survey_anonymous: bool
     review_actions: bool

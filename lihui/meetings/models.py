@@ -60,6 +60,12 @@ class Meeting(models.Model):
     # RFC 5545 SEQUENCE: raised whenever time, place or status change, so calendar apps
     # replace their copy of the event (same UID) instead of keeping the old one.
     ics_sequence = models.PositiveIntegerField(default=0, editable=False)
+    # Delivery (lihui.notices): the SEQUENCE last sent to attendees as an invitation (None:
+    # never invited), set when a change must reach calendars that hold it (the worker sends
+    # the update and clears it), and the SEQUENCE the reminder was queued for.
+    invited_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    invitation_due = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start", "id"]
@@ -72,6 +78,7 @@ class Meeting(models.Model):
             models.Index(fields=["series", "start"], name="meeting_series_start"),
             models.Index(fields=["start"], name="meeting_start"),
             models.Index(fields=["text_changed"], name="meeting_text_changed", condition=models.Q(text_changed__isnull=False)),
+            models.Index(fields=["invitation_due"], name="meeting_invitation_due", condition=models.Q(invitation_due__isnull=False)),
         ]
 
     def __str__(self) -> str:

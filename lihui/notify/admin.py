@@ -1,33 +1,18 @@
 """Channels (secrets never shown back) and the outbox, with the failed deliveries and a
 retry action: the admins' page for deliveries that did not arrive."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .forms import ChannelAdminForm
 from .models import Channel, Message
 from .services import message_retry
 
 
-class ChannelForm(forms.ModelForm):
-    url = forms.URLField(label=_("robot URL"), max_length=500, assume_scheme="https")
-    secret = forms.CharField(
-        label=_("signing secret"), required=False, widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the current secret."),
-    )  # fmt: skip
-
-    class Meta:
-        model = Channel
-        fields = ["series", "kind", "name", "url", "secret", "enabled", "created_by"]
-
-    def clean_secret(self):
-        return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
-
-
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    form = ChannelForm
+    form = ChannelAdminForm
     list_display = ["name", "kind", "series", "shown_url", "masked_secret", "enabled"]
     list_filter = ["kind", "enabled"]
     search_fields = ["name", "series__title"]

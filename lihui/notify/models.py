@@ -35,6 +35,8 @@ class Channel(models.Model):
     url = models.URLField(_("robot URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=200, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
+    # Which messages this robot posts (lihui.notices.kinds.ROBOT); empty: the defaults.
+    kinds = models.JSONField(_("messages"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -21,12 +21,18 @@ def profile(request):
             form.save()
             messages.success(request, _("Your preferences were saved."))
             return redirect("people:profile")
+    from lihui.notices.kinds import LABELS, PERSONAL_TRANSPORTS
+    from lihui.notices.selectors import preferences_for
+
     new_secret = request.session.pop("new_token_secret", None)
+    chosen = preferences_for(person=request.user)
+    notices = [(label, [(f"{kind}:{t}", chosen[(kind, t)]) for t in PERSONAL_TRANSPORTS]) for kind, label in LABELS.items()]
     return render(
         request,
         "people/profile.html",
-        {"form": form, "token_form": TokenForm(), "tokens": api_token_list(person=request.user), "new_secret": new_secret},
-    )
+        {"form": form, "token_form": TokenForm(), "tokens": api_token_list(person=request.user), "new_secret": new_secret,
+         "notices": notices},
+    )  # fmt: skip
 
 
 @login_required

@@ -69,6 +69,21 @@ class SeriesForm(CadenceFormMixin):
             "start_time": TimeInput(),
         }
 
+    # Added with delivery: a form (or script) that predates them keeps the series' value.
+    KEEP_WHEN_EMPTY = ("reminder_minutes", "escalate_after_days")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.KEEP_WHEN_EMPTY:
+            self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name in self.KEEP_WHEN_EMPTY:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = getattr(self.instance, name) if self.instance.pk else Series._meta.get_field(name).default
+        return data
+
     def data_for_service(self) -> dict:
         return self.cadence_data(SERIES_FIELDS)
 

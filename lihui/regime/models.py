@@ -127,6 +127,14 @@ class Series(CadenceFields):
     minutes_need_approval = models.BooleanField(
         _("the chair approves the minutes"), default=False, help_text=_("The minute-taker submits; the chair approves and publishes.")
     )
+    reminder_minutes = models.PositiveSmallIntegerField(
+        _("reminder before the start (minutes)"), default=15, validators=[MaxValueValidator(24 * 60)],
+        help_text=_("0: no reminder."),
+    )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        _("escalate overdue actions to the chair after (days)"), default=3, validators=[MaxValueValidator(365)],
+        help_text=_("0: never."),
+    )
     survey_enabled = models.BooleanField(_("survey after the meeting"), default=True)
     survey_anonymous = models.BooleanField(_("anonymous survey"), default=True)
     review_actions = models.BooleanField(_("review previous actions"), default=True)

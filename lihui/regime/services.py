@@ -27,6 +27,7 @@ SERIES_FIELDS = [
     "title", "purpose", "department", "frequency", "interval", "weekdays", "monthly_mode", "month_day",
     "week_of_month", "month_weekday", "start_time", "duration_minutes", "time_zone", "start_date", "end_date",
     "count", "location", "video_link", "minute_taker_rotates", "agenda_lead_hours", "minutes_deadline_hours", "minutes_need_approval",
+    "reminder_minutes", "escalate_after_days",
     "survey_enabled", "survey_anonymous", "review_actions", "visibility", "holiday_policy",
 ]  # fmt: skip
 WINDOW_FIELDS = [

@@ -84,6 +84,8 @@ def meetings_plan(
             earliest = min(earliest, m.start, new["start"])
             if (m.start, m.duration_minutes, m.status) != (new["start"], new["duration_minutes"], new["status"]):
                 m.ics_sequence += 1  # calendars must replace the event they hold
+                if m.invited_sequence is not None:
+                    m.invitation_due = now  # the worker sends the update
             for k, v in new.items():
                 setattr(m, k, v)
             to_update.append(m)
@@ -106,11 +108,16 @@ def meetings_plan(
         )
     with transaction.atomic():
         if to_delete:
+            invited = [m for m in existing.values() if m.pk in set(to_delete) and m.invited_sequence is not None]
+            if invited:
+                from lihui.notices.services import invitations_cancel_deleted
+
+                invitations_cancel_deleted(meetings=invited)
             Meeting.objects.filter(pk__in=to_delete).delete()
         if to_update:
             Meeting.objects.bulk_update(
                 to_update,
-                ["start", "duration_minutes", "status", "holiday", "moved_from", "window", "ics_sequence"],
+                ["start", "duration_minutes", "status", "holiday", "moved_from", "window", "ics_sequence", "invitation_due"],
                 batch_size=500,
             )
         # New rows get their number and minute-taker before the insert: no second pass.
@@ -124,7 +131,10 @@ def meetings_plan(
 def meetings_place_changed(*, series: Series) -> None:
     """The series' place changed: coming meetings held there move with it, so their
     calendar SEQUENCE rises and calendar apps update the location they show."""
-    Meeting.objects.filter(series=series, location="", start__gte=timezone.now()).update(ics_sequence=F("ics_sequence") + 1)
+    now = timezone.now()
+    coming = Meeting.objects.filter(series=series, location="", start__gte=now)
+    coming.update(ics_sequence=F("ics_sequence") + 1)
+    coming.filter(invited_sequence__isnull=False).update(invitation_due=now)  # the worker sends the updates
 
 
 COUNTED = (Meeting.Status.SCHEDULED, Meeting.Status.HELD)
@@ -217,7 +227,12 @@ def meeting_move(
         meeting.holiday, meeting.moved_from = "", None
         meeting.changed_by = actor
         meeting.ics_sequence = F("ics_sequence") + 1
-        meeting.save()
+        # Only what a move changes: the caller's copy may be stale in other fields.
+        meeting.save(update_fields=["duration_minutes", "location", "status", "start", "is_exception", "holiday",
+                                    "moved_from", "changed_by", "ics_sequence"])  # fmt: skip
+        # Calendars that hold it get the update (the worker sends it); read in the
+        # database, since the caller's copy may predate the invitation.
+        Meeting.objects.filter(pk=meeting.pk, invited_sequence__isnull=False).update(invitation_due=timezone.now())
         meetings_renumber(series=series, since=earliest)
     meeting.refresh_from_db()
     return meeting
@@ -240,7 +255,10 @@ def meeting_cancel(*, actor: Person, meeting: Meeting, reason: str) -> Meeting:
         meeting.is_exception = True
         meeting.changed_by = actor
         meeting.ics_sequence = F("ics_sequence") + 1
-        meeting.save()
+        meeting.save(update_fields=["status", "cancel_reason", "is_exception", "changed_by", "ics_sequence"])
+        # Calendars that hold it get the cancellation (the worker sends it); read in the
+        # database, since the caller's copy may predate the invitation.
+        Meeting.objects.filter(pk=meeting.pk, invited_sequence__isnull=False).update(invitation_due=timezone.now())
         meetings_renumber(series=series, since=meeting.start)
     meeting.refresh_from_db()
     return meeting

@@ -168,13 +168,35 @@ def meeting_purpose_set(*, actor: Person, meeting: Meeting, purpose: str) -> Mee
 
 
 def agenda_publish(*, actor: Person, meeting: Meeting) -> Meeting:
-    """Record when the agenda went out; delivery by e-mail and robots hooks in here later."""
+    """Send the agenda now ("send now"; again after changes): to everyone on the roster,
+    the guests and the series' group robots, in the same transaction as the mark."""
+    from lihui.notices.services import agenda_published
+
     _require(meeting_can_prepare(person=actor, meeting=meeting))
     if not meeting.items.exists():
         raise ValidationError({"__all__": [_("The agenda is empty.")]})
-    meeting.agenda_published_at = timezone.now()
-    meeting.save(update_fields=["agenda_published_at"])
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise ValidationError({"__all__": [_("Only a planned meeting's agenda can be sent.")]})
+    with transaction.atomic():
+        meeting.agenda_published_at = timezone.now()
+        meeting.save(update_fields=["agenda_published_at"])
+        agenda_published(meeting=meeting)
     return meeting
+
+
+def agenda_publish_system(*, meeting: Meeting, now) -> bool:
+    """The worker, at the series' lead time: send an agenda nobody sent. Claimed with a
+    conditional UPDATE so that of several workers one sends it. False if empty or taken."""
+    from lihui.notices.services import agenda_published
+
+    if not meeting.items.exists():
+        return False
+    with transaction.atomic():
+        if not Meeting.objects.filter(pk=meeting.pk, agenda_published_at__isnull=True).update(agenda_published_at=now):
+            return False
+        meeting.agenda_published_at = now
+        agenda_published(meeting=meeting)
+    return True
 
 
 # --- materials ----------------------------------------------------------------------

@@ -93,6 +93,8 @@ def meeting_go_to(*, actor: Person, meeting: Meeting, expected_item_id: int | No
 
 
 def meeting_end(*, actor: Person, meeting: Meeting) -> Meeting:
+    from lihui.notices.services import meeting_ended
+
     if not meeting_can_run(person=actor, meeting=meeting):
         raise PermissionDenied
     with transaction.atomic():
@@ -109,6 +111,7 @@ def meeting_end(*, actor: Person, meeting: Meeting) -> Meeting:
         m.current_item = None
         m.live_version = F("live_version") + 1
         m.save(update_fields=["actual_end", "status", "current_item", "live_version"])
+        meeting_ended(meeting=m)
     m.refresh_from_db()
     return m
 

@@ -98,6 +98,10 @@ def meeting_detail(request, pk: int):
             "cancel_form": CancelForm() if can_prepare else None,
         }
     )
+    if context["can_take_notes"]:
+        from lihui.notices.selectors import delivery_log
+
+        context["delivery_log"] = delivery_log(meeting=meeting)
     return render(request, "meetings/meeting_detail.html", context)
 
 

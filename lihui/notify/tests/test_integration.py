@@ -47,7 +47,7 @@ def smtp_server(settings):
 def test_email_through_smtp(series, smtp_server):
     person = PersonFactory(email="li@example.com")
     message_enqueue(
-        kind="minutes_published", object=series, recipients=[person], subject="会议纪要：运营周例会",
+        kind="series_note", object=series, recipients=[person], subject="会议纪要：运营周例会",
         text="纪要已发布。", markdown="**纪要**已发布。", language="zh-hans",
     )  # fmt: skip
     assert deliver_due(worker="w") == 1
@@ -56,7 +56,7 @@ def test_email_through_smtp(series, smtp_server):
     assert envelope.rcpt_tos == ["li@example.com"]
     mail = message_from_bytes(envelope.content)
     assert str(make_header(decode_header(mail["Subject"]))) == "会议纪要：运营周例会"
-    assert mail["X-Lihui-Idempotency-Key"].startswith("minutes_published:regime.series:")
+    assert mail["X-Lihui-Idempotency-Key"].startswith("series_note:regime.series:")
     parts = {p.get_content_type(): p.get_payload(decode=True).decode("utf-8") for p in mail.walk() if not p.is_multipart()}
     assert parts["text/plain"].strip() == "纪要已发布。"
     assert "<strong>纪要</strong>" in parts["text/html"]
@@ -73,7 +73,7 @@ def test_smtp_down_is_retried(series, settings):
 
 def test_feishu_robot_through_a_local_sink(series, make_channel, sink):
     robot = make_channel("feishu", url=f"{sink.url}/open-apis/bot/v2/hook/HOOK", secret="sink-secret")
-    message_enqueue(kind="agenda_published", object=series, channels=[robot], subject="议程", text="议程已发布")
+    message_enqueue(kind="series_note", object=series, channels=[robot], subject="议程", text="议程已发布")
     assert deliver_due(worker="w") == 1
     assert Message.objects.get().state == Message.State.SENT
     [request] = sink.received

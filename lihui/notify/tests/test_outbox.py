@@ -23,7 +23,7 @@ S = Message.State
 T0 = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)
 
 
-def queue(series, *, channels=(), recipients=(), version=1, kind="agenda_published", **extra):
+def queue(series, *, channels=(), recipients=(), version=1, kind="series_note", **extra):
     return message_enqueue(
         kind=kind, object=series, channels=channels, recipients=recipients, subject="议程", text="议程已发布",
         version=version, **extra,
@@ -38,7 +38,7 @@ def test_enqueue_is_idempotent_per_key(series, make_channel):
     assert len(first) == 3 and {m.pk for m in first} == {m.pk for m in again}
     assert Message.objects.count() == 3
     assert {m.transport for m in first} == {"email", "wecom"}
-    assert first[0].idempotency_key.startswith("agenda_published:regime.series:")
+    assert first[0].idempotency_key.startswith("series_note:regime.series:")
     queue(series, recipients=people, version=2)  # published again: new messages
     assert Message.objects.count() == 5
 
@@ -208,7 +208,7 @@ def test_email_to_the_file_backend(series, settings, tmp_path):
     assert Message.objects.get().state == S.SENT
     [written] = list(tmp_path.iterdir())
     content = written.read_text()
-    assert "wang@example.com" in content and "X-Lihui-Idempotency-Key: agenda_published:" in content
+    assert "wang@example.com" in content and "X-Lihui-Idempotency-Key: series_note:" in content
 
 
 def test_no_email_address_fails_for_good(series, mailoutbox):

@@ -22,7 +22,7 @@ TS = 1795741200  # NOW in seconds
 
 def enqueue(channel, *, markdown="", text="议程已发布", payload=None):
     [message] = message_enqueue(
-        kind="agenda_published", object=channel.series, channels=[channel], subject="运营周例会 议程",
+        kind="series_note", object=channel.series, channels=[channel], subject="运营周例会 议程",
         text=text, markdown=markdown, payload=payload,
     )  # fmt: skip
     return Message.objects.select_related("channel").get(pk=message.pk)
@@ -93,7 +93,7 @@ def test_webhook_signs_the_raw_body(make_channel, stub_http):
     assert request["headers"]["X-Lihui-Timestamp"] == str(TS)
     assert request["headers"]["X-Lihui-Idempotency-Key"] == message.idempotency_key
     assert request["json"]["timestamp"] == TS and request["json"]["id"] == message.idempotency_key
-    assert request["json"]["kind"] == "agenda_published" and request["json"]["markdown"] == "**x**"
+    assert request["json"]["kind"] == "series_note" and request["json"]["markdown"] == "**x**"
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -27,6 +28,15 @@ class Email(Transport):
         )
         if message.body_markdown:
             mail.attach_alternative(str(markdown_html(message.body_markdown)), "text/html")
+        ics = (message.payload or {}).get("ics")
+        if ics:
+            # iTIP over e-mail (RFC 6047): the calendar part names its METHOD, so Outlook,
+            # Apple Mail and Gmail offer accept / decline and update the same event.
+            method = message.payload.get("method", "REQUEST")
+            part = MIMEText(ics, "calendar", "utf-8")
+            part.set_param("method", method)
+            part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+            mail.attach(part)
         return mail
 
     def send(self, message) -> None:

@@ -24,12 +24,17 @@ the next one, by whoever takes its notes. An action is seen as its series is (an
 its owner), and updated by its owner (the member, in the table), the series' chair and
 minute-taker, and admins.
 
+A series' group robots (delivery) are set up by its chair and admins, like the series
+itself. The sent-mail pages (what the file e-mail backend wrote) are for admins only: 404
+for everyone else, as if they did not exist.
+
 Time is frozen (`NOW`), so nothing here depends on today's date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -38,7 +43,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -49,6 +56,7 @@ from lihui.permission_rules import (
     TARGETS,
     Expect,
     action_manage,
+    admins_only,
     everyone,
     minutes_kept,
     own_item,
@@ -57,12 +65,14 @@ from lihui.permission_rules import (
     series_read,
 )
 from lihui.actions.minutes import minutes_save
+from lihui.notices.models import Preference
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.actions.services import action_create
 from lihui.meetings.models import Minutes, MinutesRevision
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
+from lihui.notify.models import Channel, Message
 from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
 from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
@@ -93,6 +103,7 @@ def cast(frozen, cast):
 def _media(settings, tmp_path):
     """Uploaded materials go to a temporary directory (files outlive a rolled-back savepoint)."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")  # the sent-mail pages read from here
 
 
 # A small real PDF: materials are accepted by their content, not their name.
@@ -129,6 +140,8 @@ class World:
         self._tokens: dict[str, ApiToken] = {}
         self._actions: dict[str, ActionItem] = {}
         self._department: Department | None = None
+        self._channels: dict[str, Channel] = {}
+        self._mail: str | None = None
 
     def person(self, role: str) -> Person:
         return getattr(self.cast, role)
@@ -214,6 +227,25 @@ class World:
             )
         return self._actions[target]
 
+    def channel(self, target: str) -> Channel:
+        """A WeCom robot of the series."""
+        if target not in self._channels:
+            self._channels[target] = Channel.objects.create(
+                series=self.series(target), kind="wecom", name="运营群",
+                url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+            )  # fmt: skip
+        return self._channels[target]
+
+    def mail(self) -> str:
+        """A sent e-mail with an .ics attachment, written by the file backend: its file name."""
+        if self._mail is None:
+            connection = get_connection("django.core.mail.backends.filebased.EmailBackend", file_path=settings.EMAIL_FILE_PATH)
+            message = EmailMultiAlternatives("议程：私密例会", "议程见附件", to=["member@example.com"], connection=connection)
+            message.attach("invite.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+            message.send()
+            self._mail = os.path.basename(connection._fname)
+        return self._mail
+
     def token(self, role: str) -> ApiToken:
         """A token of this person's own, to revoke."""
         if role not in self._tokens:
@@ -245,6 +277,7 @@ def snapshot() -> tuple:
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked")),
         list(CalendarFeed.objects.order_by("pk").values_list("pk", "person", "series", "token")),
         list(Person.objects.order_by("pk").values_list("pk", "language", "time_zone", "is_active")),
+        list(Preference.objects.order_by("pk").values_list("pk", "person", "kind", "transport", "enabled")),
         # preparing and running a meeting
         list(
             Meeting.objects.order_by("pk").values_list(
@@ -288,6 +321,9 @@ def snapshot() -> tuple:
             )
         ),
         list(MinutesRevision.objects.order_by("pk").values_list("pk", "minutes", "number", "text", "author", "published")),
+        # delivery: the series' robots and the outbox
+        list(Channel.objects.order_by("pk").values_list("pk", "series", "kind", "name", "url", "secret", "enabled")),
+        list(Message.objects.order_by("pk").values_list("pk", "kind", "channel", "recipient", "state")),
     )
 
 
@@ -404,6 +440,10 @@ def template_form_data(w: World, target: str, role: str) -> dict:
             }
         )
     return data
+
+
+def channel_kwargs(w: World, target: str, role: str) -> dict:
+    return {"series_id": w.series(target).pk, "channel_id": w.channel(target).pk}
 
 
 def series_kwargs(w: World, target: str, role: str) -> dict:
@@ -632,6 +672,27 @@ WEB: dict[str, Web] = {
         post=series_manage(302),
         kwargs=lambda w, target, role: {"pk": w.series(target).pk, "window_id": w.window(target).pk},
     ),
+    # --- delivery: a series' group robots are its chair's (and admins'); a test send queues
+    # a message. Sent mail (the file e-mail backend) is for admins only.
+    "notify:channels": Web(
+        get=series_manage(200),
+        post=series_manage(302),
+        kwargs=lambda w, target, role: {"series_id": w.series(target).pk},
+        data=lambda w, t, r: {"kind": "dingtalk", "name": "钉钉群", "url": "https://oapi.dingtalk.com/robot/send?access_token=abc123",
+                              "secret": "", "enabled": "on"},
+    ),
+    "notify:channel_edit": Web(
+        get=series_manage(200),
+        post=series_manage(302),
+        kwargs=channel_kwargs,
+        data=lambda w, t, r: {"kind": "wecom", "name": "运营群（改）", "url": "", "secret": "", "enabled": "on"},
+    ),
+    "notify:channel_delete": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=channel_kwargs),
+    "notify:channel_test": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=channel_kwargs),
+    "notify:mail": Web(get=admins_only(200)),
+    "notify:mail_detail": Web(get=admins_only(200), kwargs=lambda w, t, r: {"name": w.mail(), "index": 0}),
+    # the .ics: in walk() order 0 is the multipart/mixed, 1 its text, 2 the attachment
+    "notify:mail_part": Web(get=admins_only(200), kwargs=lambda w, t, r: {"name": w.mail(), "index": 0, "part": 2}),
     # --- people
     "people:login": Web(
         get=everyone(302),  # signed in already: on to the dashboard
@@ -660,6 +721,8 @@ WEB: dict[str, Web] = {
         data=lambda w, t, r: {"save_preferences": "1", "language": "en", "time_zone": "Europe/Berlin"},
     ),
     "people:token_create": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"name": "脚本"}),
+    # A person's own notice preferences: anyone signed in, for themselves only.
+    "notices:preferences": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"agenda_published:email": "on"}),
     "people:token_revoke": Web(get=everyone(405), post=everyone(302), kwargs=lambda w, target, role: {"pk": w.token(role).pk}),
     "people:set_language": Web(
         get=everyone(405),

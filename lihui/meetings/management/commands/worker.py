@@ -1,5 +1,7 @@
-"""The background worker: keeps every series planned to the rolling horizon, and the
-archive's search index in step with what meetings record.
+"""The background worker: keeps every series planned to the rolling horizon, the
+archive's search index in step with what meetings record, queues the notices time
+brings (invitations, agendas at the lead time, reminders, daily and weekly ones) and
+delivers the outbox.
 
 Several workers may run at once (each claims a series with a conditional UPDATE).
 SIGTERM and Ctrl-C finish the current pass, then exit.
@@ -16,6 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from lihui.meetings.services import meetings_extend_horizon
+from lihui.notices.services import notices_run
 from lihui.notify.services import deliver_due
 from lihui.search.services import search_refresh
 
@@ -59,6 +62,12 @@ class Command(BaseCommand):
             except Exception:
                 log.exception("indexing pass failed")
             if settings.LIHUI_NOTIFY_ENABLED:
+                try:
+                    queued = notices_run()
+                    if queued:
+                        log.info("queued notices: %s", queued)
+                except Exception:
+                    log.exception("notices pass failed")
                 try:
                     delivered = deliver_due(worker=worker_name, limit=200)
                     if delivered:
