@@ -23,7 +23,13 @@ database, materializes three years of occurrences per series through
      (bench/delivery.py): `manage.py notify_deliver --until-empty --limit 200` as
      subprocesses against a webhook on a loopback sink, one worker over 2,000 messages and
      two workers together over 10,000: wall time, deliveries/s, what each worker claimed,
-     and duplicates and losses (sink receipts vs the Message table), which must be 0.
+     and duplicates and losses (sink receipts vs the Message table), which must be 0;
+  9. in databases of their own too (var/bench/health-small.sqlite3, var/bench/health.sqlite3),
+     例会健康度 at large-org scale (bench/health.py): a year of weekly meetings of 1,000
+     series (~52,000 held meetings, ~500,000 attendance rows, ~100,000 actions …) and of
+     100: median / p95 and SQL queries of /health/, /series/<id>/health/, GET
+     /api/v1/health and health_report() alone, at both scales (the queries must be equal),
+     and each health measure alone.
 
 The database is var/bench/lihui.sqlite3 (deleted and recreated on every run), never
 var/lihui.sqlite3; uploaded materials go to var/bench/media (emptied on every run). With
@@ -68,6 +74,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--delivery-messages", type=int, default=None,
                     help="messages for section 8's two workers (default 10,000, --quick 2,000)")  # fmt: skip
     ap.add_argument("--delivery-only", action="store_true", help="run only section 8, delivery from the outbox")
+    ap.add_argument("--health-scale", type=int, default=None,
+                    help="series of section 9's large org (default 1,000, --quick 100); it also runs at a tenth of that")  # fmt: skip
+    ap.add_argument("--health-only", action="store_true", help="run only section 9, the health pages at large-org scale")
     return ap.parse_args()
 
 
@@ -695,6 +704,16 @@ def delivery_problems(result: dict) -> None:
             print(f"  {problem}", file=sys.stderr)
 
 
+def health_problems(result: dict) -> None:
+    """Section 9's query counts that grow with the data, on stderr."""
+    import health
+
+    if health.problems(result):
+        print("\nHealth pages (section 9), query counts that grow with the data:", file=sys.stderr)
+        for problem in health.problems(result):
+            print(f"  {problem}", file=sys.stderr)
+
+
 def main() -> None:
     args = parse_args()
     if args.requests is None:
@@ -733,6 +752,28 @@ def main() -> None:
         if delivery.problems(delivery_result):
             sys.exit("\nThe delivery benchmark found duplicates or losses (see above).")
         return
+    if args.health_only:
+        import health
+
+        health_result = health.run_section(args)
+        text = "\n".join(section_header("health pages only", db_label, args, t_total) + health.report(health_result, args, table))
+        text += "\n"
+        print()
+        print(text)
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(text, encoding="utf-8")
+        print(f"(written to {OUT.relative_to(REPO)})")
+        slow = health.slowest_plan(health_result)
+        if slow:
+            plan_file = OUT.with_name("health-plan.txt")
+            plan_file.write_text(f"Slowest measure: {slow[0]}\n\nSQL:\n{slow[1]}\n\nPlan:\n{slow[2]}\n", encoding="utf-8")
+            correlated = slow[2].count("CORRELATED SCALAR SUBQUERY")
+            print(f"\nSlowest measure: {slow[0]}; its query: {len(slow[1]):,} characters of SQL, plan {len(slow[2].splitlines())} lines,"
+                  f" {correlated} correlated scalar subqueries (SQLite); SQL and plan in {plan_file.relative_to(REPO)}")
+        health_problems(health_result)
+        if "error" in health_result:
+            sys.exit(f"\nThe health benchmark failed: {health_result['error']}")
+        return
     if args.quick:
         scales = [generate.Scale("1×", 10, 100, 5, 6), generate.Scale("10×", 100, 1_000, 20, 6)]
     else:
@@ -747,10 +788,14 @@ def main() -> None:
     import delivery  # section 8 (bench/delivery.py), last: its own database, or the scratch one flushed again
 
     delivery_result = delivery.run_section(args)
+    import health  # section 9 (bench/health.py): its own databases, or the scratch one flushed again
+
+    health_result = health.run_section(args)
     text = report(results, db_label, args, time.perf_counter() - t_total)
     text += "\n" + board_report(board_result, db_label, args, t_total)
     text += "\n" + "\n".join(search.report(search_result, args, table)) + "\n"
     text += "\n" + "\n".join(delivery.report(delivery_result, args, table)) + "\n"
+    text += "\n" + "\n".join(health.report(health_result, args, table)) + "\n"
     print()
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -772,6 +817,7 @@ def main() -> None:
         for problem in search.problems(search_result):
             print(f"  {problem}", file=sys.stderr)
     delivery_problems(delivery_result)
+    health_problems(health_result)
     meeting = results[-1].get("meeting") or {}
     if "error" in meeting:
         sys.exit(f"\nThe meeting benchmark failed: {meeting['error']}")
@@ -783,6 +829,8 @@ def main() -> None:
         sys.exit(f"\nThe delivery benchmark failed: {delivery_result['error']}")
     if delivery.problems(delivery_result):
         sys.exit("\nThe delivery benchmark found duplicates or losses (see above).")
+    if "error" in health_result:
+        sys.exit(f"\nThe health benchmark failed: {health_result['error']}")
 
 
 if __name__ == "__main__":

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "lihui.search",
     "lihui.notify",
     "lihui.notices",
+    "lihui.surveys",
+    "lihui.insights",
     "lihui.api",
 ]
 

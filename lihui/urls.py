@@ -8,6 +8,8 @@ urlpatterns = [
     path("series/", include("lihui.regime.urls")),
     path("", include("lihui.people.urls")),
     path("", include("lihui.notices.urls")),
+    path("", include("lihui.surveys.urls")),
+    path("", include("lihui.insights.urls")),
     path("kpis/", include("lihui.reports.urls")),
     path("", include("lihui.actions.urls")),
     path("search/", include("lihui.search.urls")),

@@ -74,12 +74,20 @@ from .actions import router as actions_router  # noqa: E402
 from .minutes import router as minutes_router  # noqa: E402
 from .search import router as search_router  # noqa: E402
 from .capture import router as capture_router  # noqa: E402
+from .insights import router as insights_router  # noqa: E402
+from .regime_document import router as regime_document_router  # noqa: E402
+from .surveys import router as surveys_router  # noqa: E402
+from .review import router as review_router  # noqa: E402
 
 api.add_router("", meetings_router)
 api.add_router("", actions_router)
 api.add_router("", minutes_router)
 api.add_router("", search_router)
 api.add_router("", capture_router)
+api.add_router("", insights_router)
+api.add_router("", regime_document_router)
+api.add_router("", surveys_router)
+api.add_router("", review_router)
 
 ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
 
@@ -219,9 +227,10 @@ def _window_out(w: CadenceWindow) -> dict:
 
 def _series_out(x: Series) -> dict:
     return {
-        **{f: getattr(x, f) for f in regime_services.SERIES_FIELDS if f not in ("purpose", "department", "weekdays")},
+        **{f: getattr(x, f) for f in regime_services.SERIES_FIELDS if f not in ("purpose", "department", "weekdays", "ground_rules")},
         "id": x.id,
         "purpose": x.purposes,
+        "ground_rules": x.ground_rule_list,
         "department": x.department_id,
         "weekdays": list(x.weekday_list),
         "rrule": x.rrule,
@@ -237,6 +246,7 @@ def _series_out(x: Series) -> dict:
 def _series_data(payload: s.SeriesIn) -> tuple[dict, list[regime_services.RosterEntry]]:
     data = payload.dict(exclude={"roster"})
     data["purpose"] = "\n".join(p.strip() for p in data["purpose"] if p.strip())
+    data["ground_rules"] = "\n".join(p.strip() for p in data["ground_rules"] if p.strip())
     data["time_zone"] = data["time_zone"] or settings.LIHUI_DEFAULT_TIME_ZONE
     if data["department"] is not None:
         department = Department.objects.filter(pk=data["department"]).first()

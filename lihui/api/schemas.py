@@ -94,6 +94,12 @@ class SeriesIn(CadenceIn):
     survey_enabled: bool = True
     survey_anonymous: bool = True
     review_actions: bool = True
+    survey_open_days: Annotated[int, Field(ge=1, le=30)] = 3
+    survey_target_percent: Annotated[int, Field(ge=0, le=100)] = 60
+    start_tolerance_minutes: Annotated[int, Field(ge=0, le=120)] = 5
+    end_tolerance_minutes: Annotated[int, Field(ge=0, le=240)] = 5
+    ground_rules: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=30)] = []
+    review_period: Literal["monthly", "quarterly"] = "monthly"
     visibility: Literal["roster", "organization"] = "roster"
     holiday_policy: Literal["skip", "next_workday", "keep"] = "next_workday"
     roster: Annotated[list[RosterIn], Field(min_length=1, max_length=500)]
@@ -166,6 +172,12 @@ class SeriesOut(Schema):
     survey_enabled: bool
     survey_anonymous: bool
     review_actions: bool
+    survey_open_days: int
+    survey_target_percent: int
+    start_tolerance_minutes: int
+    end_tolerance_minutes: int
+    ground_rules: list[str]
+    review_period: str
     visibility: str
     holiday_policy: str
     roster: list[RosterOut]

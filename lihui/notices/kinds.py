@@ -34,6 +34,12 @@ PERSONAL = list(LABELS)
 # What a series' group robots may post (robots reach a group, not a person).
 ROBOT = [AGENDA, REMINDER, MINUTES, ACTION_OVERDUE]
 ROBOT_DEFAULT = [AGENDA, MINUTES]
+ROBOT_LABELS = {
+    AGENDA: _("Agenda published"),
+    REMINDER: _("Reminder before the meeting"),
+    MINUTES: _("Minutes published"),
+    ACTION_OVERDUE: _("Overdue actions, daily"),
+}
 
 # Transports that reach one person (robots reach groups and are set per series).
 PERSONAL_TRANSPORTS = ["email"]

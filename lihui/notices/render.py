@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from lihui.markdown import markdown_escape as esc
 
@@ -56,9 +56,14 @@ def meeting_name(meeting) -> str:
 def _lines(pairs: list[tuple[str, str]]) -> tuple[str, str]:
     """("Label", value) pairs as text lines and as a Markdown list."""
     pairs = [(k, v) for k, v in pairs if v]
-    text = "\n".join(f"{k}: {v}" for k, v in pairs)
-    md = "\n".join(f"- **{esc(k)}**: {esc(v)}" for k, v in pairs)
+    colon = _("%(label)s: %(value)s")
+    text = "\n".join(colon % {"label": k, "value": v} for k, v in pairs)
+    md = "\n".join("- " + colon % {"label": f"**{esc(k)}**", "value": esc(v)} for k, v in pairs)
     return text, md
+
+
+def late(person, days: int) -> str:
+    return ngettext("%(owner)s, %(n)d day overdue", "%(owner)s, %(n)d days overdue", days) % {"owner": person, "n": days}
 
 
 def _meeting_facts(meeting) -> list[tuple[str, str]]:
@@ -70,9 +75,14 @@ def _meeting_facts(meeting) -> list[tuple[str, str]]:
     ]
 
 
+def heading(label: str) -> str:
+    """A plain-text list's heading: "Agenda:" / 「议程：」."""
+    return _("%(label)s:") % {"label": label}
+
+
 def _compose(title: str, blocks: list[tuple[str, str]], url: str, url_label: str) -> tuple[str, str]:
     """Text and Markdown bodies from (text, markdown) blocks."""
-    text = "\n\n".join([title] + [t for t, _m in blocks if t] + [f"{url_label}: {url}"])
+    text = "\n\n".join([title] + [t for t, _m in blocks if t] + [_("%(label)s: %(value)s") % {"label": url_label, "value": url}])
     md = "\n\n".join([f"### {esc(title)}"] + [m for _t, m in blocks if m] + [f"[{esc(url_label)}]({url})"])
     return text, md
 
@@ -84,17 +94,17 @@ def agenda(meeting, items: list) -> Rendered:
     blocks = [facts]
     if purposes:
         blocks.append(
-            (_("Purpose") + ":\n" + "\n".join(f"- {p}" for p in purposes),
+            (heading(_("Purpose")) + "\n" + "\n".join(f"- {p}" for p in purposes),
              f"**{esc(_('Purpose'))}**\n\n" + "\n".join(f"- {esc(p)}" for p in purposes))
         )  # fmt: skip
     rows_t, rows_m = [], []
     for n, item in enumerate(items, 1):
         minutes = ngettext("%d minute", "%d minutes", item.minutes_allotted) % item.minutes_allotted
-        who = str(item.presenter) if item.presenter_id else ""
-        tail = f" — {who}, {minutes}" if who else f" — {minutes}"
-        rows_t.append(f"{n}. {item.title}{tail}")
-        rows_m.append(f"{n}. {esc(item.title)}{esc(tail)}")
-    blocks.append((_("Agenda") + ":\n" + "\n".join(rows_t), f"**{esc(_('Agenda'))}**\n\n" + "\n".join(rows_m)))
+        if item.presenter_id:
+            minutes = _("%(presenter)s, %(minutes)s") % {"presenter": item.presenter, "minutes": minutes}
+        rows_t.append(f"{n}. {item.title} — {minutes}")
+        rows_m.append(f"{n}. {esc(item.title)} — {esc(minutes)}")
+    blocks.append((heading(_("Agenda")) + "\n" + "\n".join(rows_t), f"**{esc(_('Agenda'))}**\n\n" + "\n".join(rows_m)))
     text, md = _compose(name, blocks, link("meetings:detail", meeting.pk), _("Agenda and materials"))
     subject = _("Agenda: %(meeting)s, %(when)s") % {"meeting": name, "when": when(meeting.start, series_zone=meeting.series.time_zone)}
     return Rendered(subject, text, md)
@@ -133,14 +143,14 @@ def minutes(meeting, decisions: list, actions: list) -> Rendered:
     blocks = []
     if decisions:
         blocks.append(
-            (_("Decisions") + ":\n" + "\n".join(f"- {d.text}" for d in decisions),
+            (heading(_("Decisions")) + "\n" + "\n".join(f"- {d.text}" for d in decisions),
              f"**{esc(_('Decisions'))}**\n\n" + "\n".join(f"- {esc(d.text)}" for d in decisions))
         )  # fmt: skip
     if actions:
-        rows = [(a.title, str(a.owner), day(a.due)) for a in actions]
+        rows = [(a.title, _("%(owner)s, due %(due)s") % {"owner": a.owner, "due": day(a.due)}) for a in actions]
         blocks.append(
-            (_("Actions") + ":\n" + "\n".join(f"- {t} — {o}, {d}" for t, o, d in rows),
-             f"**{esc(_('Actions'))}**\n\n" + "\n".join(f"- {esc(t)} — {esc(o)}, {esc(d)}" for t, o, d in rows))
+            (heading(_("Actions")) + "\n" + "\n".join(f"- {t} — {d}" for t, d in rows),
+             f"**{esc(_('Actions'))}**\n\n" + "\n".join(f"- {esc(t)} — {esc(d)}" for t, d in rows))
         )  # fmt: skip
     if not blocks:
         blocks.append((_("No decisions or actions were recorded."), esc(_("No decisions or actions were recorded."))))
@@ -155,7 +165,7 @@ def _action_blocks(action) -> list[tuple[str, str]]:
                 (_("Action"), action.title),
                 (_("Owner"), str(action.owner)),
                 (_("Due"), day(action.due)),
-                (_("From"), meeting_name(action.meeting)),
+                (pgettext("notice", "Meeting"), meeting_name(action.meeting)),
             ]
         )
     ]
@@ -203,9 +213,9 @@ def overdue_summary(series, actions: list, total: int, today: dt.date) -> Render
         "series": series.title,
         "n": total,
     }
-    rows = [(a.title, str(a.owner), (today - a.due).days) for a in actions]
-    text_rows = "\n".join(f"- {t} — {o}, " + ngettext("%d day overdue", "%d days overdue", d) % d for t, o, d in rows)
-    md_rows = "\n".join(f"- {esc(t)} — {esc(o)}, " + esc(ngettext("%d day overdue", "%d days overdue", d) % d) for t, o, d in rows)
+    rows = [(a.title, late(a.owner, (today - a.due).days)) for a in actions]
+    text_rows = "\n".join(f"- {t} — {d}" for t, d in rows)
+    md_rows = "\n".join(f"- {esc(t)} — {esc(d)}" for t, d in rows)
     if total > len(rows):
         more = _("… and %(n)d more") % {"n": total - len(rows)}
         text_rows, md_rows = f"{text_rows}\n{more}", f"{md_rows}\n\n{esc(more)}"
@@ -219,25 +229,25 @@ def digest(series, *, meetings: list, overdue: list, overdue_total: int, missing
     blocks = []
     if meetings:
         rows = [f"{meeting_name(m)} — {when(m.start, series_zone=series.time_zone)}"
-                + ("" if m.agenda_published_at else " — " + _("agenda not published yet")) for m in meetings]  # fmt: skip
-        blocks.append((_("Coming meetings") + ":\n" + "\n".join(f"- {r}" for r in rows),
+                + ("" if m.agenda_published_at else f" — {_('agenda not published yet')}") for m in meetings]  # fmt: skip
+        blocks.append((heading(_("Coming meetings")) + "\n" + "\n".join(f"- {r}" for r in rows),
                        f"**{esc(_('Coming meetings'))}**\n\n" + "\n".join(f"- {esc(r)}" for r in rows)))  # fmt: skip
     else:
         blocks.append((_("No meetings in the coming week."), esc(_("No meetings in the coming week."))))
     if overdue_total:
         head = ngettext("%(n)d overdue action", "%(n)d overdue actions", overdue_total) % {"n": overdue_total}
-        rows = [f"{a.title} — {a.owner}, " + ngettext("%d day overdue", "%d days overdue", (today - a.due).days) % (today - a.due).days
-                for a in overdue]  # fmt: skip
+        rows = [f"{a.title} — {late(a.owner, (today - a.due).days)}" for a in overdue]
         if overdue_total > len(rows):
             rows.append(_("… and %(n)d more") % {"n": overdue_total - len(rows)})
-        blocks.append((head + ":\n" + "\n".join(f"- {r}" for r in rows),
+        blocks.append((heading(head) + "\n" + "\n".join(f"- {r}" for r in rows),
                        f"**{esc(head)}**\n\n" + "\n".join(f"- {esc(r)}" for r in rows)))  # fmt: skip
     else:
         blocks.append((_("No overdue actions."), esc(_("No overdue actions."))))
     if missing_reports:
-        rows = [f"{item.title} — {item.presenter or _('no presenter')} ({meeting_name(item.meeting)})" for item in missing_reports]
+        rows = [_("%(item)s — %(presenter)s (%(meeting)s)") % {"item": item.title, "presenter": item.presenter or _("no presenter"),
+                                                               "meeting": meeting_name(item.meeting)} for item in missing_reports]  # fmt: skip
         head = _("Reports not yet submitted")
-        blocks.append((head + ":\n" + "\n".join(f"- {r}" for r in rows),
+        blocks.append((heading(head) + "\n" + "\n".join(f"- {r}" for r in rows),
                        f"**{esc(head)}**\n\n" + "\n".join(f"- {esc(r)}" for r in rows)))  # fmt: skip
     text, md = _compose(subject, blocks, link("regime:detail", series.pk), _("Open the series"))
     return Rendered(subject, text, md)

@@ -30,8 +30,8 @@ MEETING_KINDS = {
 }
 ACTION_KINDS = {
     k.ACTION_ASSIGNED: gettext_lazy("The new action “%(title)s”"),
-    k.ACTION_DUE_SOON: gettext_lazy("The due-soon note for “%(title)s”"),
-    k.ACTION_OVERDUE: gettext_lazy("The overdue note for “%(title)s”"),
+    k.ACTION_DUE_SOON: gettext_lazy("The due-soon reminder for “%(title)s”"),
+    k.ACTION_OVERDUE: gettext_lazy("The overdue reminder for “%(title)s”"),
     k.ACTION_ESCALATED: gettext_lazy("The escalation of “%(title)s”"),
 }
 
@@ -114,7 +114,7 @@ def delivery_log(*, meeting: Meeting, failures_shown: int = 50) -> list[LogLine]
         cancelled = states.get(State.CANCELLED)
         if cancelled and not parts:
             n = cancelled["people"] + cancelled["groups"]
-            parts.append(ngettext("%(what)s: %(n)d not sent, it no longer applied", "%(what)s: %(n)d not sent, they no longer applied", n)
+            parts.append(ngettext("%(what)s: %(n)d not sent, no longer needed", "%(what)s: %(n)d not sent, no longer needed", n)
                          % {"what": what, "n": n})  # fmt: skip
         out.append(LogLine(kind=kind, text=_("; ").join(parts), failures=shown, failed=n_failed, pending=pending, last=line["last"]))
     return out

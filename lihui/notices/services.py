@@ -69,7 +69,7 @@ def preferences_set(*, person: Person, chosen: dict[tuple[str, str], bool]) -> N
 
 
 def channel_wants(channel: Channel, kind: str) -> bool:
-    return channel.enabled and kind in (channel.kinds or k.ROBOT_DEFAULT)
+    return channel.enabled and kind in channel.kinds
 
 
 def notice_send(
@@ -362,7 +362,7 @@ def actions_daily(*, today: dt.date, batch: int = 500) -> dict[str, int]:
                             series=series, payload={"due": action.due.isoformat()})  # fmt: skip
                 counts["escalated"] += 1
     robot_series = Channel.objects.filter(enabled=True).values_list("series_id", "kinds")
-    wanted = {sid for sid, kinds in robot_series if k.ACTION_OVERDUE in (kinds or k.ROBOT_DEFAULT)}
+    wanted = {sid for sid, kinds in robot_series if k.ACTION_OVERDUE in kinds}
     for series in Series.objects.filter(pk__in=wanted):
         overdue = _open_actions().filter(series=series, due__lt=today)
         total = overdue.count()

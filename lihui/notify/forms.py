@@ -32,7 +32,7 @@ def robot_url_error(*, kind: str, url: str) -> str | None:
     if kind == Kind.DINGTALK and not (parts.path.endswith("/robot/send") and query.get("access_token")):
         return _("A DingTalk robot address looks like https://oapi.dingtalk.com/robot/send?access_token=…")
     if kind == Kind.FEISHU and not FEISHU_PATH.fullmatch(parts.path):
-        return _("A Feishu/Lark bot address looks like https://open.feishu.cn/open-apis/bot/v2/hook/…")
+        return _("A Feishu/Lark robot address looks like https://open.feishu.cn/open-apis/bot/v2/hook/…")
     return None
 
 
@@ -45,12 +45,21 @@ class ChannelForm(forms.ModelForm):
         help_text=_("Required for a JSON webhook; optional for DingTalk and Feishu (their robots may use keyword security instead)."),
     )  # fmt: skip
 
+    kinds = forms.MultipleChoiceField(
+        label=_("messages it posts"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Robots reach a group: choose what the group should see."),
+    )  # fmt: skip
+
     class Meta:
         model = Channel
-        fields = ["kind", "name", "url", "secret", "enabled"]
+        fields = ["kind", "name", "url", "secret", "kinds", "enabled"]
 
     def __init__(self, *args, **kwargs):
+        from lihui.notices import kinds as notice_kinds
+
         super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = [(k, notice_kinds.ROBOT_LABELS[k]) for k in notice_kinds.ROBOT]
+        self.initial.setdefault("kinds", self.instance.kinds)
         if self.instance.pk:
             # Never render the stored URL or secret: show their masks, keep them when left empty.
             self.initial["url"] = ""

@@ -20,6 +20,12 @@ def mask(secret: str) -> str:
     return "••••" + secret[-4:] if len(secret) >= 12 else "••••"
 
 
+def robot_default_kinds() -> list[str]:
+    from lihui.notices.kinds import ROBOT_DEFAULT
+
+    return list(ROBOT_DEFAULT)
+
+
 class Channel(models.Model):
     """A group robot a series' chair connects: messages for the series are posted there."""
 
@@ -35,8 +41,8 @@ class Channel(models.Model):
     url = models.URLField(_("robot URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=200, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
-    # Which messages this robot posts (lihui.notices.kinds.ROBOT); empty: the defaults.
-    kinds = models.JSONField(_("messages"), default=list, blank=True)
+    # Which messages this robot posts (lihui.notices.kinds.ROBOT).
+    kinds = models.JSONField(_("messages"), default=robot_default_kinds, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -55,6 +61,12 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def kinds_display(self) -> list[str]:
+        from lihui.notices.kinds import ROBOT_LABELS
+
+        return [str(ROBOT_LABELS.get(kind, kind)) for kind in self.kinds]
 
     @property
     def masked_secret(self) -> str:

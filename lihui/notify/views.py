@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from email.utils import parsedate_to_datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,8 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
@@ -131,6 +134,17 @@ def mail_list(request):
     return render(request, "notify/mail_list.html", {"page": page, "mail_dir": mailbox.mail_dir()})
 
 
+def _header_value(message, field: str) -> str:
+    """Header text; the date in the reader's zone and format (files keep RFC 2822, UTC)."""
+    value = str(message[field])
+    if field == "Date":
+        try:
+            return date_format(timezone.localtime(parsedate_to_datetime(value)), "DATETIME_FORMAT")
+        except (TypeError, ValueError, OverflowError):
+            return value
+    return value
+
+
 @login_required
 def mail_detail(request, name: str, index: int):
     _staff(request)
@@ -144,7 +158,7 @@ def mail_detail(request, name: str, index: int):
     labels = {"From": pgettext("e-mail header", "From"), "To": pgettext("e-mail header", "To"),
               "Cc": pgettext("e-mail header", "Cc"), "Subject": pgettext("e-mail header", "Subject"),
               "Date": pgettext("e-mail header", "Date")}  # fmt: skip
-    headers = [(label, str(message[field])) for field, label in labels.items() if field in message]
+    headers = [(label, _header_value(message, field)) for field, label in labels.items() if field in message]
     context = {"name": name, "index": index, "headers": headers, "subject": str(message.get("Subject", "")),
                "parts": parts, "attachments": attachments}  # fmt: skip
     return render(request, "notify/mail_detail.html", context)

@@ -70,7 +70,10 @@ class SeriesForm(CadenceFormMixin):
         }
 
     # Added with delivery: a form (or script) that predates them keeps the series' value.
-    KEEP_WHEN_EMPTY = ("reminder_minutes", "escalate_after_days")
+    KEEP_WHEN_EMPTY = (
+        "reminder_minutes", "escalate_after_days", "survey_open_days", "survey_target_percent",
+        "start_tolerance_minutes", "end_tolerance_minutes", "review_period",
+    )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +83,7 @@ class SeriesForm(CadenceFormMixin):
     def clean(self):
         data = super().clean()
         for name in self.KEEP_WHEN_EMPTY:
-            if data.get(name) is None and name not in self.errors:
+            if data.get(name) in (None, "") and name not in self.errors:
                 data[name] = getattr(self.instance, name) if self.instance.pk else Series._meta.get_field(name).default
         return data
 

@@ -138,6 +138,28 @@ class Series(CadenceFields):
     survey_enabled = models.BooleanField(_("survey after the meeting"), default=True)
     survey_anonymous = models.BooleanField(_("anonymous survey"), default=True)
     review_actions = models.BooleanField(_("review previous actions"), default=True)
+    # Evaluation (会议评估): how long the survey stays open, and the thresholds each
+    # meeting's compliance with the regime is measured against.
+    survey_open_days = models.PositiveSmallIntegerField(
+        _("survey open for (days)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    survey_target_percent = models.PositiveSmallIntegerField(
+        _("survey response target (%)"), default=60, validators=[MaxValueValidator(100)]
+    )
+    start_tolerance_minutes = models.PositiveSmallIntegerField(
+        _("on-time start tolerance (minutes)"), default=5, validators=[MaxValueValidator(120)]
+    )
+    end_tolerance_minutes = models.PositiveSmallIntegerField(
+        _("overrun tolerance (minutes)"), default=5, validators=[MaxValueValidator(240)]
+    )
+    ground_rules = models.TextField(
+        _("ground rules"), blank=True,
+        help_text=_("Meeting culture, one rule per line (e.g. start on time; phones silent). Empty: the standard rules."),
+    )  # fmt: skip
+    review_period = models.CharField(
+        _("review report"), max_length=10, default="monthly",
+        choices=[("monthly", _("Monthly")), ("quarterly", _("Quarterly"))],
+    )  # fmt: skip
     visibility = models.CharField(_("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.ROSTER)
     holiday_policy = models.CharField(
         _("on a public holiday"), max_length=20, choices=HolidayPolicy.choices, default=HolidayPolicy.NEXT_WORKDAY
@@ -162,6 +184,10 @@ class Series(CadenceFields):
     @property
     def purposes(self) -> list[str]:
         return [line.strip() for line in self.purpose.splitlines() if line.strip()]
+
+    @property
+    def ground_rule_list(self) -> list[str]:
+        return [line.strip() for line in self.ground_rules.splitlines() if line.strip()]
 
     @property
     def base_rule(self) -> c.Rule:
@@ -384,3 +410,31 @@ class CalendarFeed(models.Model):
         from django.urls import reverse
 
         return settings.SITE_URL.rstrip("/") + reverse("meetings:feed", kwargs={"token": self.token})
+
+
+class RegimeVersion(models.Model):
+    """One version of a series' written regime (例会制度), as Markdown in the company's
+    language. Append-only: a configuration change that alters the text adds version N+1;
+    one that does not adds nothing (`digest` is over the text without its version line)."""
+
+    series = models.ForeignKey(Series, verbose_name=_("meeting series"), on_delete=models.CASCADE, related_name="regime_versions")
+    number = models.PositiveIntegerField(_("version"))
+    language = models.CharField(_("language"), max_length=10)
+    text = models.TextField(_("text"))
+    digest = models.CharField(max_length=64)
+    effective_date = models.DateField(_("effective date"))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["series", "language", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "language", "number"], name="regime_version_unique_number")
+        ]
+        verbose_name = _("regime version")
+        verbose_name_plural = _("regime versions")
+
+    def __str__(self) -> str:
+        return f"{self.series_id} v{self.number} ({self.language})"

@@ -27,7 +27,8 @@ SERIES_FIELDS = [
     "title", "purpose", "department", "frequency", "interval", "weekdays", "monthly_mode", "month_day",
     "week_of_month", "month_weekday", "start_time", "duration_minutes", "time_zone", "start_date", "end_date",
     "count", "location", "video_link", "minute_taker_rotates", "agenda_lead_hours", "minutes_deadline_hours", "minutes_need_approval",
-    "reminder_minutes", "escalate_after_days",
+    "reminder_minutes", "escalate_after_days", "survey_open_days", "survey_target_percent",
+    "start_tolerance_minutes", "end_tolerance_minutes", "ground_rules", "review_period",
     "survey_enabled", "survey_anonymous", "review_actions", "visibility", "holiday_policy",
 ]  # fmt: skip
 WINDOW_FIELDS = [
@@ -49,6 +50,13 @@ def _replan(series: Series, *, since: dt.datetime | None = None, place_changed: 
     if place_changed:
         meetings_place_changed(series=series)
     meetings_plan(series=series, since=since)
+
+
+def _regime_version(series: Series, actor: Person | None) -> None:
+    """A new version of the written regime when the change altered its text (none otherwise)."""
+    from .document import regime_version_ensure
+
+    regime_version_ensure(series=series, actor=actor)
 
 
 def roster_validate(*, roster: list[RosterEntry], rotates: bool) -> None:
@@ -119,6 +127,7 @@ def series_create(*, actor: Person, data: dict, roster: list[RosterEntry]) -> Se
         agenda_template_set_default(series=series)
         # A series may start in the past (recording an existing regime): plan from its first date.
         _replan(series, since=dt.datetime.combine(series.start_date, dt.time.min, tzinfo=ZoneInfo(series.time_zone)))
+        _regime_version(series, actor)
     return series
 
 
@@ -136,6 +145,7 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
         if roster is not None:
             _roster_save(series, roster)
         _replan(series, place_changed=series.location != old_location)
+        _regime_version(series, actor)
     return series
 
 
@@ -161,6 +171,7 @@ def cadence_window_add(*, actor: Person, series: Series, data: dict) -> CadenceW
         window.full_clean(exclude=["series"])
         window.save()
         _replan(series)
+        _regime_version(series, actor)
     return window
 
 
@@ -171,6 +182,7 @@ def cadence_window_remove(*, actor: Person, window: CadenceWindow) -> None:
     with transaction.atomic():
         window.delete()
         _replan(series)
+        _regime_version(series, actor)
 
 
 def company_day_off_add(*, actor: Person, date: dt.date, name: str) -> CompanyDayOff:
@@ -232,6 +244,7 @@ def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) ->
     with transaction.atomic():
         series.agenda_template.all().delete()
         AgendaTemplateItem.objects.bulk_create(rows)
+        _regime_version(series, actor)
     return list(series.agenda_template.all())
 
 
@@ -256,3 +269,21 @@ def calendar_feed_touch(*, feed: CalendarFeed) -> None:
     now = timezone.now()
     if feed.last_used is None or now - feed.last_used > dt.timedelta(hours=1):
         CalendarFeed.objects.filter(pk=feed.pk).update(last_used=now)
+
+
+def membership_role_set(*, actor: Person, series: Series, person: Person, role: str) -> Membership:
+    """Change one person's role on the roster (e.g. a member who no longer needs to attend
+    becomes optional, as a recommendation proposes)."""
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    if role not in (Membership.Role.MEMBER, Membership.Role.OPTIONAL):
+        raise ValidationError({"role": [_("Only members and optional members can be changed here.")]})
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().filter(series=series, person=person).first()
+        if membership is None or membership.role not in (Membership.Role.MEMBER, Membership.Role.OPTIONAL):
+            raise ValidationError({"person": [_("This person is not a member of the series.")]})
+        if membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+            _regime_version(series, actor)
+    return membership

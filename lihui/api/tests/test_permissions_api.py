@@ -56,6 +56,7 @@ from lihui.people.services import api_token_create
 from lihui.regime.models import AgendaKind, CadenceWindow, Membership, Series
 from lihui.regime.services import cadence_window_add
 from lihui.reports.models import Kpi, KpiValue, Report
+from lihui.surveys.models import Respondent, Response
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai).
@@ -254,6 +255,9 @@ def snapshot() -> tuple:
             )
         ),
         list(MinutesRevision.objects.order_by("pk").values_list("pk", "minutes", "number", "text", "author", "published")),
+        # the survey after the meeting: answers, and who answered
+        list(Response.objects.order_by("pk").values_list("pk", "survey", "person", "overall", "comment")),
+        list(Respondent.objects.order_by("pk").values_list("pk", "survey", "person")),
     )
 
 
@@ -397,6 +401,22 @@ def minutes_saved_path(w: World, target: str, role: str) -> dict:
     return {"meeting_id": meeting.pk}
 
 
+def ended_path(w: World, target: str, role: str) -> dict:
+    """The meeting, run and ended by its chair: its survey is open (the roster is asked)."""
+    from lihui.meetings.services.live import meeting_end
+
+    meeting = w.started(target)
+    if meeting.actual_end is None:
+        meeting_end(actor=w.cast.chair, meeting=meeting)
+        meeting.refresh_from_db()
+    return {"meeting_id": meeting.pk}
+
+
+def survey_body(w: World, target: str, role: str) -> dict:
+    scores = {"purpose_clear": 5, "time_well_used": 4, "outcomes_useful": 4, "discussion_open": 3, "overall": 4}
+    return {"scores": scores, "comment": "议程清晰", "suggestion": "提前发材料"}
+
+
 M_ = "/api/v1/meetings/{meeting_id}"
 API: dict[tuple[str, str], Op] = {
     # --- auth and people: about the caller, not about a series
@@ -418,6 +438,15 @@ API: dict[tuple[str, str], Op] = {
     ("DELETE", "/api/v1/series/{series_id}/windows/{window_id}"): Op(
         series_manage(204), path=lambda w, target, r: {"series_id": w.series(target).pk, "window_id": w.window(target).pk}
     ),
+    # --- the regime document: read as the series is
+    ("GET", "/api/v1/series/{series_id}/regime"): Op(series_read(200), path=series_path),
+    ("GET", "/api/v1/series/{series_id}/regime/versions"): Op(series_read(200), path=series_path),
+    ("GET", "/api/v1/series/{series_id}/regime/versions/{number}"): Op(
+        series_read(200), path=lambda w, t, r: {**series_path(w, t, r), "number": 1}
+    ),
+    ("GET", "/api/v1/series/{series_id}/regime/compare"): Op(series_read(200), path=series_path, query=lambda w, t, r: {"a": 1, "b": 1}),
+    ("GET", "/api/v1/series/{series_id}/regime.md"): Op(series_read(200), path=series_path),
+    ("GET", "/api/v1/series/{series_id}/regime.docx"): Op(series_read(200), path=series_path),
     # --- occurrences
     ("GET", "/api/v1/series/{series_id}/occurrences"): Op(series_read(200), path=series_path, query=occurrences_query),
     ("POST", "/api/v1/series/{series_id}/occurrences"): Op(series_manage(201), path=series_path, body=extra_body),
@@ -515,6 +544,26 @@ API: dict[tuple[str, str], Op] = {
     # The member presents the item, which gives no right to its notes.
     ("PUT", "/api/v1/agenda-items/{item_id}/notes"): Op(minutes_kept(200), path=item_path, body=notes_body),
     ("GET", "/api/v1/meetings/{meeting_id}/recap"): Op(series_read(200), path=meeting_path),
+    # --- insights: compliance and health are read as the series is
+    ("GET", "/api/v1/meetings/{meeting_id}/compliance"): Op(series_read(200), path=meeting_path),
+    ("GET", "/api/v1/series/{series_id}/health"): Op(series_read(200), path=series_path),
+    ("GET", "/api/v1/health"): Op(everyone(200)),
+    # --- improvement: recommendations and review reports are read as the series is
+    ("GET", "/api/v1/series/{series_id}/recommendations"): Op(series_read(200), path=series_path),
+    ("GET", "/api/v1/series/{series_id}/review"): Op(series_read(200), path=series_path),
+    ("GET", "/api/v1/series/{series_id}/review.md"): Op(series_read(200), path=series_path),
+    ("GET", "/api/v1/series/{series_id}/review.docx"): Op(series_read(200), path=series_path),
+    # the survey: seen as the meeting is (results inside for chair, minute-taker, admins);
+    # answered by the people asked (the roster; an admin off the roster is not asked)
+    ("GET", M_ + "/survey"): Op(series_read(200), path=ended_path),
+    ("POST", M_ + "/survey/responses"): Op(
+        {
+            "private": {"chair": 201, "minute_taker": 201, "member": 201, "outsider": 404, "admin": 403},
+            "open": {"chair": 201, "minute_taker": 201, "member": 201, "outsider": 403, "admin": 403},
+        },
+        path=ended_path,
+        body=survey_body,
+    ),
 }
 
 # Known holes: (method, path, target) -> why. Strict: a fix turns the test red until the

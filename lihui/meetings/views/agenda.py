@@ -98,6 +98,10 @@ def meeting_detail(request, pk: int):
             "cancel_form": CancelForm() if can_prepare else None,
         }
     )
+    if meeting.status == Meeting.Status.HELD:
+        from lihui.insights.compliance import meeting_compliance
+
+        context["compliance"] = meeting_compliance(meeting=meeting)  # one query
     if context["can_take_notes"]:
         from lihui.notices.selectors import delivery_log
 

@@ -343,12 +343,20 @@ def test_the_weekly_digest_goes_to_the_chair_on_monday(team, clock):
 # --- survey hook ----------------------------------------------------------------------------
 
 
-def test_the_survey_request_waits_for_the_survey_issue_and_then_goes_to_those_present(team, monkeypatch):
-    hold(team)
-    assert not queued(k.SURVEY)
-    monkeypatch.setattr(notices, "_survey_provider", lambda meeting: ("https://lihui.example/s/1", None))
-    notices.meeting_ended(meeting=team["meeting"])
+def test_ending_the_meeting_asks_for_the_survey_by_the_provider_the_survey_app_registers(team, monkeypatch):
+    hold(team)  # lihui.surveys registered its provider: the survey opened and the request is queued
     assert {m.recipient.username for m in queued(k.SURVEY)} == {"chair", "taker", "wang"}
+    assert "/survey/" in queued(k.SURVEY)[0].body_text
+    Message.objects.filter(kind=k.SURVEY).delete()
+    team["series"].survey_enabled = False
+    team["series"].save()
+    notices.meeting_ended(meeting=team["meeting"])
+    assert not queued(k.SURVEY)
+    monkeypatch.setattr(notices, "_survey_provider", None)  # no survey app: nothing to ask
+    team["series"].survey_enabled = True
+    team["series"].save()
+    notices.meeting_ended(meeting=team["meeting"])
+    assert not queued(k.SURVEY)
 
 
 # --- delivery log ---------------------------------------------------------------------------
@@ -380,4 +388,4 @@ def test_the_delivery_log_costs_the_same_queries_for_one_or_many_actions(team):
     with CaptureQueriesContext(connection) as many:
         lines = delivery_log(meeting=meeting)
     assert len(one) == len(many) == 3
-    assert len(lines) == 11  # one line per new action's note
+    assert len(lines) == 12  # one line per new action's note, and the survey request

@@ -78,6 +78,7 @@ from lihui.people.services import api_token_create
 from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
 from lihui.regime.services import cadence_window_add, calendar_feed_regenerate
 from lihui.reports.models import Kpi, Report
+from lihui.surveys.models import Respondent, Response
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai):
@@ -324,6 +325,9 @@ def snapshot() -> tuple:
         # delivery: the series' robots and the outbox
         list(Channel.objects.order_by("pk").values_list("pk", "series", "kind", "name", "url", "secret", "enabled")),
         list(Message.objects.order_by("pk").values_list("pk", "kind", "channel", "recipient", "state")),
+        # the survey after the meeting: answers, and who answered
+        list(Response.objects.order_by("pk").values_list("pk", "survey", "person", "overall", "comment")),
+        list(Respondent.objects.order_by("pk").values_list("pk", "survey", "person")),
     )
 
 
@@ -407,6 +411,23 @@ def minutes_saved_kwargs(w: World, target: str, role: str) -> dict:
     if not MinutesRevision.objects.filter(minutes__meeting=meeting).exists():
         minutes_save(actor=w.cast.chair, meeting=meeting, text="# 纪要\n\n双十一备货到位", base_revision=0)
     return {"pk": meeting.pk}
+
+
+def ended_kwargs(w: World, target: str, role: str) -> dict:
+    """The meeting, run and ended by its chair: its survey is open (no attendance taken, so
+    the roster is asked)."""
+    from lihui.meetings.services.live import meeting_end
+
+    meeting = w.started(target)
+    if meeting.actual_end is None:
+        meeting_end(actor=w.cast.chair, meeting=meeting)
+        meeting.refresh_from_db()
+    return {"pk": meeting.pk}
+
+
+def survey_form_data(w: World, target: str, role: str) -> dict:
+    return {"purpose_clear": "5", "time_well_used": "4", "outcomes_useful": "4", "discussion_open": "3", "overall": "4",
+            "comment": "议程清晰", "suggestion": "提前发材料"}
 
 
 def minutes_data(w: World, target: str, role: str) -> dict:
@@ -658,10 +679,35 @@ WEB: dict[str, Web] = {
     "actions:review": Web(
         get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=review_kwargs, data=lambda w, t, r: {"outcome": "done"}
     ),
+    # The survey after the meeting: seen by whoever sees the meeting, answered by the people
+    # asked (the roster here; an admin off the roster is not asked: 403). Results for the
+    # chair, the minute-taker and admins.
+    "surveys:survey": Web(
+        get=series_read(200),
+        post={
+            "private": {"chair": 302, "minute_taker": 302, "member": 302, "outsider": 404, "admin": 403},
+            "open": {"chair": 302, "minute_taker": 302, "member": 302, "outsider": 403, "admin": 403},
+        },
+        kwargs=ended_kwargs,
+        data=survey_form_data,
+    ),
+    "surveys:results": Web(get=minutes_kept(200), kwargs=ended_kwargs),
     # --- regime
     "regime:list": Web(get=everyone(200)),
     "regime:new": Web(get=everyone(200), post=everyone(302), data=new_series_data),
     "regime:detail": Web(get=series_read(200), kwargs=series_kwargs),
+    # --- insights: health is read as the series is; the organisation page shows each
+    # person what they see (admins: everything).
+    "insights:health": Web(get=everyone(200)),
+    "insights:series_health": Web(get=series_read(200), kwargs=series_kwargs),
+    # Improvement: the review report is read as the series is; the one-click change a
+    # recommendation proposes (make a member optional) is the series' managers'.
+    "insights:review": Web(get=series_read(200), kwargs=series_kwargs),
+    "insights:review_docx": Web(get=series_read(200), kwargs=series_kwargs),
+    "insights:review_md": Web(get=series_read(200), kwargs=series_kwargs),
+    "insights:apply_optional": Web(
+        get=everyone(405), post=series_manage(302), kwargs=series_kwargs, data=lambda w, t, r: {"person": w.cast.member.pk}
+    ),
     "regime:edit": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=edit_series_data),
     "regime:window_add": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=window_form_data),
     "regime:agenda_template": Web(
@@ -672,6 +718,12 @@ WEB: dict[str, Web] = {
         post=series_manage(302),
         kwargs=lambda w, target, role: {"pk": w.series(target).pk, "window_id": w.window(target).pk},
     ),
+    # The regime document is read as the series is (reading brings its version up to date).
+    "regime:document": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:document_version": Web(get=series_read(200), kwargs=lambda w, target, role: {"pk": w.series(target).pk, "number": 1}),
+    "regime:document_compare": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:document_docx": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:document_md": Web(get=series_read(200), kwargs=series_kwargs),
     # --- delivery: a series' group robots are its chair's (and admins'); a test send queues
     # a message. Sent mail (the file e-mail backend) is for admins only.
     "notify:channels": Web(

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from lihui.actions.models import ActionItem, ActionUpdate
 from lihui.actions.minutes import minutes_publish
 from lihui.actions.services import decision_record
-from lihui.meetings.models import Attendance, Meeting
+from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.meetings.services.agenda import agenda_ensure
 from lihui.reports.models import Kpi
 from lihui.reports.services import report_get_or_create, report_save
@@ -90,7 +90,7 @@ class Command(BaseCommand):
                 "weekdays": "0",
                 "start_time": dt.time(9, 30),
                 "duration_minutes": 60,
-                "start_date": monday - dt.timedelta(weeks=8),
+                "start_date": monday - dt.timedelta(weeks=16),
                 "location": "总部 3 楼 301 会议室",
                 "video_link": "https://meeting.tencent.com/dm/lihui-demo",
                 "minute_taker_rotates": True,
@@ -179,6 +179,8 @@ class Command(BaseCommand):
         for series in (weekly, monthly, service):
             Meeting.objects.filter(series=series, start__lt=now, status=Meeting.Status.SCHEDULED).update(status=Meeting.Status.HELD)
         self.load_kpis_and_last_meeting(weekly, departments, people)
+        for series in (weekly, monthly, service):
+            self.load_history(series, people)
         search_rebuild()  # the archive finds the demo's notes, decisions and minutes at once
         # A few changes a supervisor makes: one cancelled, one moved.
         upcoming = list(Meeting.objects.filter(series=weekly, start__gt=now, status=Meeting.Status.SCHEDULED)[:3])
@@ -225,6 +227,9 @@ class Command(BaseCommand):
                 for k in Kpi.objects.filter(department=report.department)
             ]
             report_save(actor=item.presenter, item=item, data={"progress": progress, "problems": problems, "plan": plan}, kpis=values, submit=True)
+            report.refresh_from_db()
+            report.submitted_at = last.start - dt.timedelta(hours=2)  # filed the morning before, as the regime asks
+            report.save(update_fields=["submitted_at"])
         # It started 2 minutes late and ran long: the review and the discussion overran.
         start = last.start + dt.timedelta(minutes=2)
         items = list(last.items.order_by("position"))
@@ -256,6 +261,8 @@ class Command(BaseCommand):
             status, reason = "present", ""
             if membership.person.username == "gaoxin":
                 status, reason = "excused", "外出拜访客户"
+            if membership.person.username == "liuyang":
+                status = "absent"  # the third time in a row (see load_history)
             Attendance.objects.create(meeting=last, person=membership.person, status=status, reason=reason, recorded_by=supervisor)
         # Notes from the discussion, then the minutes published the same afternoon.
         if review_item is not None:
@@ -270,3 +277,120 @@ class Command(BaseCommand):
         record.published_at = last.actual_end + dt.timedelta(hours=3)
         record.save(update_fields=["published_at"])
 
+    def load_history(self, series, people):
+        """Four months of the weekly meeting before last week's, as a supervisor would find
+        them in the archive: agendas mostly on time, meetings that lately run long and are
+        mostly reporting, one member absent three times running, actions closed on time,
+        late or not at all, minutes now and then late, and satisfaction falling lately.
+        Deterministic (no randomness), so the health page and its advice are the same on
+        every machine. Messages these past events queued are dropped: they happened
+        before Lihui, and nobody should be e-mailed about them now."""
+        from lihui.notify.models import Message
+        from lihui.surveys.models import Respondent, Response, Survey
+
+        now = timezone.now()
+        held = list(
+            Meeting.objects.filter(series=series, status=Meeting.Status.HELD, actual_start__isnull=True)
+            .order_by("start")  # fmt: skip
+        )
+        if not held:
+            return
+        roster = list(series.memberships.select_related("person"))
+        supervisor = next(m.person for m in roster if m.role == "chair")
+        n = len(held)
+        owners = [m.person for m in roster if m.role != "optional"]
+        titles = ["核对华东仓库存差异", "更新客服话术库", "整理大促复盘数据", "确认下月营销预算", "优化退货审核流程",
+                  "跟进物流商赔付", "梳理差评 TOP10 原因", "准备年货节备货计划"]  # fmt: skip
+        previous_actions: list[ActionItem] = []
+        earlier: list[ActionItem] = []
+        for i, meeting in enumerate(held):
+            recent = i >= n - 4  # the last four before last week's: running long
+            reporting = i >= n - 10  # lately (the last six weeks, peak included): mostly reporting
+            agenda_ensure(meeting=meeting)
+            items = list(meeting.items.order_by("position"))
+            # A short peak-time meeting runs the same agenda in its shorter slot.
+            fit = min(1.0, meeting.duration_minutes / max(1, sum(item.minutes_allotted for item in items)))
+            lead = dt.timedelta(hours=6) if i % 5 == 3 else dt.timedelta(hours=30)
+            start = meeting.start + dt.timedelta(minutes=(8 if i % 6 == 4 else i % 3))
+            t = start
+            for item in items:
+                factor = 1.0
+                if item.kind == "report":
+                    factor = 1.9 if reporting else 1.0
+                elif item.kind in ("discussion", "decision"):
+                    factor = 0.45 if reporting else 1.1
+                extra = 3 if (recent and item.kind == "report") else 0
+                item.seconds_used = int((item.minutes_allotted * fit * factor + extra) * 60)
+                t += dt.timedelta(seconds=item.seconds_used)
+            AgendaItem.objects.bulk_update(items, ["seconds_used"])
+            Meeting.objects.filter(pk=meeting.pk).update(actual_start=start, actual_end=t, agenda_published_at=meeting.start - lead)
+            # In the weekly meeting, with last week's: three times running.
+            absent_streak = i >= n - 2 and series.title == "运营周例会"
+            Attendance.objects.bulk_create([
+                Attendance(meeting=meeting, person=m.person, recorded_by=supervisor,
+                           status="absent" if (m.person.username == "liuyang" and absent_streak) else
+                           "late" if (m.person.username == "chenjing" and i % 4 == 1) else
+                           "excused" if m.role == "optional" else "present")
+                for m in roster
+            ])  # fmt: skip
+            for item in items:
+                if item.kind == "report" and not (i % 7 == 2 and item.position % 2):
+                    report = report_get_or_create(item=item)
+                    report.progress = "按计划推进。"
+                    report.submitted_at = meeting.start - dt.timedelta(hours=3)
+                    report.save(update_fields=["progress", "submitted_at"])
+            # Earlier actions still open come up for review here (now and then the review is skipped).
+            if i % 5 != 4:
+                ActionUpdate.objects.bulk_create([
+                    ActionUpdate(action=a, kind="review", author=supervisor, meeting=meeting, old=a.status, new=a.status, text="例会跟进")
+                    for a in earlier if a.closed_at is None or a.closed_at > meeting.start
+                ])  # fmt: skip
+            day = timezone.localtime(meeting.start).date()
+            decision = decision_record(actor=supervisor, meeting=meeting, text=f"第 {meeting.number} 次例会决议：{titles[i % len(titles)]}")
+            previous_actions = []
+            for j in range(2):
+                owner = owners[(i * 2 + j) % len(owners)]
+                due = day + dt.timedelta(days=7)
+                # Older actions are closed, half on time; lately fewer make it.
+                on_time = (i + j) % (3 if recent else 2) == 0
+                closed = None if (recent and j == 1) else timezone.make_aware(
+                    dt.datetime.combine(due + dt.timedelta(days=-1 if on_time else 4), dt.time(17, 0)))  # fmt: skip
+                if closed and closed > now:
+                    closed = None
+                action = ActionItem.objects.create(
+                    series=series, meeting=meeting, decision=decision, title=f"{titles[(i + j) % len(titles)]}（第 {meeting.number} 次）",
+                    owner=owner, due=due, status="done" if closed else "open", created_by=supervisor, closed_at=closed,
+                )  # fmt: skip
+                previous_actions.append(action)
+                earlier.append(action)
+            # Recorded during the meeting, not today (auto_now_add).
+            ActionItem.objects.filter(pk__in=[a.pk for a in previous_actions]).update(created=t)
+            record = minutes_publish(actor=supervisor, meeting=meeting)
+            record.published_at = t + (dt.timedelta(hours=30) if i % 4 == 2 else dt.timedelta(hours=3))
+            record.save(update_fields=["published_at"])
+            # Satisfaction: steady, then falling at each of the last three (4.4 → 4.0 → 3.6 → 3.2).
+            scores = {n - 4: [5, 5, 4, 4, 4], n - 3: [4, 4, 4, 4, 4], n - 2: [4, 4, 4, 3, 3], n - 1: [4, 3, 3, 3, 3]}.get(
+                i, [4, 5, 4, 4, 5, 4, 4] if i % 3 else [5, 4, 4, 4, 4, 5, 4])  # fmt: skip
+            survey = Survey.objects.create(meeting=meeting, anonymous=True, opened_at=t, closes_at=t + dt.timedelta(days=3),
+                                           invited=len(roster) - 1)  # fmt: skip
+            answered = owners[: len(scores)]
+            scores = scores[: len(answered)]
+            Respondent.objects.bulk_create([Respondent(survey=survey, person=p) for p in answered])
+            Response.objects.bulk_create([
+                Response(survey=survey, purpose_clear=min(5, overall + (k % 2)), time_well_used=max(1, overall - (1 if recent else 0)),
+                         outcomes_useful=overall, discussion_open=max(1, overall - (1 if reporting else 0)), overall=overall,
+                         comment="汇报时间太长，讨论不够。" if reporting and k == 0 else "")
+                for k, overall in enumerate(scores)
+            ])  # fmt: skip
+        # The last history meeting's actions come up in the following one (last week's).
+        following = Meeting.objects.filter(series=series, status=Meeting.Status.HELD, start__gt=held[-1].start).order_by("start").first()
+        if following is not None:
+            ActionUpdate.objects.bulk_create([
+                ActionUpdate(action=a, kind="review", author=supervisor, meeting=following, old=a.status, new=a.status, text="例会跟进")
+                for a in earlier if a.closed_at is None or a.closed_at > following.start
+            ])  # fmt: skip
+        # Past events queue notices (minutes, new actions): they happened before Lihui.
+        Message.objects.filter(created__gte=now - dt.timedelta(minutes=10), object_type="meetings.meeting",
+                               object_id__in=[m.pk for m in held]).delete()  # fmt: skip
+        Message.objects.filter(object_type="actions.actionitem", object_id__in=ActionItem.objects.filter(
+            meeting__in=held).values("pk")).delete()  # fmt: skip

@@ -1,0 +1,126 @@
+"""API for improvement: a series' recommendations (改进建议) with their evidence, and its
+monthly or quarterly review report (复盘报告) as JSON, Markdown or Word."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+from typing import Literal
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from lihui.insights.recommendations import series_recommendations
+from lihui.insights.review import ReviewPeriodError, review_docx, review_markdown, review_period, review_report
+from lihui.regime.selectors import series_visible_to
+
+from .schemas import ErrorOut, Id
+
+router = Router(tags=["improvement"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class ApplyOut(Schema):
+    label: str
+    url: str
+    method: Literal["get", "post"]
+    fields: dict[str, int | str]
+
+
+class RecommendationOut(Schema):
+    key: str = Field(description="the rule: overrun, action_on_time, reporting, satisfaction, absentee:<person id>")
+    text: str
+    evidence: list[str]
+    figures: dict
+    apply: ApplyOut | None
+
+
+class FigureOut(Schema):
+    label: str
+    value: str
+
+
+class ReviewOut(Schema):
+    title: str
+    kind: Literal["monthly", "quarterly"]
+    start: dt.date
+    end: dt.date = Field(description="the first day after the period")
+    held_meetings: int
+    headline: list[FigureOut]
+    recommendations: list[RecommendationOut]
+
+
+class ReviewQuery(Schema):
+    kind: Literal["monthly", "quarterly"] = "monthly"
+    period: str | None = Field(None, max_length=20, description="YYYY-MM or YYYY-Qn; empty: the last complete period")
+
+
+def _recommendation_out(r) -> dict:
+    apply = None
+    if r.apply:
+        apply = {"label": r.apply.label, "url": r.apply.url, "method": r.apply.method, "fields": r.apply.fields}
+    return {"key": r.key, "text": r.text, "evidence": r.evidence, "figures": r.figures, "apply": apply}
+
+
+def _series(request, series_id: int):
+    return get_object_or_404(series_visible_to(person=request.user), pk=series_id)
+
+
+@router.get("/series/{series_id}/recommendations", response={200: list[RecommendationOut], **ERRORS})
+def recommendations(request, series_id: Id):
+    return [_recommendation_out(r) for r in series_recommendations(series=_series(request, series_id))]
+
+
+def _report(request, series_id: int, query: ReviewQuery):
+    series = _series(request, series_id)
+    today = timezone.localtime(timezone.now(), ZoneInfo(series.time_zone)).date()
+    try:
+        start, end = review_period(query.kind, query.period, today=today)
+    except ReviewPeriodError as e:
+        return None, {"error": str(e), "fields": {"period": [str(e)]}}
+    return review_report(series=series, kind=query.kind, start=start, end=end), None
+
+
+@router.get("/series/{series_id}/review", response={200: ReviewOut, **ERRORS})
+def review(request, series_id: Id, query: Query[ReviewQuery]):
+    report, problem = _report(request, series_id, query)
+    if problem:
+        return 422, problem
+    return {
+        "title": report.title, "kind": report.kind, "start": report.start, "end": report.end, "held_meetings": report.held,
+        "headline": [{"label": k, "value": v} for k, v in report.headline],
+        "recommendations": [_recommendation_out(r) for r in report.recommendations],
+    }  # fmt: skip
+
+
+def _file(data, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.get(
+    "/series/{series_id}/review.md",
+    response={200: None, **ERRORS},
+    openapi_extra={"responses": {200: {"description": "Markdown", "content": {"text/markdown": {"schema": {"type": "string"}}}}}},
+)
+def review_md(request, series_id: Id, query: Query[ReviewQuery]):
+    report, problem = _report(request, series_id, query)
+    if problem:
+        return 422, problem
+    return _file(review_markdown(report), "text/markdown; charset=utf-8", f"review-{series_id}-{report.start:%Y-%m}.md")
+
+
+@router.get(
+    "/series/{series_id}/review.docx",
+    response={200: None, **ERRORS},
+    openapi_extra={"responses": {200: {"description": "Word", "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}}}}},
+)
+def review_word(request, series_id: Id, query: Query[ReviewQuery]):
+    report, problem = _report(request, series_id, query)
+    if problem:
+        return 422, problem
+    return _file(review_docx(report), DOCX, f"review-{series_id}-{report.start:%Y-%m}.docx")

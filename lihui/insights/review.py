@@ -1,0 +1,235 @@
+"""复盘报告: a series' monthly or quarterly review, as Markdown (charts embedded as PNG
+data) and Word (.docx, charts as pictures) — the period's headline figures, the health
+measures over the six months ending with the period (so the period reads against the ones
+before it), and the recommendations as they stood at the period's end.
+
+`review_period(kind, value)` parses "2026-10" (monthly) or "2026-Q4" (quarterly); without
+a value it is the last complete period. `review_report(series=…, kind=…, start=…)` builds
+the report (a constant number of queries); `review_markdown` and `review_docx` render it in
+the active language."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import Avg, Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from lihui import documents as d
+from lihui.actions.models import ActionItem
+from lihui.markdown import markdown_escape as esc
+from lihui.meetings.models import Attendance, Meeting
+from lihui.regime.models import Series
+
+from .chart_images import chart_png
+from .compliance import compliance_table
+from .health import Column, HealthReport, health_report
+from .recommendations import Recommendation, series_recommendations
+
+KINDS = ("monthly", "quarterly")
+
+
+class ReviewPeriodError(ValueError):
+    """Bad period input; the message is translated."""
+
+
+def _month_start(day: dt.date, months: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def review_period(kind: str, value: str | None, *, today: dt.date) -> tuple[dt.date, dt.date]:
+    """(first day, first day after) of the month "YYYY-MM" or quarter "YYYY-Qn"; without a
+    value, the last complete one before `today`. Periods that have not ended are allowed
+    (a report so far); periods starting after today are refused."""
+    if kind not in KINDS:
+        raise ReviewPeriodError(_("Choose a monthly or a quarterly review."))
+    if kind == "monthly":
+        if not value:
+            start = _month_start(today, -1)
+        else:
+            match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
+            if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
+                raise ReviewPeriodError(_("Give the month as YYYY-MM, e.g. 2026-10."))
+            start = dt.date(int(match[1]), int(match[2]), 1)
+        end = _month_start(start, 1)
+    else:
+        if not value:
+            current = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+            start = _month_start(current, -3)
+        else:
+            match = re.fullmatch(r"(\d{4})-?Q([1-4])", value.strip().upper())
+            if not match or not 2000 <= int(match[1]) <= 2100:
+                raise ReviewPeriodError(_("Give the quarter as YYYY-Qn, e.g. 2026-Q4."))
+            start = dt.date(int(match[1]), 3 * (int(match[2]) - 1) + 1, 1)
+        end = _month_start(start, 3)
+    if start > today:
+        raise ReviewPeriodError(_("This period has not started yet."))
+    return start, end
+
+
+def period_label(kind: str, start: dt.date) -> str:
+    if kind == "monthly":
+        return date_format(start, "YEAR_MONTH_FORMAT")
+    return _("Q%(quarter)d %(year)d") % {"quarter": (start.month - 1) // 3 + 1, "year": start.year}
+
+
+@dataclass
+class ReviewReport:
+    series: Series
+    kind: str
+    start: dt.date
+    end: dt.date  # exclusive
+    title: str
+    headline: list[tuple[str, str]]
+    held: int
+    health: HealthReport
+    recommendations: list[Recommendation] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.held == 0
+
+
+def _percent(part, whole) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+def review_report(*, series: Series, kind: str, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> ReviewReport:
+    """The review of `series` for [start, end) (dates in the series' zone)."""
+    now = now or timezone.now()
+    zone = ZoneInfo(series.time_zone)
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
+    until = dt.datetime.combine(end, dt.time.min, tzinfo=zone)
+    at = min(now, until)  # figures as they stood at the end of the period
+    held_qs = Meeting.objects.filter(series=series, status=Meeting.Status.HELD, start__gte=since, start__lt=until)
+    held = held_qs.count()
+    label = period_label(kind, start)
+    title = (_("%(series)s — monthly review, %(period)s") if kind == "monthly" else _("%(series)s — quarterly review, %(period)s")) % {
+        "series": series.title, "period": label}  # fmt: skip
+    health = health_report(series=Series.objects.filter(pk=series.pk), period="6m", now=at - dt.timedelta(seconds=1), zone=zone)
+    if not held:
+        return ReviewReport(series, kind, start, end, title, [], 0, health, [])
+    scores = [c.score for c in compliance_table(meetings=held_qs, now=at) if c.score is not None]
+    actions = ActionItem.objects.filter(series=series, due__gte=start, due__lt=end).exclude(status=ActionItem.Status.CANCELLED)
+    a = actions.aggregate(
+        total=Count("id"),
+        done=Count("id", filter=Q(status=ActionItem.Status.DONE)),
+        on_time=Count("id", filter=Q(status=ActionItem.Status.DONE, closed_at__date__lte=F("due"))),
+    )
+    from lihui.surveys.models import Response
+
+    overall = Response.objects.filter(survey__meeting__in=held_qs).aggregate(avg=Avg("overall"), n=Count("id"))
+    present = Attendance.objects.filter(meeting__in=held_qs, status__in=["present", "late", "remote"]).count()
+    minutes = held_qs.aggregate(m=Sum("duration_minutes"))["m"] or 0
+    headline = [
+        (_("Meetings held"), str(held)),
+        (_("Average compliance with the regime"), f"{round(sum(scores) / len(scores))}%" if scores else "—"),
+        (_("Actions due in the period"), str(a["total"])),
+        (_("Completed"), _percent(a["done"], a["total"])),
+        (_("Completed on time"), _percent(a["on_time"], a["total"])),
+        (_("Average overall satisfaction (1–5)"), _("%(avg).1f (%(n)d answers)") % {"avg": overall["avg"], "n": overall["n"]} if overall["avg"] else "—"),
+        (_("Attendances"), str(present)),
+        (_("Meeting time"), _("%(hours).1f h") % {"hours": minutes / 60}),
+    ]
+    recommendations = series_recommendations(series=series, now=at)
+    return ReviewReport(series, kind, start, end, title, headline, held, health, recommendations)
+
+
+def _fmt(value, kind: str) -> str:
+    if value is None or value == "":
+        return "—"
+    if kind == "percent":
+        return f"{value:.0f}%" if isinstance(value, (int, float)) else str(value)
+    if kind in ("number", "hours", "days") and isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _table(columns: list[Column], rows: list[dict]) -> tuple[list[str], list[list[str]]]:
+    return [c.label for c in columns], [[_fmt(row.get(c.key), c.kind) for c in columns] for row in rows]
+
+
+def _cell(text: str) -> str:
+    return esc(text).replace("\n", " ")
+
+
+def review_markdown(report: ReviewReport) -> str:
+    lines = [f"# {esc(report.title)}", ""]
+    generated = date_format(timezone.localtime(), "DATE_FORMAT")
+    lines += [f"{esc(_('Period'))}: {esc(period_label(report.kind, report.start))} · {esc(_('Generated'))}: {esc(generated)}", ""]
+    if report.empty:
+        lines.append(esc(_("No meeting was held in this period: there is nothing to review.")))
+        return "\n".join(lines) + "\n"
+    lines += [f"## {esc(_('Summary'))}", "", f"| {esc(_('Figure'))} | {esc(_('Value'))} |", "| --- | --- |"]
+    lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in report.headline]
+    lines += ["", f"## {esc(_('Recommendations'))}", ""]
+    if report.recommendations:
+        for r in report.recommendations:
+            lines.append(f"- **{esc(r.text)}**")
+            lines += [f"    - {esc(e)}" for e in r.evidence]
+    else:
+        lines.append(esc(_("Nothing to improve right now: the recent meetings follow the regime.")))
+    lines += ["", f"## {esc(_('Health over six months'))}", ""]
+    for measure in report.health.measures:
+        if not measure.rows:
+            continue
+        lines += [f"### {esc(measure.title)}", "", esc(measure.description), ""]
+        for chart in measure.charts:
+            if not chart.empty:
+                data = base64.b64encode(chart_png(chart)).decode()
+                lines += [f"![{esc(chart.title or measure.title)}](data:image/png;base64,{data})", ""]
+        header, rows = _table(measure.columns, measure.rows)
+        lines.append("| " + " | ".join(_cell(h) for h in header) + " |")
+        lines.append("|" + " --- |" * len(header))
+        lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def review_docx(report: ReviewReport) -> bytes:
+    from docx.shared import Cm
+
+    doc = d.new_document(title=report.title)
+    d.heading(doc, report.title, 0)
+    d.field(doc, _("Series"), report.series.title)
+    d.field(doc, _("Period"), period_label(report.kind, report.start))
+    d.field(doc, _("Generated"), date_format(timezone.localtime(), "DATE_FORMAT"))
+    if report.empty:
+        d.paragraph(doc, _("No meeting was held in this period: there is nothing to review."))
+        return d.to_bytes(doc)
+    d.heading(doc, _("Summary"), 1)
+    d.table(doc, [_("Figure"), _("Value")], [[k, v] for k, v in report.headline], widths=[9, 6])
+    d.heading(doc, _("Recommendations"), 1)
+    if report.recommendations:
+        for r in report.recommendations:
+            d.paragraph(doc, r.text, bold=True)
+            d.bullets(doc, r.evidence)
+    else:
+        d.paragraph(doc, _("Nothing to improve right now: the recent meetings follow the regime."))
+    d.heading(doc, _("Health over six months"), 1)
+    width = d.text_width(doc)
+    for measure in report.health.measures:
+        if not measure.rows:
+            continue
+        d.heading(doc, measure.title, 2)
+        d.paragraph(doc, measure.description, size=d.TABLE_PT, color=d.MUTED_COLOR)
+        for chart in measure.charts:
+            if not chart.empty:
+                doc.add_picture(io.BytesIO(chart_png(chart)), width=min(width, Cm(16)))
+        header, rows = _table(measure.columns, measure.rows)
+        if len(header) <= 8:
+            d.table(doc, header, rows, size=d.TABLE_PT - 1)
+        else:  # too wide for a page: one table per group of columns, the period repeated
+            for first in range(1, len(header), 6):
+                cols = [0] + list(range(first, min(first + 6, len(header))))
+                d.table(doc, [header[i] for i in cols], [[row[i] for i in cols] for row in rows], size=d.TABLE_PT - 1)
+                d.paragraph(doc, "")
+    return d.to_bytes(doc)

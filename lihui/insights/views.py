@@ -1,0 +1,111 @@
+"""例会健康度 pages: one series, or every series the viewer sees; tables as CSV."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from lihui.regime.models import Series
+from lihui.regime.selectors import person_is_admin, series_visible_to
+
+from .health import DEFAULT_PERIOD, MEASURE_KEYS, PERIOD_LABELS, PERIODS, PeriodError, Measure, health_report
+
+
+def _csv(measure: Measure, *, name: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{measure.key}.csv"'
+    response.write("\ufeff")  # a BOM, so spreadsheet programs read the Chinese as UTF-8
+    writer = csv.writer(response)
+    writer.writerow([c.label for c in measure.columns])
+    for row in measure.table():
+        writer.writerow(["" if v is None else _cell(v) for v in row])
+    return response
+
+
+def _cell(value):
+    text = str(value)
+    # Names and titles are typed by people: never let a spreadsheet read one as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _page(request, *, series_qs, series: Series | None, name: str):
+    period = request.GET.get("period") or DEFAULT_PERIOD
+    wants_csv = request.GET.get("format") == "csv"
+    measure_key = request.GET.get("measure") or ""
+    context = {
+        "series": series,
+        "period": period,
+        "periods": [(key, PERIOD_LABELS[key]) for key in PERIODS],
+        "org_wide": series is None and person_is_admin(request.user),
+    }
+    if wants_csv and measure_key not in MEASURE_KEYS:
+        context["error"] = _("Unknown table “%(measure)s”: choose one of %(choices)s.") % {
+            "measure": measure_key, "choices": ", ".join(MEASURE_KEYS)}
+        return render(request, "insights/health.html", context, status=400)
+    try:
+        report = health_report(series=series_qs, period=period, only=measure_key if wants_csv else None)
+    except PeriodError as exc:
+        context["period"] = DEFAULT_PERIOD
+        context["error"] = str(exc)
+        return render(request, "insights/health.html", context, status=400)
+    if wants_csv:
+        return _csv(report.measure(measure_key), name=f"{name}-{period}")
+    context["report"] = report
+    context.update(_recommendations(request, series))
+    return render(request, "insights/health.html", context)
+
+
+RECOMMENDED_SERIES = 10  # the organisation page advises on at most this many series
+
+
+def _recommendations(request, series: Series | None) -> dict:
+    """A series page: its recommendations. The organisation page: those of the series the
+    viewer chairs (admins: every series), at most RECOMMENDED_SERIES, so the cost is
+    bounded whatever the size of the organisation."""
+    from lihui.regime.models import Membership
+    from lihui.regime.selectors import series_can_manage
+
+    from .recommendations import series_recommendations
+
+    if series is not None:
+        return {"recommendations": series_recommendations(series=series),
+                "can_manage": series_can_manage(person=request.user, series=series)}  # fmt: skip
+    managed = series_visible_to(person=request.user)
+    if not person_is_admin(request.user):
+        managed = managed.filter(memberships__person=request.user, memberships__role=Membership.Role.CHAIR)
+    advice = []
+    for s in managed.order_by("title", "pk")[:RECOMMENDED_SERIES]:
+        found = series_recommendations(series=s)
+        if found:
+            advice.append((s, found))
+    return {"series_advice": advice, "can_manage": True}
+
+
+@login_required
+@require_GET
+def health(request):
+    """Every series the viewer sees (for admins, the whole organisation)."""
+    return _page(request, series_qs=series_visible_to(person=request.user), series=None, name="health")
+
+
+@login_required
+@require_GET
+def series_health(request, pk: int):
+    series = series_visible_to(person=request.user).filter(pk=pk).first()
+    if series is None:
+        raise Http404
+    return _page(request, series_qs=Series.objects.filter(pk=pk), series=series, name=f"series-{pk}-health")
+

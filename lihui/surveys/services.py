@@ -1,0 +1,126 @@
+"""Writes for the survey (会后反馈): open it when a meeting ends, record one answer per person.
+
+Anonymous surveys store the answer (`Response`, no person) and the fact that a person
+answered (`Respondent`) separately, with nothing joining them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lihui.meetings.models import Meeting
+from lihui.people.models import Person
+
+from .models import Respondent, Response, Survey
+from .selectors import NAMES, survey_invitee_ids, survey_may_answer
+
+MAX_TEXT = 2000
+
+
+class AlreadyAnswered(ValidationError):
+    """A second answer from the same person (the API answers 409)."""
+
+    def __init__(self):
+        super().__init__({"__all__": [_("You have already answered this survey. Each person answers once.")]})
+
+
+def survey_open(*, meeting: Meeting) -> Survey | None:
+    """Open the survey of a meeting that has ended, once (later calls return the same one).
+    Anonymous as the series says, open for the series' `survey_open_days` after the end,
+    `invited` = the people asked (see `survey_invitee_ids`). None when the series runs no
+    survey or the meeting has not ended."""
+    meeting = Meeting.objects.select_related("series").get(pk=meeting.pk)
+    existing = Survey.objects.filter(meeting=meeting).first()
+    if existing is not None:
+        return existing
+    if not meeting.series.survey_enabled:
+        return None
+    if meeting.actual_end is None and meeting.status != Meeting.Status.HELD:
+        return None
+    end = meeting.actual_end or meeting.end
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return Survey.objects.create(
+                meeting=meeting,
+                anonymous=meeting.series.survey_anonymous,
+                opened_at=now,
+                closes_at=end + dt.timedelta(days=meeting.series.survey_open_days),
+                invited=len(survey_invitee_ids(meeting=meeting)),
+            )
+    except IntegrityError:  # opened at the same moment by another request
+        return Survey.objects.get(meeting=meeting)
+
+
+def survey_url(meeting: Meeting) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("surveys:survey", args=[meeting.pk])
+
+
+def survey_provider(meeting: Meeting) -> tuple[str, dt.datetime] | None:
+    """For `lihui.notices.services.meeting_ended`: open the survey, say where and until when."""
+    survey = survey_open(meeting=meeting)
+    if survey is None:
+        return None
+    return survey_url(meeting), survey.closes_at
+
+
+def _clean_scores(scores) -> tuple[dict[str, int], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, int] = {}
+    if not isinstance(scores, dict):
+        return {}, {"__all__": [_("Answer every question with a score from 1 to 5.")]}
+    for key in scores:
+        if key not in NAMES:
+            errors.setdefault("__all__", []).append(_("Unknown question."))
+    for name in NAMES:
+        value = scores.get(name)
+        if value is None or value == "":
+            errors[name] = [_("Choose a score from 1 to 5.")]
+        elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            errors[name] = [_("The score must be a whole number from 1 to 5.")]
+        else:
+            clean[name] = value
+    return clean, errors
+
+
+def survey_answer(*, actor: Person, survey: Survey, scores: dict, comment: str = "", suggestion: str = "") -> Response:
+    """Record the actor's answer: five scores (whole numbers 1–5), a comment and a
+    suggestion (2,000 characters each at most). Only people asked may answer
+    (PermissionDenied otherwise), once (`AlreadyAnswered`), while the survey is open."""
+    meeting = survey.meeting
+    if not survey_may_answer(person=actor, meeting=meeting):
+        raise PermissionDenied
+    if timezone.now() >= survey.closes_at:
+        raise ValidationError({"__all__": [_("This survey is closed: answers are no longer accepted.")]})
+    if Respondent.objects.filter(survey=survey, person=actor).exists():
+        raise AlreadyAnswered
+    clean, errors = _clean_scores(scores)
+    texts = {}
+    for name, value in (("comment", comment), ("suggestion", suggestion)):
+        if not isinstance(value, str):
+            errors[name] = [_("Enter text.")]
+            continue
+        value = value.strip()
+        if len(value) > MAX_TEXT:
+            errors[name] = [_("Ensure this text has at most %(limit)s characters.") % {"limit": MAX_TEXT}]
+        texts[name] = value
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        try:
+            # The unique (survey, person) row is what makes a second answer impossible,
+            # even when two arrive at once.
+            with transaction.atomic():
+                Respondent.objects.create(survey=survey, person=actor)
+        except IntegrityError:
+            raise AlreadyAnswered from None
+        return Response.objects.create(
+            survey=survey, person=None if survey.anonymous else actor, comment=texts["comment"], suggestion=texts["suggestion"],
+            **clean,
+        )  # fmt: skip

@@ -1,0 +1,434 @@
+"""The survey after a meeting (会后反馈): opened when the meeting ends (through `meeting_end`
+and the notices hook), answered once per person, anonymous without a link from answer to
+person, closed after the series' days; results and rate computed in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import QuerySet
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from lihui.meetings.models import Attendance, Meeting
+from lihui.meetings.services.live import attendance_set, meeting_end, meeting_start
+from lihui.notify.models import Message
+from lihui.people.services import api_token_create
+from lihui.regime.models import Membership, Series
+from lihui.surveys.models import Respondent, Response, Survey
+from lihui.surveys.selectors import survey_results, survey_scores
+from lihui.surveys.services import AlreadyAnswered, survey_answer, survey_open
+from lihui.testing import PersonFactory
+
+GOOD = {"purpose_clear": 5, "time_well_used": 4, "outcomes_useful": 4, "discussion_open": 3, "overall": 4}
+
+
+def held(series: Series, *, chair, index: int = 0, attendance: dict | None = None) -> Meeting:
+    """A scheduled meeting of the series, run and ended by its chair (attendance taken first if given)."""
+    meeting = series.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("start")[index]
+    meeting_start(actor=chair, meeting=meeting)
+    for person, status in (attendance or {}).items():
+        attendance_set(actor=chair, meeting=meeting, person=person, status=status, reason="出差" if status == "excused" else "")
+    return meeting_end(actor=chair, meeting=Meeting.objects.get(pk=meeting.pk))
+
+
+def survey_of(meeting: Meeting) -> Survey:
+    return Survey.objects.select_related("meeting__series").get(meeting=meeting)
+
+
+def answer(person, meeting, scores=None, comment="", suggestion=""):
+    return survey_answer(actor=person, survey=survey_of(meeting), scores=scores or GOOD, comment=comment, suggestion=suggestion)
+
+
+def bearer(person) -> dict:
+    _token, secret = api_token_create(person=person, name="t")
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def post_json(client, url, body, headers):
+    return client.post(url, json.dumps(body), content_type="application/json", **headers)
+
+
+# --- opening --------------------------------------------------------------------------------
+
+
+def test_meeting_end_opens_the_survey_and_asks_the_participants(cast):
+    meeting = held(cast.series, chair=cast.chair)
+
+    survey = survey_of(meeting)
+    assert survey.anonymous is True  # the series' default
+    assert survey.closes_at == meeting.actual_end + dt.timedelta(days=3)
+    assert survey.invited == 3  # chair, minute-taker, member: no attendance taken
+    requests = Message.objects.filter(kind="survey_request")
+    assert sorted(requests.values_list("recipient_id", flat=True)) == sorted([cast.chair.pk, cast.minute_taker.pk, cast.member.pk])
+    body = requests.first().body_text
+    assert f"/meetings/{meeting.pk}/survey/" in body
+
+
+def test_opening_is_idempotent_and_copies_the_series_settings(cast):
+    Series.objects.filter(pk=cast.series.pk).update(survey_anonymous=False, survey_open_days=7)
+    meeting = held(cast.series, chair=cast.chair)
+    first = survey_open(meeting=meeting)
+    assert survey_open(meeting=meeting).pk == first.pk
+    assert Survey.objects.filter(meeting=meeting).count() == 1
+    assert first.anonymous is False
+    assert first.closes_at == meeting.actual_end + dt.timedelta(days=7)
+
+
+def test_no_survey_when_the_series_runs_none(cast):
+    Series.objects.filter(pk=cast.series.pk).update(survey_enabled=False)
+    meeting = held(cast.series, chair=cast.chair)
+    assert not Survey.objects.filter(meeting=meeting).exists()
+    assert not Message.objects.filter(kind="survey_request").exists()
+
+
+def test_no_survey_before_the_meeting_ends(cast):
+    meeting = cast.series.meetings.filter(status=Meeting.Status.SCHEDULED).first()
+    assert survey_open(meeting=meeting) is None
+
+
+def test_with_attendance_those_who_attended_are_asked(cast):
+    extra = PersonFactory()
+    Membership.objects.create(series=cast.series, person=extra, role="member")
+    meeting = held(
+        cast.series, chair=cast.chair,
+        attendance={cast.chair: "present", cast.minute_taker: "remote", cast.member: "late", extra: "absent"},
+    )  # fmt: skip
+    assert survey_of(meeting).invited == 3
+    answer(cast.member, meeting)
+    with pytest.raises(PermissionDenied):
+        answer(extra, meeting)
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+def test_anonymous_answer_keeps_no_link_to_the_person(cast):
+    meeting = held(cast.series, chair=cast.chair)
+    response = answer(cast.member, meeting, comment="节奏不错", suggestion="材料提前一天发")
+    response.refresh_from_db()
+    assert response.person_id is None
+    assert (response.purpose_clear, response.overall, response.comment) == (5, 4, "节奏不错")
+    assert list(Respondent.objects.values_list("person_id", flat=True)) == [cast.member.pk]
+
+
+def test_named_answer_keeps_the_person(cast):
+    Series.objects.filter(pk=cast.series.pk).update(survey_anonymous=False)
+    meeting = held(cast.series, chair=cast.chair)
+    assert answer(cast.member, meeting).person_id == cast.member.pk
+
+
+def test_a_second_answer_is_refused(cast):
+    meeting = held(cast.series, chair=cast.chair)
+    answer(cast.member, meeting)
+    with pytest.raises(AlreadyAnswered):
+        answer(cast.member, meeting, scores={**GOOD, "overall": 1})
+    assert Response.objects.count() == 1
+
+
+def test_a_second_answer_sent_at_the_same_moment_is_refused_by_the_database(cast):
+    """Both requests passed the "already answered?" check: the unique respondent row refuses
+    the second, the same error, and nothing of it is kept."""
+    meeting = held(cast.series, chair=cast.chair)
+    answer(cast.member, meeting)
+    with mock.patch.object(QuerySet, "exists", return_value=False), pytest.raises(AlreadyAnswered):
+        answer(cast.member, meeting)
+    assert Response.objects.count() == 1 and Respondent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "scores, field",
+    [
+        ({**GOOD, "overall": 6}, "overall"),
+        ({**GOOD, "overall": 0}, "overall"),
+        ({**GOOD, "purpose_clear": "4"}, "purpose_clear"),
+        ({**GOOD, "purpose_clear": 4.5}, "purpose_clear"),
+        ({**GOOD, "purpose_clear": True}, "purpose_clear"),
+        ({k: v for k, v in GOOD.items() if k != "discussion_open"}, "discussion_open"),
+        ({**GOOD, "mood": 3}, "__all__"),
+    ],
+)
+def test_bad_scores_are_refused(cast, scores, field):
+    meeting = held(cast.series, chair=cast.chair)
+    with pytest.raises(ValidationError) as exc:
+        answer(cast.member, meeting, scores=scores)
+    assert field in exc.value.message_dict
+    assert not Response.objects.exists() and not Respondent.objects.exists()
+
+
+def test_too_long_texts_are_refused(cast):
+    meeting = held(cast.series, chair=cast.chair)
+    with pytest.raises(ValidationError) as exc:
+        answer(cast.member, meeting, comment="长" * 2001)
+    assert "comment" in exc.value.message_dict
+    assert not Response.objects.exists()
+
+
+def test_no_answer_after_closing(cast):
+    meeting = held(cast.series, chair=cast.chair)
+    survey = survey_of(meeting)
+    with time_machine.travel(survey.closes_at + dt.timedelta(seconds=1)):
+        with pytest.raises(ValidationError) as exc:
+            answer(cast.member, meeting)
+    assert "__all__" in exc.value.message_dict
+    assert not Response.objects.exists()
+
+
+def test_only_the_people_asked_answer(cast):
+    meeting = held(cast.open_series, chair=cast.chair)
+    for person in (cast.outsider, cast.admin):  # sees the open series; an admin, not on the roster
+        with pytest.raises(PermissionDenied):
+            answer(person, meeting)
+    assert not Response.objects.exists()
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+def team_meeting(cast, *, extra: int = 2, anonymous: bool = True) -> Meeting:
+    """The private series with `extra` more members: 3 + extra people asked."""
+    for _i in range(extra):
+        Membership.objects.create(series=cast.series, person=PersonFactory(), role="member")
+    Series.objects.filter(pk=cast.series.pk).update(survey_anonymous=anonymous)
+    return held(cast.series, chair=cast.chair)
+
+
+def test_results_by_hand(cast):
+    meeting = team_meeting(cast, anonymous=False)  # 5 asked
+    answer(cast.chair, meeting, {"purpose_clear": 5, "time_well_used": 2, "outcomes_useful": 4, "discussion_open": 3, "overall": 2},
+           comment="超时了", suggestion="控制汇报时长")  # fmt: skip
+    answer(cast.minute_taker, meeting, {"purpose_clear": 4, "time_well_used": 3, "outcomes_useful": 4, "discussion_open": 3, "overall": 2})
+    answer(cast.member, meeting, {"purpose_clear": 3, "time_well_used": 4, "outcomes_useful": 4, "discussion_open": 5, "overall": 5},
+           suggestion="提前发材料")  # fmt: skip
+
+    r = survey_results(survey=survey_of(meeting))
+
+    assert (r.responses, r.invited, r.rate, r.rate_percent, r.target_percent, r.meets_target) == (3, 5, 0.6, 60, 60, True)
+    by = {q.name: q for q in r.questions}
+    assert by["purpose_clear"].average == pytest.approx(4.0)
+    assert by["time_well_used"].average == pytest.approx(3.0)
+    assert by["discussion_open"].average == pytest.approx(11 / 3)
+    assert by["overall"].average == pytest.approx(3.0)
+    assert [c for _s, c, _p in by["overall"].distribution] == [0, 2, 0, 0, 1]
+    assert [p for _s, _c, p in by["overall"].distribution] == [0, 67, 0, 0, 33]
+    assert [c for _s, c, _p in by["outcomes_useful"].distribution] == [0, 0, 0, 3, 0]
+    assert [(x.text, x.name) for x in r.comments] == [("超时了", cast.chair.name)]
+    assert sorted((x.text, x.name) for x in r.suggestions) == sorted([("控制汇报时长", cast.chair.name), ("提前发材料", cast.member.name)])
+
+
+def test_anonymous_results_show_no_names(cast):
+    meeting = team_meeting(cast, extra=0)
+    answer(cast.member, meeting, comment="很好")
+    r = survey_results(survey=survey_of(meeting))
+    assert [(x.text, x.name) for x in r.comments] == [("很好", "")]
+    client = Client()
+    client.force_login(cast.chair)
+    page = client.get(reverse("surveys:results", args=[meeting.pk])).content.decode()
+    assert "很好" in page and cast.member.name not in page
+
+
+def test_results_without_answers(cast):
+    meeting = held(cast.series, chair=cast.chair)
+    r = survey_results(survey=survey_of(meeting))
+    assert (r.responses, r.rate, r.meets_target) == (0, 0.0, False)
+    assert all(q.average is None and q.percent == 0 for q in r.questions)
+
+
+def test_results_page_queries_do_not_grow_with_answers(cast):
+    meeting = team_meeting(cast, extra=0)
+    survey = survey_of(meeting)
+    client = Client()
+    client.force_login(cast.chair)
+    url = reverse("surveys:results", args=[meeting.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    Response.objects.create(survey=survey, comment="一", suggestion="二", **GOOD)
+    one = count()
+    Response.objects.bulk_create([Response(survey=survey, comment=f"意见{i}", suggestion=f"建议{i}", **GOOD) for i in range(19)])
+    assert count() == one
+
+
+def test_survey_scores_in_one_query(cast, django_assert_num_queries):
+    first = held(cast.series, chair=cast.chair, index=0)
+    second = held(cast.series, chair=cast.chair, index=0)  # the next scheduled one
+    not_held = cast.series.meetings.filter(status=Meeting.Status.SCHEDULED).first()
+    answer(cast.member, first, {**GOOD, "overall": 2})
+    answer(cast.chair, first, {**GOOD, "overall": 5})
+
+    with django_assert_num_queries(1):
+        scores = survey_scores(meetings=Meeting.objects.filter(series=cast.series))
+
+    assert set(scores) == {first.pk, second.pk}
+    assert scores[first.pk]["overall"] == pytest.approx(3.5)
+    assert scores[first.pk]["purpose_clear"] == pytest.approx(5.0)
+    assert (scores[first.pk]["responses"], scores[first.pk]["invited"]) == (2, 3)
+    assert scores[first.pk]["rate"] == pytest.approx(2 / 3)
+    assert scores[second.pk]["responses"] == 0 and scores[second.pk]["overall"] is None and scores[second.pk]["rate"] == 0
+    with django_assert_num_queries(1):
+        assert set(survey_scores(meetings=[first, not_held.pk])) == {first.pk}
+
+
+# --- the pages ----------------------------------------------------------------------------------
+
+
+def login(person) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(person)
+    return client
+
+
+def form_data(**override) -> dict:
+    return {**{k: str(v) for k, v in GOOD.items()}, "comment": "议程清晰", "suggestion": "", **override}
+
+
+def test_page_states_and_answering(cast):
+    meeting = cast.series.meetings.filter(status=Meeting.Status.SCHEDULED).first()
+    member = login(cast.member)
+    url = reverse("surveys:survey", args=[meeting.pk])
+    page = member.get(url)
+    assert page.status_code == 200 and 'data-testid="survey-form"' not in page.content.decode()  # not open yet
+
+    meeting = held(cast.series, chair=cast.chair)
+    url = reverse("surveys:survey", args=[meeting.pk])
+    assert 'data-testid="survey-form"' in member.get(url).content.decode()
+    response = member.post(url, form_data())
+    assert response.status_code == 302
+    page = member.get(url).content.decode()
+    assert 'data-testid="survey-thanks"' in page and 'data-testid="survey-form"' not in page
+    assert Response.objects.get().comment == "议程清晰"
+
+    again = member.post(url, form_data(overall="1"))
+    assert again.status_code == 409 and 'data-testid="survey-error"' in again.content.decode()
+    assert Response.objects.count() == 1
+
+
+@pytest.mark.parametrize("override, field", [({"overall": "6"}, "overall"), ({"overall": "abc"}, "overall"),
+                                             ({"purpose_clear": ""}, "purpose_clear"), ({"comment": "长" * 2001}, "comment")])  # fmt: skip
+def test_page_refuses_bad_input_with_the_form_again(cast, override, field):
+    meeting = held(cast.series, chair=cast.chair)
+    response = login(cast.member).post(reverse("surveys:survey", args=[meeting.pk]), form_data(**override))
+    assert response.status_code == 422
+    assert response.context["form"].errors[field]
+    assert 'id="field-%s"' % field in response.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_page_after_closing(cast):
+    meeting = held(cast.series, chair=cast.chair)
+    url = reverse("surveys:survey", args=[meeting.pk])
+    with time_machine.travel(survey_of(meeting).closes_at + dt.timedelta(minutes=1)):
+        member = login(cast.member)
+        assert 'data-testid="survey-closed"' in member.get(url).content.decode()
+        response = member.post(url, form_data())
+        assert response.status_code == 422 and 'data-testid="survey-error"' in response.content.decode()
+    assert not Response.objects.exists()
+
+
+def test_page_permissions(cast):
+    private = held(cast.series, chair=cast.chair)
+    open_meeting = held(cast.open_series, chair=cast.chair)
+    outsider = login(cast.outsider)
+    assert outsider.get(reverse("surveys:survey", args=[private.pk])).status_code == 404
+    assert outsider.post(reverse("surveys:survey", args=[private.pk]), form_data()).status_code == 404
+    page = outsider.get(reverse("surveys:survey", args=[open_meeting.pk]))
+    assert page.status_code == 200 and 'data-testid="survey-not-asked"' in page.content.decode()
+    assert outsider.post(reverse("surveys:survey", args=[open_meeting.pk]), form_data()).status_code == 403
+    assert login(cast.admin).post(reverse("surveys:survey", args=[open_meeting.pk]), form_data()).status_code == 403
+    assert not Response.objects.exists()
+    results = reverse("surveys:results", args=[private.pk])
+    assert {who: login(getattr(cast, who)).get(results).status_code for who in ("chair", "minute_taker", "member", "outsider", "admin")} == {
+        "chair": 200, "minute_taker": 200, "member": 403, "outsider": 404, "admin": 200,
+    }  # fmt: skip
+
+
+def test_meeting_page_links_to_the_survey(cast):
+    meeting = held(cast.open_series, chair=cast.chair)
+    detail = reverse("meetings:detail", args=[meeting.pk])
+    member_page = login(cast.member).get(detail).content.decode()
+    assert 'data-testid="survey-answer-link"' in member_page and 'data-testid="survey-results-link"' not in member_page
+    chair_page = login(cast.chair).get(detail).content.decode()
+    assert 'data-testid="survey-results-link"' in chair_page
+    assert 'data-testid="survey-card"' not in login(cast.outsider).get(detail).content.decode()
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+def api_url(meeting, tail=""):
+    return f"/api/v1/meetings/{meeting.pk}/survey{tail}"
+
+
+def test_api_get_and_answer(cast):
+    meeting = held(cast.series, chair=cast.chair)
+    client = Client()
+    member = bearer(cast.member)
+
+    got = client.get(api_url(meeting), **member).json()
+    assert got["state"] == "open" and got["may_answer"] and not got["answered_by_me"] and got["results"] is None
+    assert [q["name"] for q in got["questions"]] == list(GOOD)
+    assert all(len(q["scale"]) == 5 and q["label"] for q in got["questions"])
+
+    body = {"scores": GOOD, "comment": "好", "suggestion": "早点开始"}
+    created = post_json(client, api_url(meeting, "/responses"), body, member)
+    assert created.status_code == 201 and created.json()["answered_by_me"] is True
+
+    again = post_json(client, api_url(meeting, "/responses"), body, member)
+    assert again.status_code == 409 and set(again.json()) == {"error", "fields"} and again.json()["error"]
+    assert Response.objects.count() == 1
+
+    chair = client.get(api_url(meeting), **bearer(cast.chair)).json()
+    assert chair["results"]["responses"] == 1 and chair["results"]["rate"] == pytest.approx(1 / 3)
+    assert chair["results"]["comments"] == [{"text": "好", "name": None}]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"scores": {**GOOD, "overall": 6}}, "scores.overall"),
+        ({"scores": {**GOOD, "overall": 0}}, "scores.overall"),
+        ({"scores": {**GOOD, "overall": "4"}}, "scores.overall"),
+        ({"scores": {**GOOD, "overall": 3.5}}, "scores.overall"),
+        ({"scores": {**GOOD, "overall": True}}, "scores.overall"),
+        ({"scores": {k: v for k, v in GOOD.items() if k != "overall"}}, "scores.overall"),
+        ({"scores": {**GOOD, "mood": 3}}, "scores.mood"),
+        ({}, "scores"),
+        ({"scores": GOOD, "comment": "长" * 2001}, "comment"),
+    ],
+)
+def test_api_refuses_bad_input(cast, body, field):
+    meeting = held(cast.series, chair=cast.chair)
+    response = post_json(Client(), api_url(meeting, "/responses"), body, bearer(cast.member))
+    assert response.status_code == 422, response.content
+    data = response.json()
+    assert data["error"] and data["fields"][field]
+    assert not Response.objects.exists() and not Respondent.objects.exists()
+
+
+def test_api_refusals(cast):
+    client = Client()
+    private = held(cast.series, chair=cast.chair)
+    open_meeting = held(cast.open_series, chair=cast.chair)
+    body = {"scores": GOOD}
+    assert post_json(client, api_url(private, "/responses"), body, bearer(cast.outsider)).status_code == 404
+    assert post_json(client, api_url(open_meeting, "/responses"), body, bearer(cast.outsider)).status_code == 403
+    assert client.get(api_url(open_meeting), **bearer(cast.outsider)).json()["results"] is None
+    not_yet = cast.series.meetings.filter(status=Meeting.Status.SCHEDULED).first()
+    response = post_json(client, api_url(not_yet, "/responses"), body, bearer(cast.member))
+    assert response.status_code == 422 and response.json()["fields"]["__all__"]
+    with time_machine.travel(survey_of(private).closes_at + dt.timedelta(minutes=1)):
+        response = post_json(client, api_url(private, "/responses"), body, bearer(cast.member))
+        assert response.status_code == 422 and response.json()["fields"]["__all__"]
+        assert client.get(api_url(private), **bearer(cast.member)).json()["state"] == "closed"
+    assert not Response.objects.exists()
