@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test bench messages lock browser-deps clean
+.PHONY: run test bench messages lock browser-deps clean backup
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(VENV)/.installed browser-deps
 
 browser-deps:
 	@bin/browser-deps
+
+# Database + uploaded files + manifest into var/backups (safe while `make run` runs); restore: manage.py restore PATH.
+backup: $(VENV)/.installed
+	$(PY) manage.py backup $(if $(OUT),--output $(OUT))
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py

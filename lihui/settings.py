@@ -1,7 +1,8 @@
 """Lihui settings: one module, read from the environment.
 
 Safe defaults run the embedded single box (SQLite under ./var); production sets
-DATABASE_URL, SECRET_KEY (or SECRET_KEY_FILE), ALLOWED_HOSTS and DEBUG=0.
+DATABASE_URL, SECRET_KEY (or SECRET_KEY_FILE), ALLOWED_HOSTS, SITE_URL (https:// turns on
+secure cookies, the HTTPS redirect and HSTS) and DEBUG=0.
 """
 
 import os
@@ -58,11 +59,44 @@ def _embedded_secret_key() -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-SECRET_KEY = env_str("SECRET_KEY") or _embedded_secret_key()
+# DEBUG=0 set explicitly declares a deployment: there the key must come from SECRET_KEY or
+# SECRET_KEY_FILE, since a key generated per machine breaks sessions across hosts and is lost
+# with ./var. Left unset (`make run`, tests), the single box generates its own.
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY and os.environ.get("DEBUG") and not DEBUG:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG=0: a long random value, the same for every "
+        "process, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
+SECRET_KEY = SECRET_KEY or _embedded_secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# Served over HTTPS (on by default when SITE_URL is https://): cookies only over TLS,
+# plain HTTP redirected, and HSTS. Behind a TLS-terminating proxy, LIHUI_PROXY_SSL_HEADER
+# names the header it sets to "https" (e.g. X-Forwarded-Proto), else every request would
+# look like plain HTTP and redirect forever.
+LIHUI_HTTPS = env_bool("LIHUI_HTTPS", SITE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LIHUI_HTTPS
+SECURE_SSL_REDIRECT = env_bool("LIHUI_SSL_REDIRECT", LIHUI_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes often call the process over plain HTTP
+if env_str("LIHUI_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + env_str("LIHUI_PROXY_SSL_HEADER").upper().replace("-", "_"), "https")
+SECURE_HSTS_SECONDS = env_int("LIHUI_HSTS_SECONDS", 365 * 24 * 3600) if LIHUI_HTTPS else 0
+# HSTS for subdomains and the browsers' preload list bind every host of the domain to HTTPS,
+# which on an intranet can break sibling hosts still on HTTP: the deployer opts in, and the
+# checks that nag about them stay quiet until then.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LIHUI_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("LIHUI_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
+X_FRAME_OPTIONS = "DENY"  # and frame-ancestors 'none' in the CSP (lihui/security.py)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -83,10 +117,12 @@ INSTALLED_APPS = [
     "lihui.surveys",
     "lihui.insights",
     "lihui.api",
+    "lihui.ops",  # backup/restore, /healthz and the worker heartbeat, JSON logs
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lihui.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -149,6 +185,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Counts failed sign-ins per account and per address wherever a password is checked.
+AUTHENTICATION_BACKENDS = ["lihui.people.throttle.ThrottledModelBackend"]
+# Argon2 for new passwords; older PBKDF2 hashes still verify and are rehashed at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# A sign-in lasts a working day (LIHUI_SESSION_HOURS), also across browser restarts.
+SESSION_COOKIE_AGE = env_int("LIHUI_SESSION_HOURS", 12) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+# Failed sign-ins (lihui/people/throttle.py): at most this many per account and per client
+# address within LIHUI_LOGIN_WINDOW_MINUTES; LIHUI_PROXY_COUNT reverse proxies in front
+# (the client address is read from their X-Forwarded-For, 0: REMOTE_ADDR).
+LIHUI_LOGIN_FAILURES_PER_ACCOUNT = env_int("LIHUI_LOGIN_FAILURES_PER_ACCOUNT", 5)
+LIHUI_LOGIN_FAILURES_PER_ADDRESS = env_int("LIHUI_LOGIN_FAILURES_PER_ADDRESS", 20)
+LIHUI_LOGIN_WINDOW_MINUTES = env_int("LIHUI_LOGIN_WINDOW_MINUTES", 15)
+LIHUI_PROXY_COUNT = env_int("LIHUI_PROXY_COUNT", 0)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env_str("REDIS_URL"):
@@ -193,12 +248,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LIHUI_WORKER_INTERVAL_SECONDS = env_int("LIHUI_WORKER_INTERVAL_SECONDS", 10)
 LIHUI_TOKEN_THROTTLE = env_str("LIHUI_TOKEN_THROTTLE", "10/m")
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, exc_info).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "lihui.ops.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if LOG_FORMAT == "json" else {})}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+# /healthz answers 503 when no worker started a pass for this long (default 3 passes + 60 s).
+LIHUI_HEALTH_WORKER_MAX_AGE_SECONDS = env_int("LIHUI_HEALTH_WORKER_MAX_AGE_SECONDS", 3 * LIHUI_WORKER_INTERVAL_SECONDS + 60)
 
 # E-mail. SMTP when EMAIL_HOST is set (EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
 # EMAIL_USE_TLS / EMAIL_USE_SSL); otherwise the file backend writes each message to

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from lihui.api.api import api
+from lihui.ops import views as ops_views
 
 urlpatterns = [
     path("", include("lihui.meetings.urls")),
@@ -16,4 +17,6 @@ urlpatterns = [
     path("", include("lihui.notify.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("healthz", ops_views.healthz, name="healthz"),
 ]
+handler500 = "lihui.ops.views.server_error"  # a database that is away: 503 with Retry-After

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lihui import documents as d
 from lihui.meetings.models import Meeting, Minutes, MinutesRevision
@@ -22,3 +23,9 @@ def minutes_docx(*, meeting: Meeting, record: Minutes | None, head: MinutesRevis
         status += " · " + _("revision %(n)s, %(when)s") % {"n": head.number, "when": f"{timezone.localtime(head.created, zone):%Y-%m-%d %H:%M}"}
     d.paragraph(doc, status, size=d.TABLE_PT - 1, color=d.MUTED_COLOR, space_before=12)
     return d.to_bytes(doc)
+
+
+# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
+_IN_F_STRINGS = (
+    gettext_noop("Minutes"),
+)

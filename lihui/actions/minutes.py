@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lihui.markdown import markdown_escape as _md
 from lihui.markdown import markdown_tokens
@@ -382,3 +383,36 @@ def minutes_revisions(*, meeting: Meeting) -> list[MinutesRevision]:
         r.diff = minutes_diff(previous, r.text)
         previous = r.text
     return list(reversed(revisions))
+
+
+# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
+_IN_F_STRINGS = (
+    gettext_noop("Minutes"),
+    gettext_noop("When"),
+    gettext_noop("Place"),
+    gettext_noop("Video meeting"),
+    gettext_noop("Chair"),
+    gettext_noop("Minute-taker"),
+    gettext_noop("Attendees"),
+    gettext_noop("Late"),
+    gettext_noop("Absent"),
+    gettext_noop("Attendance"),
+    gettext_noop("Name"),
+    gettext_noop("Role"),
+    gettext_noop("Note"),
+    gettext_noop("Purpose"),
+    gettext_noop("Agenda"),
+    gettext_noop("KPI"),
+    gettext_noop("Target"),
+    gettext_noop("Actual"),
+    gettext_noop("Achievement"),
+    gettext_noop("Decision"),
+    gettext_noop("Action"),
+    gettext_noop("Other decisions and actions"),
+    gettext_noop("Review of previous actions"),
+    gettext_noop("Owner"),
+    gettext_noop("Due"),
+    gettext_noop("Outcome"),
+    gettext_noop("Action items"),
+    gettext_noop("Priority"),
+)

@@ -66,6 +66,10 @@ class SubqueryCount(Subquery):
     template = "(SELECT COUNT(*) FROM (%(subquery)s) _count)"
     output_field = IntegerField()
 
+    def __init__(self, queryset, **extra):
+        # A count needs no order: the models' default ordering would sort every subquery.
+        super().__init__(queryset.order_by(), **extra)
+
 
 def _int(expr) -> ExpressionWrapper:
     # Typed as a plain integer: SQLite's duration arithmetic refuses PositiveSmallIntegerField.

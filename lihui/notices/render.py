@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.utils.translation import ngettext, pgettext
 
 from lihui.markdown import markdown_escape as esc
@@ -260,3 +261,9 @@ def survey(meeting, url: str, closes: dt.datetime | None) -> Rendered:
     note = _("Five questions, one minute: your answers help improve the meeting.")
     text, md = _compose(name, [(note, esc(note)), _lines(lines)], url, _("Answer the survey"))
     return Rendered(subject, text, md)
+
+
+# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
+_IN_F_STRINGS = (
+    gettext_noop("agenda not published yet"),
+)

@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .forms import AdminLoginForm
 from .models import ApiToken, Department, Person
+
+# The admin's own sign-in counts failures like the site's (lihui/people/throttle.py).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Department)

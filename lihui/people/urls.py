@@ -5,7 +5,7 @@ from . import views
 
 app_name = "people"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="people/login.html", redirect_authenticated_user=True), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", views.profile, name="profile"),
     path("me/tokens/", views.token_create, name="token_create"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.utils.translation import ngettext, pgettext
 from django.utils.text import capfirst
 
@@ -374,11 +376,23 @@ def _agenda(ctx: _Context, template: list) -> tuple[Clause, ...]:
         )
     ]
     if template:
+        # A "department heads" line becomes one report per department head on the roster
+        # (as lihui.meetings.services.agenda.agenda_ensure makes it): count it that often.
+        from lihui.people.models import Department
+
+        heads = (
+            Department.objects.filter(head_id__in=s.memberships.exclude(role="optional").values("person_id"))
+            .exclude(pk=s.department_id).count()  # fmt: skip
+        )
+
+        def times(t) -> int:
+            return heads if t.presenter_role == PresenterRole.DEPARTMENT_HEADS else 1
+
         rows = [
-            [str(i), esc(t.title), _presenter(t), str(t.minutes)]
+            [str(i), esc(t.title), _presenter(t), f"{t.minutes} × {heads}" if times(t) != 1 else str(t.minutes)]
             for i, t in enumerate(template, 1)
         ]
-        total = sum(t.minutes for t in template)
+        total = sum(t.minutes * times(t) for t in template)
         clauses.append(
             Clause(
                 _("Agenda template (planned %(total)s of %(length)s minutes):") % {"total": total, "length": s.duration_minutes},
@@ -671,6 +685,9 @@ def _colon() -> str:
     return "：" if _zh() else ": "
 
 
+CHINESE_SENTENCE_GAP = re.compile(r"([。；：！？」）])[ \t]+")
+
+
 def regime_markdown(doc: Document) -> str:
     """The document as Markdown, in the active language. With `doc.version` set, the
     version and effective date are stated under the title."""
@@ -690,7 +707,10 @@ def regime_markdown(doc: Document) -> str:
         out += [f"## {heading}", ""]
         for i, clause in enumerate(chapter.clauses, 1):
             number = f"{chinese_number(i)}、" if zh else f"{n}.{i} "
-            out += [f"{number}{clause.text}", ""]
+            text = clause.text
+            if zh:  # sentences joined with a space for English: Chinese runs on after 。；：
+                text = CHINESE_SENTENCE_GAP.sub(r"\1", text)
+            out += [f"{number}{text}", ""]
             if clause.block:
                 out += [clause.block, ""]
     return "\n".join(out).rstrip() + "\n"
@@ -786,3 +806,10 @@ def regime_render(*, series: Series) -> str:
     """The current configuration's text in the active language, not versioned (for readers of
     another language than the company's)."""
     return regime_markdown(regime_document(series=series))
+
+
+# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
+_IN_F_STRINGS = (
+    gettext_noop("Version"),
+    gettext_noop("Effective date"),
+)

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lihui.markdown import markdown_html
 
@@ -154,3 +155,9 @@ def regime_docx_file(request, pk: int):
     with translation.override(version.language):
         data = regime_docx(text=version.text, title=f"{series.title} · {_('Meeting regime')}", language=version.language)
     return _attachment(data, DOCX, _filename(series, version, "docx"))
+
+
+# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
+_IN_F_STRINGS = (
+    gettext_noop("Meeting regime"),
+)

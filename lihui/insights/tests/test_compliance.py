@@ -19,7 +19,7 @@ from lihui.testing import PersonFactory
 
 from .builders import NOW, Team, action, at, attend, item, minutes, review
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 H = dt.timedelta(hours=1)
 M = dt.timedelta(minutes=1)

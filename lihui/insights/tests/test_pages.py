@@ -166,6 +166,7 @@ def test_csv_of_an_empty_range_has_its_header(team):
     assert rows[0] == [_("Rule"), _("Kept"), _("Applicable"), _("Rate")] and len(rows) == 10
 
 
+@pytest.mark.usefixtures("english")
 def test_compliance_card_on_a_held_meeting(team):
     m = team.held(23, agenda_published_at=at(11, 22, 3, 30), actual_start=at(11, 23, 9, 33), actual_end=at(11, 23, 10, 45))
     minutes(m, at(11, 23, 18))
@@ -187,6 +188,7 @@ def api_client(person) -> tuple[Client, dict]:
     return Client(), {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 
+@pytest.mark.usefixtures("english")
 def test_api_compliance(team):
     m = team.held(23, agenda_published_at=at(11, 21), actual_start=at(11, 23, 9, 50))
     c, auth = api_client(team.a)

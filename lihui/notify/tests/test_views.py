@@ -83,7 +83,10 @@ def test_a_bad_robot_is_refused_with_a_form_error(cast, kind, url, secret):
 
 
 def test_robot_errors_are_translated(cast):
-    """The errors go through gettext: switched to Chinese, Django's own are Chinese too."""
+    """The errors go through gettext: in the chair's language (English here); switched to
+    Chinese, Django's own are Chinese too."""
+    cast.chair.language = "en"
+    cast.chair.save(update_fields=["language"])
     client = login(cast.chair)
     response = add(client, cast.series, kind="webhook", url="https://hooks.example.com/lihui", secret="")
     assert response.context["form"].errors["secret"] == [

@@ -73,6 +73,7 @@ from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeti
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
 from lihui.notify.models import Channel, Message
+from lihui.ops.heartbeat import heartbeat_record
 from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
 from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
@@ -547,6 +548,9 @@ WEB: dict[str, Web] = {
     # --- meetings
     "meetings:dashboard": Web(get=everyone(200)),
     "meetings:load": Web(get=everyone(200)),
+    # /healthz (lihui/ops): for monitors, no sign-in and nothing private; 200 while a worker's
+    # heartbeat is fresh (one is recorded first), so anonymous GETs get 200 too.
+    "healthz": Web(get=everyone(200), kwargs=lambda w, t, r: heartbeat_record(name="test-worker") or {}, anonymous=("GET", 200)),
     # Calendar feeds: the token is the credential, so a signed-in session adds nothing and a
     # signed-out calendar app gets the feed; each role fetches its own. A bad token: 404
     # (lihui/meetings/tests/test_feeds.py). Regenerating is the owner's POST; a series'

@@ -20,6 +20,7 @@ from django.db import close_old_connections, connection
 from lihui.meetings.services import meetings_extend_horizon
 from lihui.notices.services import notices_run
 from lihui.notify.services import deliver_due
+from lihui.ops.heartbeat import heartbeat_record
 from lihui.search.services import search_refresh
 
 log = logging.getLogger("lihui.worker")
@@ -49,6 +50,10 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA optimize")
                 optimized = time.monotonic()
+            try:  # /healthz reads this; a failed write is logged, the pass goes on
+                heartbeat_record(name=worker_name)
+            except Exception:
+                log.exception("heartbeat failed")
             try:
                 planned = meetings_extend_horizon()
                 if planned:
