@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 # CJK ideographs (with extensions and compatibility forms), kana and hangul syllables.
-_CJK = "\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ebef\U00030000-\U0003134f"
+_CJK = "\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufa6d\ufa70-\ufad9\U00020000-\U0002ebef\U00030000-\U0003134f"
 _RUN = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
 _IS_CJK = re.compile(f"[{_CJK}]")
 MAX_WORD = 40  # longer "words" (hashes, URLs) are cut; nobody searches for their tail
@@ -26,7 +26,9 @@ MAX_TERMS = 10
 
 
 def _runs(text: str) -> list[str]:
-    return _RUN.findall(unicodedata.normalize("NFKC", text or "").lower())
+    # The CJK ranges hold code points Unicode has not assigned yet: they are not words.
+    runs = _RUN.findall(unicodedata.normalize("NFKC", text or "").lower())
+    return [r for r in ("".join(c for c in run if c.isalnum()) for run in runs) if r]
 
 
 def analyze(text: str) -> tuple[str, str]:
