@@ -29,7 +29,10 @@ database, materializes three years of occurrences per series through
      series (~52,000 held meetings, ~500,000 attendance rows, ~100,000 actions …) and of
      100: median / p95 and SQL queries of /health/, /series/<id>/health/, GET
      /api/v1/health and health_report() alone, at both scales (the queries must be equal),
-     and each health measure alone.
+     and each health measure alone;
+ 10. (--floor-only) in the 10× organisation, the framework floor — an authenticated page doing
+     one trivial query through the same middleware and base.html (bench/floor.py,
+     bench/floor_urls.py) — and the key pages as a ratio to it, with their SQL queries.
 
 The database is var/bench/lihui.sqlite3 (deleted and recreated on every run), never
 var/lihui.sqlite3; uploaded materials go to var/bench/media (emptied on every run). With
@@ -77,6 +80,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--health-scale", type=int, default=None,
                     help="series of section 9's large org (default 1,000, --quick 100); it also runs at a tenth of that")  # fmt: skip
     ap.add_argument("--health-only", action="store_true", help="run only section 9, the health pages at large-org scale")
+    ap.add_argument("--floor-only", action="store_true",
+                    help="run only section 10, the key pages as a ratio to the framework floor (10× data)")  # fmt: skip
     return ap.parse_args()
 
 
@@ -751,6 +756,24 @@ def main() -> None:
             sys.exit(f"\nThe delivery benchmark failed: {delivery_result['error']}")
         if delivery.problems(delivery_result):
             sys.exit("\nThe delivery benchmark found duplicates or losses (see above).")
+        return
+    if args.floor_only:
+        import floor
+
+        floor_result = floor.run_section(args, sys.modules[__name__])
+        text = "\n".join(section_header("framework floor only", db_label, args, t_total) + floor.report(floor_result, args, table))
+        text += "\n"
+        print()
+        print(text)
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(text, encoding="utf-8")
+        print(f"(written to {OUT.relative_to(REPO)})")
+        if floor.problems(floor_result):
+            print("\nAbove 2× the floor (section 10):", file=sys.stderr)
+            for problem in floor.problems(floor_result):
+                print(f"  {problem}", file=sys.stderr)
+        if "error" in floor_result:
+            sys.exit(f"\nThe floor benchmark failed: {floor_result['error']}")
         return
     if args.health_only:
         import health

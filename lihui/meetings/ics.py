@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from lihui.regime.models import Membership
 
@@ -116,7 +116,9 @@ def _calendar(method: Method, name: str | None = None) -> Calendar:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
     if name:
-        cal.add("x-wr-calname", name)
+        # As TEXT, escaped: icalendar writes an X- property it does not know as it is, and
+        # a series title with a line break would otherwise end the line (or the calendar).
+        cal.add("x-wr-calname", vText(name))
     return cal
 
 

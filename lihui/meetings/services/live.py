@@ -177,6 +177,7 @@ def notes_save(*, actor: Person, item: AgendaItem, text: str, base_revision: int
     """Save an item's notes if nobody saved since `base_revision`; returns the new revision."""
     if not meeting_can_take_notes(person=actor, meeting=item.meeting):
         raise PermissionDenied
+    text = (text or "").replace("\x00", "")  # PostgreSQL text cannot hold NUL; it carries nothing anyway
     if len(text) > 100_000:
         raise ValidationError({"text": [_("The notes are too long (100,000 characters at most).")]})
     updated = AgendaItem.objects.filter(pk=item.pk, notes_revision=base_revision).update(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from email.mime.text import MIMEText
 
@@ -20,7 +21,9 @@ class Email(Transport):
         if message.recipient is None or not message.recipient.email:
             raise TransportError("the recipient has no e-mail address", permanent=True)
         mail = EmailMultiAlternatives(
-            subject=message.subject,
+            # A title typed with a line break must not fail the send (Django refuses
+            # newlines in headers, against header injection): one line, as text.
+            subject=re.sub(r"\s*[\r\n]+\s*", " ", message.subject),
             body=message.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.recipient.email],
