@@ -301,17 +301,31 @@ def prepare_live(base: str) -> list[dict]:
         c = Client(base)
         c.login(chair)
         _, html = c.request("GET", "/")
-        candidates = ids(r'href="/meetings/(\d+)/"', html)
+        # the dashboard's meetings first, then each series' meetings (a series page lists them)
+        groups = [ids(r'href="/meetings/(\d+)/"', html)]
+        _, html = c.request("GET", "/series/")
+        for spk in ids(r'href="/series/(\d+)/"', html):
+            _, page = c.request("GET", f"/series/{spk}/")
+            groups.append(ids(r'href="/meetings/(\d+)/"', page))
+        candidates = [pk for g in groups for pk in g]
         chosen = None
-        for pk in candidates:
-            if any(m["id"] == pk for m in live):
-                continue
-            status, body = c.request("POST", f"/meetings/{pk}/live/start/", {}, {"Accept": "application/json"})
-            if status == 200:
+        tried: set[int] = set()
+        for group in groups:
+            for pk in group:
+                if pk in tried or any(m["id"] == pk for m in live):
+                    continue
+                tried.add(pk)
+                status, body = c.request("POST", f"/meetings/{pk}/live/start/", {}, {"Accept": "application/json"})
+                if status == 403:
+                    break  # not this chair's series
+                if status != 200:
+                    continue  # held or cancelled: only a planned meeting starts
                 state = json.loads(body)
                 if state.get("ended"):
                     continue
                 chosen = {"id": pk, "chair": chair, "items": [i["id"] for i in state["items"]], "current": state["current"]}
+                break
+            if chosen:
                 break
         if chosen is None or not chosen["items"]:
             print(f"warning: {chair} could not start a meeting among {candidates}", file=sys.stderr)
