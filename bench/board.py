@@ -18,7 +18,6 @@ Only import this after `django.setup()`.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import random
 import statistics
 import time
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from common import p95, section_database
+from common import p95, section_database, timed_requests
 
 FULL_ACTIONS = 1_000_000
 QUICK_ACTIONS = 100_000
@@ -305,29 +304,14 @@ def _indexes(qs) -> str:
 
 
 def _time(send, check, requests: int, budget: float) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(2):  # warm up
-        check(send())
-    with CaptureQueriesContext(connection) as ctx:
-        r = send()
-    check(r)
-    queries = len(ctx.captured_queries)
-    gc.collect()
-    times = []
-    t_start = time.perf_counter()
-    while len(times) < requests and (len(times) < 5 or time.perf_counter() - t_start < budget):
-        t = time.perf_counter()
-        r = send()
-        times.append(time.perf_counter() - t)
-    check(r)
+    run = timed_requests(send, check, requests, budget)
+    times = run["times"]
     return {
         "n": len(times),
         "median_ms": statistics.median(times) * 1000,
         "p95_ms": p95(times) * 1000,
-        "queries": queries,
-        "bytes": len(r.content),
+        "queries": run["queries"],
+        "bytes": len(run["response"].content),
     }
 
 

@@ -30,3 +30,30 @@ def section_database(filename: str) -> str:
     connection.settings_dict["NAME"] = path
     call_command("migrate", interactive=False, verbosity=0)
     return str(path)
+
+
+def timed_requests(send, check, requests: int, budget: float) -> dict:
+    """Two warm-ups, one request with its SQL counted, then up to `requests` timed ones
+    (fewer if they take over `budget` seconds, at least 5); every response is checked.
+    Returns the times (seconds), the query count and the last response."""
+    import gc
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        check(send())
+    with CaptureQueriesContext(connection) as ctx:
+        r = send()
+    check(r)
+    queries = len(ctx.captured_queries)
+    gc.collect()
+    times: list[float] = []
+    t_start = time.perf_counter()
+    while len(times) < requests and (len(times) < 5 or time.perf_counter() - t_start < budget):
+        t = time.perf_counter()
+        r = send()
+        times.append(time.perf_counter() - t)
+        check(r)
+    return {"times": times, "queries": queries, "response": r}

@@ -18,14 +18,13 @@ Run: `.venv/bin/python bench/run.py --floor-only [--quick]` (with DATABASE_URL a
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import random
 import statistics
 import time
 import traceback
 from zoneinfo import ZoneInfo
 
-from common import p95
+from common import p95, timed_requests
 
 GOAL = 2.0
 SEARCH_ROWS = 20_000
@@ -33,27 +32,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _time(label: str, send, check, requests: int, budget: float) -> dict:
-    """Two warm-ups, one request with its SQL counted, then up to `requests` timed ones
-    (fewer if they take over `budget` seconds, at least 5)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(2):
-        check(send())
-    with CaptureQueriesContext(connection) as ctx:
-        r = send()
-    check(r)
-    queries = len(ctx.captured_queries)
-    gc.collect()
-    times = []
-    t_start = time.perf_counter()
-    while len(times) < requests and (len(times) < 5 or time.perf_counter() - t_start < budget):
-        t = time.perf_counter()
-        r = send()
-        times.append(time.perf_counter() - t)
-        check(r)
-    print(f"[floor] {label}: median {statistics.median(times) * 1000:.1f} ms, {queries} queries", flush=True)
-    return {"times": times, "queries": queries, "bytes": len(r.content)}
+    run = timed_requests(send, check, requests, budget)
+    print(f"[floor] {label}: median {statistics.median(run['times']) * 1000:.1f} ms, {run['queries']} queries", flush=True)
+    return {"times": run["times"], "queries": run["queries"], "bytes": len(run["response"].content)}
 
 
 def _ok(label):

@@ -151,6 +151,16 @@ def table(headers: list[str], rows: list[list], align: str | None = None) -> str
     return "\n".join("  " + line for line in lines)
 
 
+def publish(text: str) -> None:
+    """Print a report and keep it in bench/out/latest.txt."""
+    text += "\n"
+    print()
+    print(text)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(text, encoding="utf-8")
+    print(f"(written to {OUT.relative_to(REPO)})")
+
+
 def n(x: float | int) -> str:
     return f"{x:,.0f}"
 
@@ -744,13 +754,7 @@ def main() -> None:
         import delivery
 
         delivery_result = delivery.run_section(args)
-        text = "\n".join(section_header("delivery only", db_label, args, t_total) + delivery.report(delivery_result, args, table))
-        text += "\n"
-        print()
-        print(text)
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(text, encoding="utf-8")
-        print(f"(written to {OUT.relative_to(REPO)})")
+        publish("\n".join(section_header("delivery only", db_label, args, t_total) + delivery.report(delivery_result, args, table)))
         delivery_problems(delivery_result)
         if "error" in delivery_result:
             sys.exit(f"\nThe delivery benchmark failed: {delivery_result['error']}")
@@ -761,13 +765,7 @@ def main() -> None:
         import floor
 
         floor_result = floor.run_section(args, sys.modules[__name__])
-        text = "\n".join(section_header("framework floor only", db_label, args, t_total) + floor.report(floor_result, args, table))
-        text += "\n"
-        print()
-        print(text)
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(text, encoding="utf-8")
-        print(f"(written to {OUT.relative_to(REPO)})")
+        publish("\n".join(section_header("framework floor only", db_label, args, t_total) + floor.report(floor_result, args, table)))
         if floor.problems(floor_result):
             print("\nAbove 2× the floor (section 10):", file=sys.stderr)
             for problem in floor.problems(floor_result):
@@ -779,13 +777,7 @@ def main() -> None:
         import health
 
         health_result = health.run_section(args)
-        text = "\n".join(section_header("health pages only", db_label, args, t_total) + health.report(health_result, args, table))
-        text += "\n"
-        print()
-        print(text)
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(text, encoding="utf-8")
-        print(f"(written to {OUT.relative_to(REPO)})")
+        publish("\n".join(section_header("health pages only", db_label, args, t_total) + health.report(health_result, args, table)))
         slow = health.slowest_plan(health_result)
         if slow:
             plan_file = OUT.with_name("health-plan.txt")
