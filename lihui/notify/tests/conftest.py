@@ -4,6 +4,7 @@ import pytest
 
 from lihui.notify import http
 from lihui.notify.models import Channel
+from lihui.notify.sink import RobotSink
 from lihui.testing import PersonFactory, make_series
 
 
@@ -54,52 +55,9 @@ def make_channel(series):
     return make
 
 
-class Sink:
-    """A local HTTP receiver standing in for a robot: records every request (raw receipts)
-    and answers {"errcode": 0}."""
-
-    def __init__(self):
-        import threading
-        from collections import Counter
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        sink = self
-        self.received: list[dict] = []
-        self.keys: Counter = Counter()
-        self.lock = threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with sink.lock:
-                    sink.received.append({"path": self.path, "headers": dict(self.headers.items()), "body": body})
-                    sink.keys[self.headers.get("X-Lihui-Idempotency-Key")] += 1
-                answer = b'{"errcode":0,"errmsg":"ok"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def sink(settings):
     settings.LIHUI_NOTIFY_ALLOW_PRIVATE = True
-    s = Sink()
+    s = RobotSink()
     yield s
     s.close()
