@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from lihui.search.selectors import search
-from lihui.search.services import search_refresh
+from lihui.search.services import search_catch_up
 from lihui.search.tokens import MAX_QUERY, QueryError
 
 from .schemas import ErrorOut, Id
@@ -52,7 +52,7 @@ def search_archive(request, f: Query[SearchFilter]):
     the caller may see, newest first."""
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise ValidationError({"from": [_("The start date is after the end date.")]})
-    search_refresh(limit=20)
+    search_catch_up()
     try:
         hits, more = search(
             person=request.user, query=f.q, series_id=f.series, kind=f.kind, date_from=f.date_from, date_to=f.date_to,

@@ -12,7 +12,7 @@ from lihui.regime.selectors import series_visible_to
 
 from .models import SearchEntry
 from .selectors import search
-from .services import search_refresh
+from .services import search_catch_up
 from .tokens import QueryError
 
 PER_PAGE = 20
@@ -46,7 +46,7 @@ def search_page(request):
     page = int(page) if page.isdigit() and 0 < int(page) <= 500 else 1
     hits, more = [], False
     if q:
-        search_refresh(limit=20)  # what was typed a moment ago is found
+        search_catch_up()  # what was typed a moment ago is found
         try:
             hits, more = search(
                 person=request.user, query=q, series_id=series_id, kind=kind or None,

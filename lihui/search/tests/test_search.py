@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from lihui.actions.services import action_comment, action_create, decision_record
 from lihui.meetings.models import Meeting
@@ -191,3 +192,19 @@ def test_rebuild_command(cast, archive):
     out = StringIO()
     call_command("search_rebuild", stdout=out)
     assert "Indexed" in out.getvalue() and SearchEntry.objects.exists()
+
+
+def test_a_search_leaves_fresh_marks_to_a_running_worker(cast, archive):
+    from lihui.ops.heartbeat import heartbeat_record
+    from lihui.search.services import SETTLE, search_catch_up
+
+    item = archive["item"]
+    notes_save(actor=cast.chair, item=item, text="新增：直播带货的退换货规则", base_revision=1)
+    # No worker: the search indexes what was just typed.
+    assert search_catch_up() == 1 and _titles(cast.chair, "带货") == ["note:双十一复盘"]
+
+    notes_save(actor=cast.chair, item=item, text="改为：直播间尺码说明", base_revision=2)
+    heartbeat_record(name="host:1")  # a worker is running: a mark seconds old is its job
+    assert search_catch_up() == 0 and _titles(cast.chair, "尺码") == []
+    Meeting.objects.filter(pk=item.meeting_id).update(text_changed=timezone.now() - SETTLE - dt.timedelta(seconds=1))
+    assert search_catch_up() == 1 and _titles(cast.chair, "尺码") == ["note:双十一复盘"]
