@@ -9,6 +9,17 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _language_back_to_default():
+    """A request by an English-speaking person leaves English active in this thread (as
+    Django's own LocaleMiddleware does; each real request activates its own language first).
+    Put the default back after each test so no test inherits another's language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _no_outside_network(monkeypatch):
     """Any test that opens a connection beyond loopback fails: the product runs on intranets."""
     real_connect = socket.socket.connect

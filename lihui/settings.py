@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "lihui.notices",
     "lihui.surveys",
     "lihui.insights",
+    "lihui.audit",  # 审计日志: who changed a series' rules, attendance, minutes, decisions, actions
     "lihui.api",
     "lihui.ops",  # backup/restore, /healthz and the worker heartbeat, JSON logs
 ]
@@ -157,6 +158,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("LIHUI_PG_JIT_OFF", True):
+        # PostgreSQL's JIT compiles any query whose plan cost passes its threshold; for the
+        # health aggregates that was ~4 s of compiling for a 0.4 s query. Our queries are short.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c jit=off").strip()
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -239,12 +245,51 @@ LIHUI_PLAN_HORIZON_DAYS = env_int("LIHUI_PLAN_HORIZON_DAYS", 90)
 
 MEDIA_ROOT = Path(env_str("LIHUI_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: materials go through a permission-checked view
+# Where uploads live: "local" (MEDIA_ROOT, the default) or "s3", an S3-compatible bucket
+# (AWS S3, MinIO, Ceph RGW, …) through django-storages, shared by every web process of a
+# cluster. Objects are private and no pre-signed links are made: the download view still
+# checks permissions and streams the bytes. Credentials: AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY (or _FILE); unset, boto3's own chain (instance role, ~/.aws) applies.
+LIHUI_STORAGE = env_str("LIHUI_STORAGE", "local").strip().lower() or "local"
+if LIHUI_STORAGE == "s3":
+    AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+    if not AWS_STORAGE_BUCKET_NAME:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("LIHUI_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,  # e.g. https://minio.intra:9000; unset: AWS
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "location": env_str("AWS_LOCATION"),  # a key prefix inside the bucket
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for most MinIO setups
+            # AWS buckets with ACLs disabled (the default for new ones) take only bucket-owner-full-control.
+            "default_acl": env_str("AWS_DEFAULT_ACL", "private") or None,
+            "querystring_auth": False,  # .url() never hands out a working link
+            "file_overwrite": False,
+            "max_memory_size": 1024 * 1024,  # a download larger than this spools to a temporary file
+        },
+    }
+elif LIHUI_STORAGE != "local":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LIHUI_STORAGE must be 'local' or 's3', not {LIHUI_STORAGE!r}.")
 # Pre-read materials: size limit and accepted types (checked on the content, not the name).
 LIHUI_MATERIAL_MAX_BYTES = env_int("LIHUI_MATERIAL_MAX_BYTES", 20 * 1024 * 1024)
 LIHUI_MATERIAL_TYPES = env_list(
     "LIHUI_MATERIAL_TYPES", "pdf,docx,xlsx,pptx,doc,xls,ppt,png,jpg,gif,txt,csv,md,zip"
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads are measured as they arrive: past LIHUI_MATERIAL_MAX_BYTES the rest is never written (lihui/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "lihui.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 LIHUI_WORKER_INTERVAL_SECONDS = env_int("LIHUI_WORKER_INTERVAL_SECONDS", 10)
 LIHUI_TOKEN_THROTTLE = env_str("LIHUI_TOKEN_THROTTLE", "10/m")
 

@@ -9,7 +9,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lihui.people.models import Person
+from lihui.people.models import Person, sort_key_for
+from lihui.people.selectors import people_named
 
 from .models import ActionItem
 from .selectors import SORTS
@@ -23,6 +24,9 @@ def _id_field(label) -> forms.IntegerField:
 
 class BoardFilterForm(forms.Form):
     owner = _id_field(gettext_lazy("owner"))
+    # The person picker's text: the chosen person's name (with JS, `owner` holds their id too),
+    # or a name typed without JS, resolved by `resolve_owner`. Links carry only `owner`.
+    owner_name = forms.CharField(label=gettext_lazy("owner"), required=False, max_length=100, strip=True)
     department = _id_field(gettext_lazy("department"))
     series = _id_field(gettext_lazy("meeting series"))
     status = forms.ChoiceField(
@@ -48,6 +52,45 @@ class BoardFilterForm(forms.Form):
             data.pop("due_from", None)
             data.pop("due_to", None)
         return data
+
+    def resolve_owner(self, *, label: bool) -> None:
+        """The owner filter as a person: by `owner` (links, the picker with JS), or by the name
+        typed into the picker without JS — an exact name, or its full pinyin, of one person.
+        An unknown or ambiguous name is reported and ignored (`owner_candidates` then lists
+        who it may mean). Sets `owner_label`, the text the picker shows. One query when
+        `label` (the page shows the picker) or a name was typed, none otherwise."""
+        self.owner_label, self.owner_candidates = "", []
+        data = getattr(self, "cleaned_data", None)
+        if data is None:
+            return
+        owner_id, typed = data.get("owner"), data.get("owner_name") or ""
+        if "owner_name" in self.data and not typed:
+            owner_id = data["owner"] = None  # the picker was emptied: everyone
+        if not typed and not label:
+            return
+        rows = people_named(name=typed, pk=owner_id)
+        chosen = next((r for r in rows if r["id"] == owner_id), None)
+        data.pop("owner_name", None)  # links keep the id, not the text
+        if typed and not (chosen and chosen["name"] == typed):
+            chosen = None
+            active = [r for r in rows if r["is_active"]]
+            # The exact name (any case), else the full pinyin (“wang qiang”).
+            matches = [r for r in active if r["name"].casefold() == typed.casefold()] or [
+                r for r in active if r["sort_key"] == sort_key_for(" ".join(typed.split()))
+            ]
+            if len(matches) == 1:
+                chosen = matches[0]
+                self.errors.pop("owner", None)  # a bad id does not matter: the name said who
+            else:
+                data["owner"] = None
+                self.owner_label = typed
+                self.owner_candidates = matches
+                problem = (_("Several people are called “%(name)s”; choose one of them.") if matches
+                           else _("No one is called “%(name)s”."))  # fmt: skip
+                self.add_error("owner_name", problem % {"name": typed})
+                return
+        if chosen:
+            data["owner"], self.owner_label = chosen["id"], chosen["name"]
 
     def problems(self) -> list[str]:
         """One translated sentence per bad filter, saying it was ignored."""
@@ -82,7 +125,7 @@ class BoardFilterForm(forms.Form):
         pairs = []
         for name in self.fields:
             value = self.value(name)
-            if name in skip or value is None:
+            if name in skip or name == "owner_name" or value is None:  # the owner travels as an id
                 continue
             pairs.append((name, 1 if value is True else value.isoformat() if hasattr(value, "isoformat") else value))
         pairs += [(k, v) for k, v in extra.items() if v not in (None, "")]

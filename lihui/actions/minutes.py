@@ -19,8 +19,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from lihui.audit.services import E, V, audit_change, audit_record
 from lihui.markdown import markdown_escape as _md
 from lihui.markdown import markdown_tokens
 
@@ -287,6 +288,16 @@ def _append(record: MinutesRecord, *, actor: Person, text: str, comment: str) ->
     return revision
 
 
+REVISION_LABEL = gettext_lazy("revision")
+LENGTH_LABEL = gettext_lazy("length (characters)")
+COMMENT_LABEL = MinutesRevision._meta.get_field("comment").verbose_name
+
+
+def _audit_minutes(actor: Person, meeting: Meeting, record: MinutesRecord, verb: str, changes: list[dict]) -> None:
+    audit_record(actor=actor, series=meeting.series_id, meeting=meeting, entity=E.MINUTES, object_id=record.pk, verb=verb,
+                 changes=changes, subject=str(meeting))  # fmt: skip
+
+
 def minutes_save(*, actor: Person, meeting: Meeting, text: str, base_revision: int, comment: str = "") -> MinutesRevision:
     """Save the text as a new revision if nobody saved since `base_revision` (0: the
     assembled draft). A stale base raises `MinutesConflict` with both texts: nothing is
@@ -309,6 +320,12 @@ def minutes_save(*, actor: Person, meeting: Meeting, text: str, base_revision: i
             raise MinutesConflict(theirs=theirs, yours=text)
         revision = _append(record, actor=actor, text=text, comment=comment)
         meeting_text_changed(meeting_id=meeting.pk)
+        if revision.published:  # edits after publication are logged: revision numbers and lengths, not the text
+            _audit_minutes(actor, meeting, record, V.EDITED, [
+                audit_change("revision", REVISION_LABEL, base_revision, revision.number),
+                audit_change("length", LENGTH_LABEL, len(record.revisions.get(number=base_revision).text), len(text)),
+                *([audit_change("comment", COMMENT_LABEL, None, comment)] if comment else []),
+            ])  # fmt: skip
     return revision
 
 
@@ -322,6 +339,11 @@ def minutes_can_publish(*, person: Person, meeting: Meeting) -> bool:
 def _first_revision(record: MinutesRecord, *, actor: Person, meeting: Meeting) -> None:
     if not record.head:
         _append(record, actor=actor, text=minutes_markdown(minutes_assemble(meeting=meeting)), comment=_("Assembled from the meeting"))
+
+
+def _state_change(before: str, after: str) -> dict:
+    labels = dict(MinutesRecord.State.choices)
+    return audit_change("state", MinutesRecord._meta.get_field("state").verbose_name, labels[before], labels[after], i18n=True)
 
 
 def minutes_submit(*, actor: Person, meeting: Meeting) -> MinutesRecord:
@@ -339,6 +361,8 @@ def minutes_submit(*, actor: Person, meeting: Meeting) -> MinutesRecord:
         record.state = MinutesRecord.State.SUBMITTED
         record.submitted_at, record.submitted_by = timezone.now(), actor
         record.save()
+        revision = audit_change("revision", REVISION_LABEL, None, record.head)
+        _audit_minutes(actor, meeting, record, V.SUBMITTED, [_state_change(MinutesRecord.State.DRAFT, record.state), revision])
     return record
 
 
@@ -354,6 +378,7 @@ def minutes_publish(*, actor: Person, meeting: Meeting) -> MinutesRecord:
         record = _locked_record(meeting)
         if record.state == MinutesRecord.State.PUBLISHED:
             raise ValidationError({"__all__": [_("The minutes are already published.")]})
+        state_before = record.state
         _first_revision(record, actor=actor, meeting=meeting)
         if meeting.series.minutes_need_approval:
             record.approved_by = actor
@@ -362,6 +387,8 @@ def minutes_publish(*, actor: Person, meeting: Meeting) -> MinutesRecord:
         record.save()
         meeting_text_changed(meeting_id=meeting.pk)
         minutes_published(meeting=meeting, revision=record.head)
+        revision = audit_change("revision", REVISION_LABEL, None, record.head)
+        _audit_minutes(actor, meeting, record, V.PUBLISHED, [_state_change(state_before, record.state), revision])
     return record
 
 

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from lihui.audit.services import E, V, audit_change, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.meetings.models import AgendaItem, Meeting
 from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.meetings.services.text import meeting_text_changed
@@ -39,14 +41,34 @@ def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
     return value
 
 
+ACTION_FIELDS = ["title", "owner", "due", "priority", "status"]
+COMMENT_LABEL = gettext_lazy("comment")
+REASON_LABEL = gettext_lazy("reason")
+REVIEW_OUTCOME = gettext_lazy("review outcome")
+REVIEW_CONTINUE = gettext_lazy("continued")
+
+
+def _audit_action(actor: Person, action: ActionItem, verb: str, changes: list[dict], *, meeting: Meeting | None = None) -> None:
+    audit_record(actor=actor, series=action.series_id, meeting=meeting or action.meeting_id, entity=E.ACTION,
+                 object_id=action.pk, verb=verb, changes=changes, subject=action.title)  # fmt: skip
+
+
+def _note(label, text: str) -> list[dict]:
+    return [audit_change("comment", label, None, text)] if text else []
+
+
 def decision_record(*, actor: Person, meeting: Meeting, text: str, item: AgendaItem | None = None) -> Decision:
     """决议, recorded by the chair or the minute-taker during or after the meeting."""
     if not meeting_can_take_notes(person=actor, meeting=meeting):
         raise PermissionDenied
     if item is not None and item.meeting_id != meeting.pk:
         raise ValidationError({"item": [_("This item is not on the meeting's agenda.")]})
-    decision = Decision.objects.create(meeting=meeting, item=item, text=_text(text, "text", limit=2000), created_by=actor)
-    meeting_text_changed(meeting_id=meeting.pk)
+    text = _text(text, "text", limit=2000)
+    with transaction.atomic():
+        decision = Decision.objects.create(meeting=meeting, item=item, text=text, created_by=actor)
+        meeting_text_changed(meeting_id=meeting.pk)
+        audit_record(actor=actor, series=meeting.series_id, meeting=meeting, entity=E.DECISION, object_id=decision.pk,
+                     verb=V.CREATED, changes=audit_created(audit_snapshot(decision, ["text", "item"])), subject=text)  # fmt: skip
     return decision
 
 
@@ -86,19 +108,21 @@ def action_create(
         errors["decision"] = [_("This decision was not taken in this meeting.")]
     if errors:
         raise ValidationError(errors)
-    action = ActionItem.objects.create(
-        series_id=meeting.series_id,
-        meeting=meeting,
-        item=item,
-        decision=decision,
-        title=title,
-        owner=owner,
-        due=due,
-        priority=priority,
-        created_by=actor,
-    )
-    meeting_text_changed(meeting_id=meeting.pk)
-    action_assigned(action=action, actor=actor)
+    with transaction.atomic():
+        action = ActionItem.objects.create(
+            series_id=meeting.series_id,
+            meeting=meeting,
+            item=item,
+            decision=decision,
+            title=title,
+            owner=owner,
+            due=due,
+            priority=priority,
+            created_by=actor,
+        )
+        meeting_text_changed(meeting_id=meeting.pk)
+        action_assigned(action=action, actor=actor)
+        _audit_action(actor, action, V.CREATED, audit_created(audit_snapshot(action, ACTION_FIELDS)))
     return action
 
 
@@ -120,18 +144,24 @@ def action_set_status(*, actor: Person, action: ActionItem, status: str, comment
         )
     with transaction.atomic():
         old = action.status
+        before = audit_snapshot(action, ["status"])
         if status != old:
             _set_status(action, status)
         ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.STATUS, author=actor, text=comment, old=old, new=status)
         meeting_text_changed(meeting_id=action.meeting_id)
+        changes = audit_diff(before, audit_snapshot(action, ["status"]))
+        _audit_action(actor, action, V.CHANGED, changes + _note(COMMENT_LABEL, comment) if changes else [])
     return action
 
 
 def action_comment(*, actor: Person, action: ActionItem, text: str) -> ActionUpdate:
     if not action_can_manage(person=actor, action=action):
         raise PermissionDenied
-    update = ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.COMMENT, author=actor, text=_text(text, "text", limit=2000))
-    meeting_text_changed(meeting_id=action.meeting_id)
+    text = _text(text, "text", limit=2000)
+    with transaction.atomic():
+        update = ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.COMMENT, author=actor, text=text)
+        meeting_text_changed(meeting_id=action.meeting_id)
+        _audit_action(actor, action, V.COMMENTED, _note(COMMENT_LABEL, text))
     return update
 
 
@@ -150,6 +180,9 @@ def action_move_due(*, actor: Person, action: ActionItem, due: dt.date, reason: 
         action.due = due
         action.save(update_fields=["due"])
         ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.DUE, author=actor, text=reason, old=old.isoformat(), new=due.isoformat())
+        if old != due:
+            due_label = ActionItem._meta.get_field("due").verbose_name
+            _audit_action(actor, action, V.CHANGED, [audit_change("due", due_label, old, due), *_note(REASON_LABEL, reason)])
     return action
 
 
@@ -173,6 +206,7 @@ def action_review(
         raise ValidationError({"due": [_("The new due date is before the meeting.")]})
     with transaction.atomic():
         old = action.status
+        before = audit_snapshot(action, ["status", "due"])
         if outcome == "done":
             _set_status(action, S.DONE)
         elif outcome == "cancelled":
@@ -192,5 +226,10 @@ def action_review(
         )
         meeting_text_changed(meeting_id=action.meeting_id)
         meeting_text_changed(meeting_id=meeting.pk)  # the outcome is part of this meeting's minutes
+        outcomes = {"done": S.DONE.label, "continue": REVIEW_CONTINUE, "cancelled": S.CANCELLED.label}
+        _audit_action(actor, action, V.REVIEWED, [
+            audit_change("outcome", REVIEW_OUTCOME, None, outcomes[outcome], i18n=True),
+            *audit_diff(before, audit_snapshot(action, ["status", "due"])), *_note(COMMENT_LABEL, comment),
+        ], meeting=meeting)  # fmt: skip
     return action
 

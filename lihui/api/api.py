@@ -4,6 +4,8 @@ forms; one error shape, {"error": "...", "fields": {...}}, everywhere."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -24,6 +27,7 @@ from ninja.throttling import AnonRateThrottle
 
 from lihui.meetings import services as meeting_services
 from lihui.meetings.models import Meeting
+from lihui.ops.views import RETRY_AFTER_SECONDS
 from lihui.web import visible_meeting_or_404
 from lihui.people import services as people_services
 from lihui.people.middleware import person_preferences_activate
@@ -37,6 +41,8 @@ from lihui.regime.selectors import series_visible_to
 
 from . import schemas as s
 from .errors import pydantic_errors_to_fields
+
+log = logging.getLogger(__name__)
 
 
 class BearerAuth(HttpBearer):
@@ -78,6 +84,8 @@ from .insights import router as insights_router  # noqa: E402
 from .regime_document import router as regime_document_router  # noqa: E402
 from .surveys import router as surveys_router  # noqa: E402
 from .review import router as review_router  # noqa: E402
+from .audit import router as audit_router  # noqa: E402
+
 
 api.add_router("", meetings_router)
 api.add_router("", actions_router)
@@ -88,6 +96,7 @@ api.add_router("", insights_router)
 api.add_router("", regime_document_router)
 api.add_router("", surveys_router)
 api.add_router("", review_router)
+api.add_router("", audit_router)
 
 ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
 
@@ -127,7 +136,20 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # ninja's "Cannot parse request body": malformed JSON is invalid input like any other.
+        return error(request, 422, _("Some fields are not valid."), {"__all__": [_("The request body is not valid JSON.")]})
     return error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(DatabaseError)
+def on_database_error(request, exc):
+    """The database is away or read-only: 503 with Retry-After, like the pages (lihui/ops/views.py).
+    The transaction was rolled back; the next request reconnects."""
+    log.error("database unavailable during %s %s", request.method, request.path, exc_info=exc)
+    response = error(request, 503, _("The database is unavailable for a moment; nothing was saved. Try again shortly."))
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 # --- auth -------------------------------------------------------------------------
@@ -143,7 +165,8 @@ def on_http_error(request, exc):
 def token_create(request, payload: s.TokenIn):
     """Exchange a username and password for a personal API token (shown once)."""
     # Per-account limit on top of the per-address throttle: 10 failures lock for 15 min.
-    key = f"lihui:token-fail:{payload.username.lower()}"
+    # Hashed: a username may hold any character, a cache key (memcached's) may not.
+    key = f"lihui:token-fail:{hashlib.sha256(payload.username.lower().encode()).hexdigest()}"
     if cache.get(key, 0) >= 10:
         return error(request, 429, _("Too many failed attempts. Try again later."))
     person = authenticate(request, username=payload.username, password=payload.password)

@@ -17,6 +17,7 @@ MESSAGES = {
     "bool_parsing": lambda e: _("Enter true or false."),
     "bool_type": lambda e: _("Enter true or false."),
     "string_type": lambda e: _("Enter text."),
+    "string_nul": lambda e: _("Null characters are not allowed."),  # Django's own msgid, translated with Django
     "list_type": lambda e: _("Enter a list."),
     "date_parsing": lambda e: _("Enter a valid date (YYYY-MM-DD)."),
     "date_from_datetime_parsing": lambda e: _("Enter a valid date (YYYY-MM-DD)."),

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from lihui.insights.recommendations import series_recommendations
 from lihui.insights.review import ReviewPeriodError, review_docx, review_markdown, review_period, review_report
@@ -88,7 +89,7 @@ def _report(request, series_id: int, query: ReviewQuery):
 def review(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
-        return 422, problem
+        return Status(422, problem)
     return {
         "title": report.title, "kind": report.kind, "start": report.start, "end": report.end, "held_meetings": report.held,
         "headline": [{"label": k, "value": v} for k, v in report.headline],
@@ -110,7 +111,7 @@ def _file(data, content_type: str, name: str) -> HttpResponse:
 def review_md(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
-        return 422, problem
+        return Status(422, problem)
     return _file(review_markdown(report), "text/markdown; charset=utf-8", f"review-{series_id}-{report.start:%Y-%m}.md")
 
 
@@ -122,5 +123,5 @@ def review_md(request, series_id: Id, query: Query[ReviewQuery]):
 def review_word(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
-        return 422, problem
+        return Status(422, problem)
     return _file(review_docx(report), DOCX, f"review-{series_id}-{report.start:%Y-%m}.docx")

@@ -1,17 +1,67 @@
 """API input and output shapes. Input is strict: unknown fields are refused."""
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 Id = Annotated[int, Field(ge=1, le=2**53)]
+
+# A wall-clock time in the series' time zone: "09:30" or "09:30:00", never with an offset.
+# (OpenAPI's `format: time` is RFC 3339's full-time, which requires an offset, so it would
+# document something we neither accept nor send.)
+_LOCAL_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?")
+LOCAL_TIME_SCHEMA = {
+    "type": "string",
+    "pattern": f"^{_LOCAL_TIME.pattern}$",
+    "examples": ["09:30"],
+    "description": "local time in the series' time zone, HH:MM or HH:MM:SS, without an offset",
+}
+
+
+def _local_time(value):
+    if isinstance(value, dt.time):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("time_type", "Input should be a valid time")
+    if not _LOCAL_TIME.fullmatch(value):
+        raise PydanticCustomError("time_parsing", "Input should be in a valid time format")
+    return value
+
+
+LocalTime = Annotated[dt.time, BeforeValidator(_local_time), WithJsonSchema(LOCAL_TIME_SCHEMA)]
+
+# Dates the calendar arithmetic can handle (a year 1 or 9999 date overflows once zoned).
+Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31), description="between 1900-01-01 and 2200-12-31")]
 Frequency = Literal["daily", "weekly", "monthly", "quarterly"]
 Role = Literal["chair", "minute_taker", "member", "optional"]
 
 
-class StrictIn(Schema):
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
+
+
+class NoNul(Schema):
+    """Text with a NUL character is refused (422), as Django's forms do: PostgreSQL cannot store it."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value):
+        if _has_nul(value):
+            raise PydanticCustomError("string_nul", "Null characters are not allowed")
+        return value
+
+
+class StrictIn(NoNul):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -66,7 +116,7 @@ class CadenceIn(StrictIn):
     month_day: Annotated[int, Field(ge=-(2**15), le=2**15)] | None = None
     week_of_month: Annotated[int, Field(ge=-(2**15), le=2**15)] | None = None
     month_weekday: Annotated[int, Field(ge=-(2**15), le=2**15)] | None = None
-    start_time: dt.time
+    start_time: LocalTime
     duration_minutes: Annotated[int, Field(ge=-(2**31), le=2**31)]
 
 
@@ -81,8 +131,8 @@ class SeriesIn(CadenceIn):
     purpose: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=20)] = []
     department: Id | None = None
     time_zone: Annotated[str, Field(max_length=64)] | None = None
-    start_date: dt.date
-    end_date: dt.date | None = None
+    start_date: Day
+    end_date: Day | None = None
     count: Annotated[int, Field(ge=-(2**31), le=2**31)] | None = None
     location: Annotated[str, Field(max_length=200)] = ""
     video_link: Annotated[str, Field(max_length=500)] = ""
@@ -115,8 +165,8 @@ class RosterOut(Schema):
 class WindowIn(StrictIn):
     kind: Literal["peak", "calm"] = "peak"
     name: Annotated[str, Field(max_length=100)] = ""
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     frequency: Frequency = "daily"
     interval: Annotated[int, Field(ge=-(2**31), le=2**31)] = 1
     weekdays: Annotated[list[Annotated[int, Field(ge=-(2**31), le=2**31)]], Field(max_length=7)] = []
@@ -124,7 +174,7 @@ class WindowIn(StrictIn):
     month_day: Annotated[int, Field(ge=-(2**15), le=2**15)] | None = None
     week_of_month: Annotated[int, Field(ge=-(2**15), le=2**15)] | None = None
     month_weekday: Annotated[int, Field(ge=-(2**15), le=2**15)] | None = None
-    start_time: dt.time | None = None
+    start_time: LocalTime | None = None
     duration_minutes: Annotated[int, Field(ge=-(2**31), le=2**31)] | None = None
 
 
@@ -137,7 +187,7 @@ class WindowOut(Schema):
     frequency: str
     interval: int
     weekdays: list[int]
-    start_time: dt.time
+    start_time: LocalTime
     duration_minutes: int
     description: str
 
@@ -154,7 +204,7 @@ class SeriesOut(Schema):
     month_day: int | None
     week_of_month: int | None
     month_weekday: int | None
-    start_time: dt.time
+    start_time: LocalTime
     duration_minutes: int
     time_zone: str
     start_date: dt.date
@@ -204,8 +254,8 @@ class OccurrenceOut(Schema):
 
 
 class MoveIn(StrictIn):
-    date: dt.date
-    start_time: dt.time
+    date: Day
+    start_time: LocalTime
     duration_minutes: Annotated[int, Field(ge=-(2**31), le=2**31)] | None = None
     location: Annotated[str, Field(max_length=200)] | None = None
 
@@ -215,7 +265,7 @@ class CancelIn(StrictIn):
 
 
 class ExtraIn(StrictIn):
-    date: dt.date
-    start_time: dt.time
+    date: Day
+    start_time: LocalTime
     duration_minutes: Annotated[int, Field(ge=-(2**31), le=2**31)] | None = None
     location: Annotated[str, Field(max_length=200)] = ""

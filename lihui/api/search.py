@@ -13,14 +13,14 @@ from lihui.search.selectors import search
 from lihui.search.services import search_catch_up
 from lihui.search.tokens import MAX_QUERY, QueryError
 
-from .schemas import ErrorOut, Id
+from .schemas import ErrorOut, Id, NoNul
 
 router = Router(tags=["search"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 Kind = Literal["minutes", "note", "decision", "action", "item", "report"]
 
 
-class SearchFilter(Schema):
+class SearchFilter(NoNul):
     q: Annotated[str, Field(min_length=1, max_length=MAX_QUERY, description="words to find; Chinese needs no spaces")]
     series: Id | None = None
     kind: Kind | None = None

@@ -5,7 +5,9 @@ A backup is a directory `lihui-backup-<UTC time>` (or the same as .tar.gz) holdi
   transaction, so writers carry on and the copy is one consistent moment), PostgreSQL
   through `pg_dump --format=custom --snapshot=…` of a REPEATABLE READ transaction that
   also counts the rows, so the counts are those of the dump;
-- `media/`: a copy of MEDIA_ROOT, each file hashed as it is copied;
+- `media/`: a copy of MEDIA_ROOT, each file hashed as it is copied — unless uploads live in
+  an object store (LIHUI_STORAGE=s3): then nothing is copied and the manifest names the
+  bucket instead (its own versioning/replication protects them);
 - `manifest.json`: Lihui's version (and commit when known), the vendor, every table's
   row count, every file's size and SHA-256. It is written last; until then the directory
   is `<name>.partial`.
@@ -172,14 +174,37 @@ def _git_head(git: Path) -> str | None:
     return None
 
 
+def remote_media() -> dict | None:
+    """Where uploads live when the default storage is not the local file system (an S3
+    bucket): backend, bucket, endpoint, prefix. None for local storage."""
+    from django.core.files.storage import FileSystemStorage, storages
+
+    storage = storages["default"]
+    if isinstance(storage, FileSystemStorage):
+        return None
+    info = {"backend": f"{type(storage).__module__}.{type(storage).__qualname__}", "copied": False}
+    for attr, key in (("bucket_name", "bucket"), ("endpoint_url", "endpoint"), ("region_name", "region"), ("location", "prefix")):
+        if getattr(storage, attr, None):
+            info[key] = str(getattr(storage, attr))
+    return info
+
+
+def _describe_remote(remote: dict) -> str:
+    where = f"bucket {remote.get('bucket', '?')}" + (f" (prefix {remote['prefix']})" if remote.get("prefix") else "")
+    return where + (f" at {remote['endpoint']}" if remote.get("endpoint") else "")
+
+
 # --- backup ----------------------------------------------------------------------------
 
 
 def backup_create(*, output: Path | str | None = None, db: dict | None = None, media_root: Path | str | None = None,
                   archive: bool = False, log=lambda line: None) -> Path:
-    """Make a backup under `output` (default var/backups); returns the directory or .tar.gz."""
+    """Make a backup under `output` (default var/backups); returns the directory or .tar.gz.
+    Uploads are copied from `media_root` (default MEDIA_ROOT), unless none is given and the
+    default storage is remote: then the manifest records the bucket and copies nothing."""
     db = db or default_database()
     vendor = vendor_of(db)
+    remote = None if media_root else remote_media()
     media_root = Path(media_root or settings.MEDIA_ROOT)
     output = Path(output or Path(settings.VAR_DIR) / "backups")
     output.mkdir(parents=True, exist_ok=True)
@@ -197,14 +222,18 @@ def backup_create(*, output: Path | str | None = None, db: dict | None = None, m
         else:
             database = _backup_pg(db, work / PG_FILE)
         log(f"database ({vendor}): {len(database['tables'])} tables, {sum(database['tables'].values())} rows")
-        files = _copy_tree(media_root, work / MEDIA_DIR)
-        log(f"media: {len(files)} files, {sum(f['size'] for f in files.values())} bytes")
+        if remote:
+            files = {}
+            log(f"media: not copied; uploads live in {_describe_remote(remote)} (its versioning/replication keeps them)")
+        else:
+            files = _copy_tree(media_root, work / MEDIA_DIR)
+            log(f"media: {len(files)} files, {sum(f['size'] for f in files.values())} bytes")
         manifest = {
             "format": FORMAT,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "lihui": lihui_version(),
             "database": database,
-            "media": {"files": files},
+            "media": {"files": files, **({"remote": remote} if remote else {})},
         }
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
         final = output / name
@@ -407,6 +436,7 @@ def restore(path: Path | str, *, db: dict | None = None, media_root: Path | str 
     from django.db import connections
 
     db = db or default_database()
+    explicit_media_root = media_root
     media_root = Path(media_root or settings.MEDIA_ROOT)
     report = RestoreReport()
     with opened(path) as root:
@@ -447,7 +477,20 @@ def restore(path: Path | str, *, db: dict | None = None, media_root: Path | str 
     matching = sum(1 for t, n in database["tables"].items() if counts.get(t) == n)
     report.lines.append(f"database ({database['vendor']}): {matching}/{len(database['tables'])} tables match the manifest's row counts ({rows} rows)")
     ok_files = len(files) - sum(1 for p in report.problems if p.startswith("media/"))
-    report.lines.append(f"media: {ok_files}/{len(files)} files match the manifest's SHA-256")
+    remote = manifest["media"].get("remote")
+    if remote:
+        report.lines.append(f"media: not in this backup; uploads live in {_describe_remote(remote)}")
+        here = remote_media()
+        if not here or here.get("bucket") != remote.get("bucket"):
+            stored = f"in {_describe_remote(here)}" if here else "on local disk"
+            report.lines.append(f"  note: this instance stores uploads {stored}; point LIHUI_STORAGE=s3 and"
+                                " AWS_STORAGE_BUCKET_NAME at that bucket (or a copy) to serve them")
+    else:
+        report.lines.append(f"media: {ok_files}/{len(files)} files match the manifest's SHA-256")
+        here = remote_media()
+        if files and here and explicit_media_root is None:
+            report.lines.append(f"  note: this instance stores uploads in {_describe_remote(here)}; the files were written to"
+                                f" {media_root}: copy them into the bucket under the same keys")
     return report
 
 

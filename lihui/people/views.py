@@ -3,15 +3,15 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.forms.forms import NON_FIELD_ERRORS
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .forms import LoginForm, PreferencesForm, TokenForm
-from .selectors import api_token_list
+from .selectors import api_token_list, person_search
 
 
 
@@ -84,4 +84,15 @@ def set_language(request):
         target = "/"
     response = HttpResponseRedirect(target)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@login_required
+@require_GET
+def person_lookup(request):
+    """The person picker's suggestions: ?q= a name, its start, or its pinyin (“wang”, “wq”).
+    At most 20 active people as JSON: {"results": [{"id", "name", "department"}]}."""
+    results = person_search(q=request.GET.get("q", ""))
+    response = JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "private, max-age=60"
     return response

@@ -1,9 +1,12 @@
 from functools import lru_cache
 
 from django import forms
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from lihui.people.models import Person, known_time_zones
+from lihui.people.models import Person, known_time_zones, sort_key_for
+from lihui.people.selectors import people_named
 
 from .models import AgendaKind, CadenceWindow, Membership, PresenterRole, Series, Weekday
 from .services import SERIES_FIELDS, WINDOW_FIELDS, RosterEntry
@@ -116,7 +119,11 @@ def person_label(person) -> str:
 
 
 class RosterRowForm(forms.Form):
-    person = forms.ModelChoiceField(label=_("person"), queryset=Person.objects.none(), required=False)
+    # A person picker (people/_person_picker.html), not a <select> of the whole organisation:
+    # `person` is its hidden id; `person_name` its text, resolved by name when sent without an
+    # id that matches it (no JS). A POST without `person_name` is decided by the id alone.
+    person = forms.ModelChoiceField(label=_("person"), queryset=Person.objects.none(), required=False, widget=forms.HiddenInput)
+    person_name = forms.CharField(label=_("person"), max_length=100, required=False)
     role = forms.ChoiceField(label=_("role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
     rotation_position = forms.IntegerField(label=_("rotation"), min_value=1, max_value=99, required=False)
 
@@ -124,6 +131,31 @@ class RosterRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["person"].queryset = people if people is not None else Person.objects.filter(is_active=True)
         self.fields["person"].label_from_instance = person_label
+        self.person_text = ""  # what the picker shows; BaseRosterFormSet.forms fills it
+
+    def clean(self):
+        data = super().clean()
+        if not self.is_bound or self.add_prefix("person_name") not in self.data:
+            return data
+        typed, person = data.get("person_name") or "", data.get("person")
+        if "person" in self.errors and typed:
+            del self.errors["person"]  # a stale id: the typed name decides
+        if not typed:
+            data["person"] = None  # the picker was emptied: no one on this row
+        elif person is None or person.name != typed:
+            data["person"] = None
+            rows = [r for r in people_named(name=typed) if r["is_active"]]
+            matches = [r for r in rows if r["name"].casefold() == typed.casefold()] or [
+                r for r in rows if r["sort_key"] == sort_key_for(" ".join(typed.split()))
+            ]
+            found = self.fields["person"].queryset.filter(pk=matches[0]["id"]).first() if len(matches) == 1 else None
+            if found is not None:
+                data["person"] = found
+            elif len(matches) > 1:
+                self.add_error("person", gettext("Several people are called “%(name)s”; choose one of them.") % {"name": typed})
+            else:
+                self.add_error("person", gettext("No one is called “%(name)s”.") % {"name": typed})
+        return data
 
 
 class BaseRosterFormSet(forms.BaseFormSet):
@@ -133,6 +165,27 @@ class BaseRosterFormSet(forms.BaseFormSet):
 
     def get_form_kwargs(self, index):
         return {"people": self.people}
+
+    @cached_property
+    def forms(self):
+        """The rows, each with the text its person picker shows: the name as sent, or the name
+        of the person whose id it holds (one query for all rows)."""
+        rows = super().forms
+        ids = {}
+        for f in rows:
+            name_key = f.add_prefix("person_name")
+            if f.is_bound and name_key in f.data:
+                f.person_text = f.data.get(name_key, "")
+            else:
+                value = f.data.get(f.add_prefix("person")) if f.is_bound else f.initial.get("person")
+                value = getattr(value, "pk", value)
+                if str(value or "").isdigit():
+                    ids[f] = int(value)
+        if ids:
+            names = dict(Person.objects.filter(pk__in=set(ids.values())).values_list("id", "name"))
+            for f, pk in ids.items():
+                f.person_text = names.get(pk, "")
+        return rows
 
     def entries(self) -> list[RosterEntry]:
         return [

@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lihui.audit.services import E, V, audit_change, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.people.models import Person
 
 from .models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, CompanyDayOff, Membership, PresenterRole, Series
+from .models import Weekday
 from .selectors import person_is_admin, series_can_manage, series_feed_allowed
 
 SERIES_FIELDS = [
@@ -100,6 +102,36 @@ def _roster_save(series: Series, roster: list[RosterEntry]) -> None:
             m.save(update_fields=["role", "rotation_position"])
 
 
+def _series_snapshot(series: Series) -> dict[str, dict]:
+    """The rules as the audit log shows them (weekdays by name)."""
+    names = dict(Weekday.choices)
+    return audit_snapshot(series, SERIES_FIELDS, values={"weekdays": tuple(names[d] for d in series.weekday_list if d in names)})
+
+
+def _roster_snapshot(series: Series) -> dict[int, tuple[str, str, int | None]]:
+    """person id -> (name, role, rotation position)."""
+    return {m.person_id: (str(m.person), m.role, m.rotation_position) for m in series.memberships.select_related("person")}
+
+
+def _audit_roster(actor: Person, series: Series, before: dict, after: dict, *, verb: str = V.CHANGED) -> None:
+    """One entry for the roster: each person added, removed or given another role."""
+    labels = dict(Membership.Role.choices)
+
+    def shown(entry):
+        if entry is None:
+            return None
+        _name, role, position = entry
+        return labels.get(role, role) if position is None else [labels.get(role, role), f"#{position}"]
+
+    changes = [
+        audit_change(f"person:{pk}", (after.get(pk) or before.get(pk))[0], shown(before.get(pk)), shown(after.get(pk)),
+                     i18n=True, label_i18n=False)
+        for pk in sorted(set(before) | set(after))
+        if (before.get(pk) or ())[1:] != (after.get(pk) or ())[1:]
+    ]  # fmt: skip
+    audit_record(actor=actor, series=series, entity=E.ROSTER, object_id=series.pk, verb=verb, changes=changes)
+
+
 def _apply(instance, data: dict, allowed: list[str]) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
@@ -128,6 +160,9 @@ def series_create(*, actor: Person, data: dict, roster: list[RosterEntry]) -> Se
         # A series may start in the past (recording an existing regime): plan from its first date.
         _replan(series, since=dt.datetime.combine(series.start_date, dt.time.min, tzinfo=ZoneInfo(series.time_zone)))
         _regime_version(series, actor)
+        audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CREATED,
+                     changes=audit_created(_series_snapshot(series)), subject=series.title)  # fmt: skip
+        _audit_roster(actor, series, {}, _roster_snapshot(series), verb=V.CREATED)
     return series
 
 
@@ -136,16 +171,24 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
     old_location = series.location
+    # From the database: a ModelForm has already put the new values on `series`.
+    stored = Series.objects.select_related("department").filter(pk=series.pk).first()
+    before = _series_snapshot(stored) if stored else {}
     _apply(series, data, SERIES_FIELDS)
     series.full_clean()
     if roster is not None:
         roster_validate(roster=roster, rotates=series.minute_taker_rotates)
     with transaction.atomic():
+        roster_before = _roster_snapshot(series) if roster is not None else None
         series.save()
         if roster is not None:
             _roster_save(series, roster)
         _replan(series, place_changed=series.location != old_location)
         _regime_version(series, actor)
+        audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CHANGED,
+                     changes=audit_diff(before, _series_snapshot(series)), subject=series.title)  # fmt: skip
+        if roster_before is not None:
+            _audit_roster(actor, series, roster_before, _roster_snapshot(series))
     return series
 
 
@@ -153,6 +196,14 @@ def series_delete(*, actor: Person, series: Series) -> None:
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
     series.delete()
+
+
+WINDOW_LABEL = gettext_lazy("cadence window")
+TEMPLATE_LABEL = gettext_lazy("agenda template")
+
+
+def _window_text(window: CadenceWindow) -> str:
+    return f"{window} ({window.start_date.isoformat()} – {window.end_date.isoformat()}): {window.describe_cadence()}"
 
 
 def cadence_window_add(*, actor: Person, series: Series, data: dict) -> CadenceWindow:
@@ -172,6 +223,8 @@ def cadence_window_add(*, actor: Person, series: Series, data: dict) -> CadenceW
         window.save()
         _replan(series)
         _regime_version(series, actor)
+        audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.ADDED, subject=series.title,
+                     changes=[audit_change("window", WINDOW_LABEL, None, _window_text(window))])  # fmt: skip
     return window
 
 
@@ -180,9 +233,12 @@ def cadence_window_remove(*, actor: Person, window: CadenceWindow) -> None:
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
     with transaction.atomic():
+        text = _window_text(window)
         window.delete()
         _replan(series)
         _regime_version(series, actor)
+        audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.REMOVED, subject=series.title,
+                     changes=[audit_change("window", WINDOW_LABEL, text, None)])  # fmt: skip
 
 
 def company_day_off_add(*, actor: Person, date: dt.date, name: str) -> CompanyDayOff:
@@ -242,9 +298,15 @@ def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) ->
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        titles = list(series.agenda_template.values_list("title", "minutes"))
         series.agenda_template.all().delete()
         AgendaTemplateItem.objects.bulk_create(rows)
         _regime_version(series, actor)
+        after = [f"{row.title} ({row.minutes}′)" for row in rows]
+        before = [f"{t} ({m}′)" for t, m in titles]
+        changes = [audit_change("agenda_template", TEMPLATE_LABEL, before, after)] if before != after else []
+        audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CHANGED, subject=series.title,
+                     changes=changes)  # fmt: skip
     return list(series.agenda_template.all())
 
 
@@ -283,7 +345,12 @@ def membership_role_set(*, actor: Person, series: Series, person: Person, role: 
         if membership is None or membership.role not in (Membership.Role.MEMBER, Membership.Role.OPTIONAL):
             raise ValidationError({"person": [_("This person is not a member of the series.")]})
         if membership.role != role:
+            labels = dict(Membership.Role.choices)
+            change = audit_change(
+                f"person:{person.pk}", str(person), labels[membership.role], labels[role], i18n=True, label_i18n=False
+            )
             membership.role = role
             membership.save(update_fields=["role"])
             _regime_version(series, actor)
+            audit_record(actor=actor, series=series, entity=E.ROSTER, object_id=series.pk, verb=V.CHANGED, changes=[change])
     return membership

@@ -8,3 +8,5 @@ from lihui.settings import DATABASES
 
 DATABASES = {"default": {**DATABASES["default"], "NAME": os.environ["LIHUI_FAULT_DB_NAME"], "CONN_MAX_AGE": 0}}
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"handlers": [], "level": "WARNING"}}
+# The tests hash passwords with MD5 for speed (conftest.py); the server must read those hashes.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

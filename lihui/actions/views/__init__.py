@@ -21,7 +21,6 @@ from lihui.meetings.models import AgendaItem
 from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants
 from lihui.meetings.views.agenda import meeting_for
 from lihui.people.models import Department, Person
-from lihui.people.selectors import person_list
 from lihui.meetings.selectors import meeting_visible_to_person
 from lihui.regime.selectors import series_can_view, series_visible_to
 
@@ -54,11 +53,14 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _board_filters(request, *, series=None) -> tuple[BoardFilterForm, bool, dict]:
-    """The form, whether this is a board (not 「我的行动项」), and `action_list` arguments."""
+def _board_filters(request, *, series=None, page: bool = True) -> tuple[BoardFilterForm, bool, dict]:
+    """The form, whether this is a board (not 「我的行动项」), and `action_list` arguments.
+    `page`: the board's page, whose owner picker shows the chosen owner by name."""
     form = BoardFilterForm(request.GET)
     form.is_valid()
     show_all = series is not None or request.GET.get("all") == "1"
+    if show_all:
+        form.resolve_owner(label=page)
     filters = form.selector_filters(mine=None if show_all else request.user)
     if series is not None:
         filters["series"] = series.pk
@@ -112,9 +114,14 @@ def _board(request, *, series=None):
             "status": filters["status"],
             "series_id": filters["series"],
             "series_choices": series_visible_to(person=request.user).only("id", "title").order_by("title", "id"),
-            # (id, name) pairs, not model instances: a large organisation has thousands of people.
+            # (id, name) pairs, not model instances. People are not listed (a large organisation
+            # has thousands): the owner is chosen with the person picker (lihui/people/views.py).
             "department_choices": Department.objects.order_by("sort_key", "id").values_list("id", "name") if show_all else (),
-            "owner_choices": person_list().order_by("sort_key", "id").values_list("id", "name") if show_all else (),
+            "owner_label": getattr(form, "owner_label", ""),
+            "owner_candidates": [
+                {**c, "query": form.query(skip=("owner", *fixed), owner=c["id"], **mode)}
+                for c in getattr(form, "owner_candidates", [])
+            ],
             "statuses": ActionItem.Status.choices,
             "today": today,
         },
@@ -138,7 +145,7 @@ def series_board(request, pk: int):
 @login_required
 def action_export(request):
     """The list the page shows (same filters and sort, every page) as .xlsx, up to 50,000 rows."""
-    form, _show_all, filters = _board_filters(request)
+    form, _show_all, filters = _board_filters(request, page=False)
     if form.errors:
         # Show what is wrong on the page instead of a file that silently ignores a filter.
         return redirect(f"{reverse('actions:list')}?{request.GET.urlencode()}")

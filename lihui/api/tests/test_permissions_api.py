@@ -553,6 +553,8 @@ API: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/series/{series_id}/review"): Op(series_read(200), path=series_path),
     ("GET", "/api/v1/series/{series_id}/review.md"): Op(series_read(200), path=series_path),
     ("GET", "/api/v1/series/{series_id}/review.docx"): Op(series_read(200), path=series_path),
+    # the audit log: read by the series' chair and admins, as on the page
+    ("GET", "/api/v1/series/{series_id}/audit"): Op(series_manage(200), path=series_path),
     # the survey: seen as the meeting is (results inside for chair, minute-taker, admins);
     # answered by the people asked (the roster; an admin off the roster is not asked)
     ("GET", M_ + "/survey"): Op(series_read(200), path=ended_path),

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lihui.audit.services import E, V, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.people.models import Person
 
 from ..models import AgendaItem, Attendance, Guest, Meeting
@@ -152,13 +153,21 @@ def attendance_set(
         arrived_at = timezone.now()
     if status != Attendance.Status.LATE:
         arrived_at = None
-    row, _created = Attendance.objects.update_or_create(
-        meeting=meeting,
-        person=person,
-        guest=guest,
-        defaults={"status": status, "arrived_at": arrived_at, "reason": reason, "recorded_by": actor},
-    )
-    Meeting.objects.filter(pk=meeting.pk).update(live_version=F("live_version") + 1)
+    with transaction.atomic():
+        fields = ["status", "arrived_at", "reason"]
+        was = Attendance.objects.filter(meeting=meeting, person=person, guest=guest).first()
+        before = audit_snapshot(was, fields) if was else {}
+        row, _created = Attendance.objects.update_or_create(
+            meeting=meeting,
+            person=person,
+            guest=guest,
+            defaults={"status": status, "arrived_at": arrived_at, "reason": reason, "recorded_by": actor},
+        )
+        Meeting.objects.filter(pk=meeting.pk).update(live_version=F("live_version") + 1)
+        after = audit_snapshot(row, fields)
+        audit_record(actor=actor, series=meeting.series_id, meeting=meeting, entity=E.ATTENDANCE, object_id=row.pk,
+                     verb=V.CHANGED if was else V.CREATED, changes=audit_diff(before, after) if was else audit_created(after),
+                     subject=str(person or guest))  # fmt: skip
     return row
 
 

@@ -874,3 +874,36 @@ def test_query_counts_do_not_grow_with_items_people_and_kpis(media):
     page = client.get(f"/meetings/{meeting.pk}/recap/").content.decode()
     assert page.count("指标") >= 20
     assert big == small
+
+
+def test_an_oversized_upload_is_never_spooled_to_disk_beyond_the_limit(ready, media, settings, monkeypatch):
+    """The size is enforced while the bytes arrive (lihui/uploads.py): a file 20× the limit
+    is refused with the usual message, and no temporary file ever grew past the limit."""
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    settings.LIHUI_MATERIAL_MAX_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # spool to a temporary file, as big uploads do
+    written: list[int] = []
+    original = TemporaryFileUploadHandler.receive_data_chunk
+
+    def counting(self, raw_data, start):
+        written.append(len(raw_data))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", counting)
+    item = item_of(ready.meeting, "discussion")
+    client = client_for(ready.chair)
+    assert upload(client, item, "huge.txt", b"a" * (20 * 1024 * 1024)) == "The file is too large (1 MB at most)."
+    assert not Material.objects.exists() and stored_files(media) == []
+    assert 0 < sum(written) <= 1024 * 1024
+    # through the API too: the same refusal, as a 422
+    from lihui.people.services import api_token_create
+
+    _token, secret = api_token_create(person=ready.chair, name="t")
+    response = Client().post(
+        f"/api/v1/agenda-items/{item.pk}/materials",
+        {"file": SimpleUploadedFile("huge.txt", b"a" * (20 * 1024 * 1024))},
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 422 and "too large" in str(response.json()["fields"])
+    assert not Material.objects.exists()

@@ -192,7 +192,9 @@ def test_new_chair_sets_up_a_weekly_series(page):
     page.fill("#id_start_time", "10:00")
     page.fill("#id_duration_minutes", "45")
     page.fill("#id_start_date", monday.isoformat())
-    page.select_option("#id_roster-1-person", str(member.pk))
+    page.locator("#id_roster-1-person_name").press_sequentially("wangq", delay=30)  # the person picker
+    page.locator("#id_roster-1-person_name-list [role=option]", has_text="王强").click()
+    assert page.locator("#id_roster-1-person").input_value() == str(member.pk)
     page.select_option("#id_roster-1-role", "member")
     shots("new-series-filled")
 

@@ -728,6 +728,8 @@ WEB: dict[str, Web] = {
     "regime:document_compare": Web(get=series_read(200), kwargs=series_kwargs),
     "regime:document_docx": Web(get=series_read(200), kwargs=series_kwargs),
     "regime:document_md": Web(get=series_read(200), kwargs=series_kwargs),
+    # The audit log (审计日志) is for those who may change the series: its chair and admins.
+    "audit:series_log": Web(get=series_manage(200), kwargs=series_kwargs),
     # --- delivery: a series' group robots are its chair's (and admins'); a test send queues
     # a message. Sent mail (the file e-mail backend) is for admins only.
     "notify:channels": Web(
@@ -777,6 +779,8 @@ WEB: dict[str, Web] = {
         data=lambda w, t, r: {"save_preferences": "1", "language": "en", "time_zone": "Europe/Berlin"},
     ),
     "people:token_create": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"name": "脚本"}),
+    # The person picker's suggestions (names of active colleagues): anyone signed in; a read.
+    "people:lookup": Web(get=everyone(200)),
     # A person's own notice preferences: anyone signed in, for themselves only.
     "notices:preferences": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"agenda_published:email": "on"}),
     "people:token_revoke": Web(get=everyone(405), post=everyone(302), kwargs=lambda w, target, role: {"pk": w.token(role).pk}),

@@ -7,7 +7,8 @@ from lihui.ops.backup import BackupError, backup_create
 
 
 class Command(BaseCommand):
-    help = "Back up the database and MEDIA_ROOT into a timestamped directory (or .tar.gz) with a manifest."
+    help = ("Back up the database and MEDIA_ROOT into a timestamped directory (or .tar.gz) with a manifest; "
+            "uploads in an S3 bucket (LIHUI_STORAGE=s3) are named in the manifest, not copied.")
 
     def add_arguments(self, parser):
         parser.add_argument("--output", help="where to put the backup (default: var/backups)")
