@@ -146,6 +146,7 @@ def test_pages_show_the_corpus_as_text(world):
             "series": reverse("regime:detail", kwargs={"pk": s.pk}),
             "regime document": reverse("regime:document", kwargs={"pk": s.pk}),
             "action board": reverse("actions:series", kwargs={"pk": s.pk}),
+            "audit log": reverse("audit:series_log", kwargs={"pk": s.pk}),
             "action list": reverse("actions:list"),
             "action": reverse("actions:detail", kwargs={"pk": world.actions[1].pk}),
             "search alert": reverse("search:search") + "?q=alert",
@@ -164,7 +165,7 @@ def test_pages_show_the_corpus_as_text(world):
     assert "&lt;img src=x onerror=alert(2)&gt;" in shown["meeting"]
     assert "alert(1)" in shown["search alert"] or "alert" in shown["search alert"]
     assert "<mark>" in shown["search alert"]  # the search found the hostile text and marked it, escaped
-    for name in ("meeting", "minutes", "action board"):
+    for name in ("meeting", "minutes", "action board", "audit log"):
         assert "&lt;@all&gt;" in shown[name], name
 
 
