@@ -1,8 +1,27 @@
-"""Expected statuses per member of the fixed test cast (chair, minute-taker, member,
-outsider, admin) on a private and a staff-visible series: the vocabulary of the web and API
-permission matrices in the tests."""
+"""Expected statuses per member of the fixed test cast on a private and a staff-visible
+series: the vocabulary of the web and API permission matrices in the tests
+(lihui/regime/tests/test_permissions.py, lihui/api/tests/test_permissions_api.py).
 
-ROLES = ("chair", "minute_taker", "member", "outsider", "admin")
+The cast (lihui.testing.make_cast(matrix=True); anonymous people are checked apart):
+
+- chair: chairs both series;
+- minute_taker: takes their notes;
+- presenter: on both rosters, heads a department, so the agenda gives them its report item;
+  they upload its material and own the action under test;
+- member: on both rosters, presents nothing and owns nothing;
+- guest: on no roster, invited as a colleague for the presenter's item of the meeting under
+  test: a participant of that one meeting, not of the series;
+- outsider: signed in, on no roster, invited to nothing;
+- admin: staff, on no roster.
+
+A guest differs between series-level and meeting-level routes, so most rules come in two
+variants: `series_read`/`series_manage` for a series' own pages (and its actions, recorded
+in other meetings than the guest's), `meeting_read`/`meeting_manage` for one meeting's.
+For the other roles the two variants agree, and every helper means for them what it always
+has (the presenter is the one who used to be called "member").
+"""
+
+ROLES = ("chair", "minute_taker", "presenter", "member", "guest", "outsider", "admin")
 TARGETS = ("private", "open")  # cast.series (roster only) and cast.open_series (all staff)
 NO_TARGET = ("-",)  # routes that are not about one series
 Expect = dict[str, dict[str, int]]  # target -> role -> status
@@ -17,35 +36,57 @@ def everyone(status: int, targets=NO_TARGET) -> Expect:
 
 
 def series_read(ok: int = 200) -> Expect:
-    """Roster and admins see the private series; every signed-in person sees the open one."""
+    """A series' own pages (and its actions): the roster and admins see the private series,
+    every signed-in person the open one. Being a guest of one meeting does not open the
+    private series."""
+    return _by_visibility(ok, {"guest": 404, "outsider": 404}, {})
+
+
+def meeting_read(ok: int = 200) -> Expect:
+    """One meeting's pages: whoever sees its series, and the guests invited to it."""
     return _by_visibility(ok, {"outsider": 404}, {})
 
 
 def series_manage(ok: int) -> Expect:
-    """Only the chair and admins change a series; others who can see it get 403, others 404."""
-    deny = {"minute_taker": 403, "member": 403}
+    """Changing a series: only the chair and admins; others who can see it get 403, others
+    404 (the guest on the private series)."""
+    deny = {"minute_taker": 403, "presenter": 403, "member": 403}
+    return _by_visibility(ok, {**deny, "guest": 404, "outsider": 404}, {**deny, "guest": 403, "outsider": 403})
+
+
+def meeting_manage(ok: int) -> Expect:
+    """Preparing and running one meeting: only the chair and admins; others who can see the
+    meeting (its guest too) get 403, others 404."""
+    deny = {"minute_taker": 403, "presenter": 403, "member": 403, "guest": 403}
     return _by_visibility(ok, {**deny, "outsider": 404}, {**deny, "outsider": 403})
 
 
 def own_item(ok: int) -> Expect:
-    """The chair, admins and the item's presenter (the member); others who can see get 403."""
-    return _by_visibility(ok, {"minute_taker": 403, "outsider": 404}, {"minute_taker": 403, "outsider": 403})
+    """The presenter's item (and its material, its guests): the chair, admins and the
+    presenter; others who can see the meeting (the guest invited for it too) get 403."""
+    deny = {"minute_taker": 403, "member": 403, "guest": 403}
+    return _by_visibility(ok, {**deny, "outsider": 404}, {**deny, "outsider": 403})
 
 
 def minutes_kept(ok: int) -> Expect:
-    """Attendance and notes: the chair, admins and the minute-taker; others who can see get 403."""
-    return _by_visibility(ok, {"member": 403, "outsider": 404}, {"member": 403, "outsider": 403})
+    """Attendance, notes, minutes, follow-up in one meeting: the chair, admins and the
+    minute-taker; others who can see the meeting (its guest too) get 403."""
+    deny = {"presenter": 403, "member": 403, "guest": 403}
+    return _by_visibility(ok, {**deny, "outsider": 404}, {**deny, "outsider": 403})
 
 
 def participants(ok: int) -> Expect:
-    """The roster and admins (and guests): seeing an open series is not enough."""
+    """The meeting's participants: roster, guests, admins. Seeing an open series is not enough."""
     return _by_visibility(ok, {"outsider": 404}, {"outsider": 404})
 
 
 def action_manage(ok: int) -> Expect:
-    """An action: its owner (the member), the chair, the minute-taker and admins; others who
-    can see it get 403, others 404."""
-    return _by_visibility(ok, {"outsider": 404}, {"outsider": 403})
+    """An action: its owner (the presenter), the chair, the minute-taker and admins; others
+    who can see it get 403, others 404. It was recorded in an earlier meeting than the
+    guest's, so it is seen as its series is."""
+    return _by_visibility(
+        ok, {"member": 403, "guest": 404, "outsider": 404}, {"member": 403, "guest": 403, "outsider": 403}
+    )
 
 
 def admins_only(ok: int) -> Expect:

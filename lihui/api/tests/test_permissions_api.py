@@ -9,9 +9,18 @@ outcome and not a validation error.
 The client enforces CSRF like any real HTTP client (Django's test client skips it by
 default), so the API behaves here as it does for a script.
 
-Preparing and running a meeting follows the web pages' rules (see
-lihui/regime/tests/test_permissions.py): the member heads a department, so the agenda gives
-them its report item, and the item operations act on that item, theirs as presenter.
+The cast and the rules are the web pages' (see lihui/regime/tests/test_permissions.py and
+lihui/permission_rules.py): anonymous (`test_anonymous_is_401`), outsider, member,
+presenter, guest for one topic, minute-taker, chair and admin, made by
+lihui.testing.make_cast(matrix=True) and mapped to people by `World.person`. The presenter
+(`cast.member`) heads a department, so the agenda gives them its report item; the item
+operations act on that item, theirs, and they own the action. The member
+(`cast.roster_member`) is on both rosters and presents and owns nothing. The guest
+(`cast.guest`) is on no roster and is invited as a colleague for the presenter's item of
+the meeting under test (`World.meeting`, and `World.sign_in` for operations that need no
+meeting): they see that meeting as a participant, neither the private series nor its other
+meetings, hence the series-level and meeting-level variants of the rules. The extra two are
+made only for the matrices, so the rest of the suite keeps its cast of five.
 
 Time is frozen (`NOW`), so nothing here depends on today's date.
 """
@@ -38,6 +47,8 @@ from lihui.permission_rules import (
     Expect,
     action_manage,
     everyone,
+    meeting_manage,
+    meeting_read,
     minutes_kept,
     own_item,
     participants,
@@ -57,6 +68,7 @@ from lihui.regime.models import AgendaKind, CadenceWindow, Membership, Series
 from lihui.regime.services import cadence_window_add
 from lihui.reports.models import Kpi, KpiValue, Report
 from lihui.surveys.models import Respondent, Response
+from lihui.testing import make_cast
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai).
@@ -80,9 +92,9 @@ def frozen():
 
 
 @pytest.fixture
-def cast(frozen, cast):
-    """The shared cast (conftest), created with the clock already frozen."""
-    return cast
+def cast(frozen, db):
+    """The shared cast with the matrices' member and guest, made with the clock already frozen."""
+    return make_cast(matrix=True)
 
 
 @pytest.fixture(autouse=True)
@@ -125,7 +137,15 @@ class World:
         self._department: Department | None = None
 
     def person(self, role: str) -> Person:
-        return getattr(self.cast, role)
+        """presenter: cast.member; member: cast.roster_member; guest: cast.guest; the rest by name."""
+        return self.cast.person(role)
+
+    def sign_in(self, role: str, target: str) -> Person:
+        """The person playing `role` on `target` ("-": no series): the guest is a guest only
+        once invited, so their invitation to the series' next meeting is made first."""
+        if role == "guest":
+            self.meeting("private" if target == "-" else target)
+        return self.person(role)
 
     def series(self, target: str) -> Series:
         return self.cast.open_series if target == "open" else self.cast.series
@@ -139,13 +159,16 @@ class World:
                 .first()
             )
             assert meeting is not None, "the cast's series should have planned meetings ahead"
-            self.department()  # before the agenda is made, so the member has a report item
+            self.department()  # before the agenda is made, so the presenter has a report item
             agenda_ensure(meeting=meeting)
+            # The guest: a colleague invited for the presenter's item, on no roster.
+            item = meeting.items.get(presenter=self.cast.presenter)
+            guest_invite(actor=self.cast.chair, item=item, person=self.cast.guest, reason="法务意见")
             self._meetings[target] = meeting
         return self._meetings[target]
 
     def action(self, target: str) -> ActionItem:
-        """An action owned by the member, from the target series' meeting."""
+        """An action owned by the presenter, from the target series' earlier meeting."""
         self.meeting(target)  # the meeting under review
         # recorded in an earlier meeting of the series, so this meeting reviews it
         meeting = self.series(target).meetings.filter(start__lt=timezone.now()).order_by("-start").first()
@@ -156,30 +179,30 @@ class World:
         )[0]
 
     def department(self) -> Department:
-        """A department the member heads: the agenda gives its head a report item."""
+        """A department the presenter heads: the agenda gives its head a report item."""
         if self._department is None:
             self._department = Department.objects.create(name="华东销售部", head=self.cast.member)
         return self._department
 
     def item(self, target: str) -> AgendaItem:
-        """The member's own item on the meeting (their department's report)."""
+        """The presenter's own item on the meeting (their department's report)."""
         if target not in self._items:
             meeting = self.meeting(target)
             item = meeting.items.filter(presenter=self.cast.member).first()
-            assert item is not None and item.kind == AgendaKind.REPORT, "the member should present their department's report"
+            assert item is not None and item.kind == AgendaKind.REPORT, "the presenter should present their department's report"
             assert meeting.items.filter(position__lt=item.position).exists(), "an item above, so moving it up is a real move"
             item.meeting = meeting
             self._items[target] = item
         return self._items[target]
 
     def material(self, target: str) -> Material:
-        """A pre-read the member attached to their item."""
+        """A pre-read the presenter attached to their item."""
         if target not in self._materials:
             self._materials[target] = material_add(actor=self.cast.member, item=self.item(target), upload=pdf())
         return self._materials[target]
 
     def guest(self, target: str) -> Guest:
-        """An outside guest the chair invited for the member's item."""
+        """An outside guest (no account) the chair invited for the presenter's item."""
         if target not in self._guests:
             self._guests[target] = guest_invite(actor=self.cast.chair, item=self.item(target), name="财务老李", reason="预算")
         return self._guests[target]
@@ -376,7 +399,7 @@ def department_path(w: World, target: str, role: str) -> dict:
 
 
 def order_body(w: World, target: str, role: str) -> dict:
-    """The agenda with the member's item moved up one place."""
+    """The agenda with the presenter's item moved up one place."""
     order = list(w.meeting(target).items.order_by("position", "id").values_list("pk", flat=True))
     i = order.index(w.item(target).pk)
     order[i - 1], order[i] = order[i], order[i - 1]
@@ -450,47 +473,47 @@ API: dict[tuple[str, str], Op] = {
     # --- occurrences
     ("GET", "/api/v1/series/{series_id}/occurrences"): Op(series_read(200), path=series_path, query=occurrences_query),
     ("POST", "/api/v1/series/{series_id}/occurrences"): Op(series_manage(201), path=series_path, body=extra_body),
-    ("GET", "/api/v1/meetings/{meeting_id}"): Op(series_read(200), path=meeting_path),
-    ("POST", "/api/v1/meetings/{meeting_id}/move"): Op(series_manage(200), path=meeting_path, body=move_body),
+    ("GET", "/api/v1/meetings/{meeting_id}"): Op(meeting_read(200), path=meeting_path),
+    ("POST", "/api/v1/meetings/{meeting_id}/move"): Op(meeting_manage(200), path=meeting_path, body=move_body),
     ("POST", "/api/v1/meetings/{meeting_id}/cancel"): Op(
-        series_manage(200), path=meeting_path, body=lambda w, t, r: {"reason": "双十一值班，本周暂停"}
+        meeting_manage(200), path=meeting_path, body=lambda w, t, r: {"reason": "双十一值班，本周暂停"}
     ),
     # --- one meeting: prepare
-    ("GET", "/api/v1/meetings/{meeting_id}/agenda"): Op(series_read(200), path=meeting_path),
+    ("GET", "/api/v1/meetings/{meeting_id}/agenda"): Op(meeting_read(200), path=meeting_path),
     ("POST", "/api/v1/meetings/{meeting_id}/agenda"): Op(
-        series_manage(201),
+        meeting_manage(201),
         path=meeting_path,
         body=lambda w, t, r: {"title": "双十一备货", "kind": "discussion", "minutes_allotted": 10},
     ),
-    # The member presents the item but only the chair orders the agenda.
-    ("PUT", "/api/v1/meetings/{meeting_id}/agenda/order"): Op(series_manage(200), path=meeting_path, body=order_body),
+    # The presenter presents the item but only the chair orders the agenda.
+    ("PUT", "/api/v1/meetings/{meeting_id}/agenda/order"): Op(meeting_manage(200), path=meeting_path, body=order_body),
     ("PUT", "/api/v1/meetings/{meeting_id}/purpose"): Op(
-        series_manage(200), path=meeting_path, body=lambda w, t, r: {"purpose": "定下双十一排班"}
+        meeting_manage(200), path=meeting_path, body=lambda w, t, r: {"purpose": "定下双十一排班"}
     ),
-    ("POST", "/api/v1/meetings/{meeting_id}/agenda/publish"): Op(series_manage(200), path=meeting_path, changes=True),
+    ("POST", "/api/v1/meetings/{meeting_id}/agenda/publish"): Op(meeting_manage(200), path=meeting_path, changes=True),
     ("PATCH", "/api/v1/agenda-items/{item_id}"): Op(own_item(200), path=item_path, body=lambda w, t, r: {"minutes_allotted": 5}),
     ("DELETE", "/api/v1/agenda-items/{item_id}"): Op(own_item(204), path=item_path),
     ("POST", "/api/v1/agenda-items/{item_id}/materials"): Op(
         own_item(201), path=item_path, upload=lambda w, t, r: {"file": pdf()}
     ),
     ("GET", "/api/v1/materials/{material_id}"): Op(participants(200), path=material_path),
-    # The material is the member's upload: its uploader, the chair and admins remove it.
+    # The material is the presenter's upload: its uploader, the chair and admins remove it.
     ("DELETE", "/api/v1/materials/{material_id}"): Op(own_item(204), path=material_path),
     ("POST", "/api/v1/agenda-items/{item_id}/guests"): Op(
         own_item(201), path=item_path, body=lambda w, t, r: {"name": "法务小陈", "email": "chen@example.com", "reason": "合同条款"}
     ),
     ("DELETE", "/api/v1/guests/{guest_id}"): Op(own_item(204), path=lambda w, target, r: {"guest_id": w.guest(target).pk}),
-    ("GET", "/api/v1/meetings/{meeting_id}/participants"): Op(series_read(200), path=meeting_path),
+    ("GET", "/api/v1/meetings/{meeting_id}/participants"): Op(meeting_read(200), path=meeting_path),
     # --- decisions and actions
-    ("GET", M_ + "/decisions"): Op(series_read(200), path=meeting_path),
+    ("GET", M_ + "/decisions"): Op(meeting_read(200), path=meeting_path),
     ("POST", M_ + "/decisions"): Op(minutes_kept(201), path=meeting_path, body=lambda w, t, r: {"text": "双十二增派客服 6 人"}),
-    ("GET", M_ + "/actions"): Op(series_read(200), path=meeting_path),
+    ("GET", M_ + "/actions"): Op(meeting_read(200), path=meeting_path),
     ("POST", M_ + "/actions"): Op(
         minutes_kept(201),
         path=meeting_path,
         body=lambda w, t, r: {"title": "排班表", "owner": w.cast.member.pk, "due": (today() + dt.timedelta(days=30)).isoformat()},
     ),
-    ("GET", M_ + "/review"): Op(series_read(200), path=meeting_path),
+    ("GET", M_ + "/review"): Op(meeting_read(200), path=meeting_path),
     ("POST", M_ + "/review/{action_id}"): Op(
         minutes_kept(200), path=review_path, body=lambda w, t, r: {"outcome": "continue", "due": (today() + dt.timedelta(days=40)).isoformat()}
     ),
@@ -509,43 +532,43 @@ API: dict[tuple[str, str], Op] = {
     ),
     # --- minutes: read as the meeting is; written and published by whoever takes its notes,
     # once the meeting has taken place (started, here)
-    ("GET", M_ + "/minutes"): Op(series_read(200), path=meeting_path),
+    ("GET", M_ + "/minutes"): Op(meeting_read(200), path=meeting_path),
     ("PUT", M_ + "/minutes"): Op(
         minutes_kept(201), path=started_path, body=lambda w, t, r: {"text": "# 纪要\n\n周五前补货", "base_revision": 0, "comment": "初稿"}
     ),
     ("POST", M_ + "/minutes/publish"): Op(minutes_kept(200), path=started_path, body=lambda w, t, r: {"action": "publish"}),
-    ("GET", M_ + "/minutes/revisions"): Op(series_read(200), path=minutes_saved_path),
+    ("GET", M_ + "/minutes/revisions"): Op(meeting_read(200), path=minutes_saved_path),
     ("GET", M_ + "/minutes/revisions/{number}"): Op(
-        series_read(200), path=lambda w, t, r: {**minutes_saved_path(w, t, r), "number": 1}
+        meeting_read(200), path=lambda w, t, r: {**minutes_saved_path(w, t, r), "number": 1}
     ),
-    ("GET", M_ + "/minutes.md"): Op(series_read(200), path=meeting_path),
-    ("GET", M_ + "/minutes.docx"): Op(series_read(200), path=meeting_path),
+    ("GET", M_ + "/minutes.md"): Op(meeting_read(200), path=meeting_path),
+    ("GET", M_ + "/minutes.docx"): Op(meeting_read(200), path=meeting_path),
     # --- reports and KPIs
-    ("GET", "/api/v1/agenda-items/{item_id}/report"): Op(series_read(200), path=item_path),
+    ("GET", "/api/v1/agenda-items/{item_id}/report"): Op(meeting_read(200), path=item_path),
     ("PUT", "/api/v1/agenda-items/{item_id}/report"): Op(
         own_item(200), path=item_path, body=lambda w, t, r: {"progress": "完成 92%", "plan": "补货", "submit": True}
     ),
     ("GET", "/api/v1/departments/{department_id}/kpis"): Op(everyone(200), path=department_path),
-    # A department's KPIs are defined by its head (the member) and admins.
+    # A department's KPIs are defined by its head (the presenter) and admins.
     ("POST", "/api/v1/departments/{department_id}/kpis"): Op(
-        {"-": {"chair": 403, "minute_taker": 403, "member": 201, "outsider": 403, "admin": 201}},
+        {"-": {"chair": 403, "minute_taker": 403, "presenter": 201, "member": 403, "guest": 403, "outsider": 403, "admin": 201}},
         path=department_path,
         body=lambda w, t, r: {"name": "订单准时发货率", "unit": "%", "higher_is_better": True, "default_target": "98.5"},
     ),
     # --- one meeting: run
-    ("GET", "/api/v1/meetings/{meeting_id}/attendance"): Op(series_read(200), path=meeting_path),
+    ("GET", "/api/v1/meetings/{meeting_id}/attendance"): Op(meeting_read(200), path=meeting_path),
     ("PUT", "/api/v1/meetings/{meeting_id}/attendance"): Op(
         minutes_kept(200), path=meeting_path, body=lambda w, t, r: {"person": w.cast.member.pk, "status": "present"}
     ),
-    ("GET", "/api/v1/meetings/{meeting_id}/live"): Op(series_read(200), path=meeting_path),
-    ("POST", "/api/v1/meetings/{meeting_id}/start"): Op(series_manage(200), path=meeting_path, changes=True),
-    ("POST", "/api/v1/meetings/{meeting_id}/go"): Op(series_manage(200), path=started_path, body=go_body),
-    ("POST", "/api/v1/meetings/{meeting_id}/end"): Op(series_manage(200), path=started_path, changes=True),
-    # The member presents the item, which gives no right to its notes.
+    ("GET", "/api/v1/meetings/{meeting_id}/live"): Op(meeting_read(200), path=meeting_path),
+    ("POST", "/api/v1/meetings/{meeting_id}/start"): Op(meeting_manage(200), path=meeting_path, changes=True),
+    ("POST", "/api/v1/meetings/{meeting_id}/go"): Op(meeting_manage(200), path=started_path, body=go_body),
+    ("POST", "/api/v1/meetings/{meeting_id}/end"): Op(meeting_manage(200), path=started_path, changes=True),
+    # The presenter presents the item, which gives no right to its notes.
     ("PUT", "/api/v1/agenda-items/{item_id}/notes"): Op(minutes_kept(200), path=item_path, body=notes_body),
-    ("GET", "/api/v1/meetings/{meeting_id}/recap"): Op(series_read(200), path=meeting_path),
+    ("GET", "/api/v1/meetings/{meeting_id}/recap"): Op(meeting_read(200), path=meeting_path),
     # --- insights: compliance and health are read as the series is
-    ("GET", "/api/v1/meetings/{meeting_id}/compliance"): Op(series_read(200), path=meeting_path),
+    ("GET", "/api/v1/meetings/{meeting_id}/compliance"): Op(meeting_read(200), path=meeting_path),
     ("GET", "/api/v1/series/{series_id}/health"): Op(series_read(200), path=series_path),
     ("GET", "/api/v1/health"): Op(everyone(200)),
     # --- improvement: recommendations and review reports are read as the series is
@@ -556,12 +579,15 @@ API: dict[tuple[str, str], Op] = {
     # the audit log: read by the series' chair and admins, as on the page
     ("GET", "/api/v1/series/{series_id}/audit"): Op(series_manage(200), path=series_path),
     # the survey: seen as the meeting is (results inside for chair, minute-taker, admins);
-    # answered by the people asked (the roster; an admin off the roster is not asked)
-    ("GET", M_ + "/survey"): Op(series_read(200), path=ended_path),
+    # answered by the people asked (no attendance taken: the roster and the staff guests; an
+    # admin off the roster is not asked)
+    ("GET", M_ + "/survey"): Op(meeting_read(200), path=ended_path),
     ("POST", M_ + "/survey/responses"): Op(
         {
-            "private": {"chair": 201, "minute_taker": 201, "member": 201, "outsider": 404, "admin": 403},
-            "open": {"chair": 201, "minute_taker": 201, "member": 201, "outsider": 403, "admin": 403},
+            "private": {"chair": 201, "minute_taker": 201, "presenter": 201, "member": 201, "guest": 201, "outsider": 404,
+                        "admin": 403},
+            "open": {"chair": 201, "minute_taker": 201, "presenter": 201, "member": 201, "guest": 201, "outsider": 403,
+                     "admin": 403},
         },
         path=ended_path,
         body=survey_body,
@@ -669,6 +695,7 @@ def test_operation_permission(cast, method, path, target):
 
     def act(role: str) -> tuple[int, tuple[str, str]]:
         w = World(cast)
+        w.sign_in(role, target)
         url = fill(path, op.path(w, t, role))
         body = op.body(w, t, role) if op.body else None
         query = op.query(w, t, role) if op.query else None
@@ -783,13 +810,15 @@ def test_session_reads_without_csrf_but_writes_only_with_it(cast):
 
 # --- lists do not leak -------------------------------------------------------------------------------
 
-SEES_PRIVATE = {"chair": True, "minute_taker": True, "member": True, "outsider": False, "admin": True}
+SEES_PRIVATE = {"chair": True, "minute_taker": True, "presenter": True, "member": True, "guest": False, "outsider": False,
+                "admin": True}
 
 
 def test_series_list_shows_visible_series_only(cast):
-    w = World(cast)
-
+    """The guest is invited to the private series' next meeting: that does not list the series."""
     def act(role):
+        w = World(cast)
+        w.sign_in(role, "private")
         response = call(Client(), "GET", "/api/v1/series", secret=w.secret(role))
         return {s["id"] for s in response.json()}, response.status_code
 
@@ -837,7 +866,7 @@ def test_not_found_looks_the_same_whether_it_exists_or_not(cast):
 # --- staff guests: invited for one item, they see that meeting and change nothing -----------------
 
 M = "/api/v1/meetings/{meeting_id}"
-# What the outsider gets on the private series' meeting once invited for the member's item.
+# What the outsider gets on the private series' meeting once invited for the presenter's item.
 GUEST: dict[tuple[str, str], int] = {
     ("GET", M): 200,
     ("GET", M + "/agenda"): 200,
@@ -913,7 +942,7 @@ def test_a_guest_sees_only_the_meeting_they_are_invited_to(cast):
 
 def test_an_outside_guests_email_is_for_those_who_manage_the_item(cast):
     w = World(cast)
-    w.guest("open")  # 财务老李, invited by the chair for the member's item
+    w.guest("open")  # 财务老李, invited by the chair for the presenter's item
     Guest.objects.filter(pk=w.guest("open").pk).update(email="laoli@partner.example")
     url = f"/api/v1/meetings/{w.meeting('open').pk}/agenda"
 
@@ -923,7 +952,8 @@ def test_an_outside_guests_email_is_for_those_who_manage_the_item(cast):
 
     statuses, shown = each_role(act)
     assert statuses == dict.fromkeys(ROLES, 200)
-    assert shown == {"chair": True, "minute_taker": False, "member": True, "outsider": False, "admin": True}
+    assert shown == {"chair": True, "minute_taker": False, "presenter": True, "member": False, "guest": False, "outsider": False,
+                     "admin": True}
 
 
 # --- objects of one series through another's URL ---------------------------------------------------

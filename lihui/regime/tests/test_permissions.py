@@ -6,23 +6,37 @@ gives the expected status per cast member for GET, and for POST where the view a
 POST, on the private series and on the staff-visible one. `test_every_route_has_a_rule`
 fails when a route is added without a rule, so nothing new ships unjudged.
 
+The cast (lihui.testing.make_cast(matrix=True); `World.person` maps a role to its person):
+anonymous (checked apart: `test_anonymous`), outsider, member, presenter, guest for one
+topic, minute-taker, chair and admin. The presenter is `cast.member`, who heads a
+department, so the agenda gives them its report item; they upload its material and own
+the action. The member is `cast.roster_member`, on both rosters, presenting and owning
+nothing. The guest is `cast.guest`, on no roster, invited as a colleague for the
+presenter's item of the meeting under test (`World.meeting`; for a route that needs no
+meeting the guest is still invited to the series' next one, `World.sign_in`). The extra
+two are made only for the matrices, so the rest of the suite keeps its cast of five.
+
 The product's rules: a series is visible to its roster and admins, or to all staff when
 its visibility is "organization"; only its chair and admins change it. Invisible things
 answer 404, visible-but-forbidden changes 403. Anonymous people are sent to the login page.
 
 A meeting is seen by whoever sees its series, and by staff invited as guests for one of its
-items (`test_a_staff_guest_*`). Its chair and admins prepare it (agenda, purpose, publish,
-the series' agenda template) and run it (start, next, end); the minute-taker also takes
-attendance and notes. A presenter edits, retimes and removes their own item, attaches its
-materials, files its report and invites its guests: in the table the member presents one
-item (they head a department, so the agenda gives them its report), and the minute-taker
-and the outsider stand for everyone else who sees the meeting. Materials are downloaded by
-participants only (roster, guests, admins): not by staff who merely see an open series.
+items: the guest sees that meeting's pages (agenda, live view, recap, minutes, survey) but
+neither the private series' own pages nor its other meetings (404); on the staff-visible
+series they see what any colleague sees. The rules hence come as series-level and
+meeting-level variants (lihui/permission_rules.py). A meeting's chair and admins prepare it
+(agenda, purpose, publish, the series' agenda template) and run it (start, next, end); the
+minute-taker also takes attendance and notes. A presenter edits, retimes and removes their
+own item, attaches its materials, files its report and invites its guests; the member, the
+minute-taker, the guest and the outsider stand for everyone else who sees the meeting.
+Materials are downloaded by participants only (roster, guests, admins): not by staff who
+merely see an open series. The survey after a meeting is answered by the people asked: the
+roster and the staff guests (no attendance was taken), not an admin off the roster.
 
 Decisions and actions (follow-up) are recorded in a meeting, and earlier actions reviewed in
 the next one, by whoever takes its notes. An action is seen as its series is (and always by
-its owner), and updated by its owner (the member, in the table), the series' chair and
-minute-taker, and admins.
+its owner), and updated by its owner (the presenter, in the table), the series' chair and
+minute-taker, and admins. The guest's meeting is not the one the action was recorded in.
 
 A series' group robots (delivery) are set up by its chair and admins, like the series
 itself. The sent-mail pages (what the file e-mail backend wrote) are for admins only: 404
@@ -58,6 +72,8 @@ from lihui.permission_rules import (
     action_manage,
     admins_only,
     everyone,
+    meeting_manage,
+    meeting_read,
     minutes_kept,
     own_item,
     participants,
@@ -80,6 +96,7 @@ from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, C
 from lihui.regime.services import cadence_window_add, calendar_feed_regenerate
 from lihui.reports.models import Kpi, Report
 from lihui.surveys.models import Respondent, Response
+from lihui.testing import make_cast
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai):
@@ -96,9 +113,9 @@ def frozen():
 
 
 @pytest.fixture
-def cast(frozen, cast):
-    """The shared cast (conftest), created with the clock already frozen."""
-    return cast
+def cast(frozen, db):
+    """The shared cast with the matrices' member and guest, made with the clock already frozen."""
+    return make_cast(matrix=True)
 
 
 @pytest.fixture(autouse=True)
@@ -128,8 +145,8 @@ def today() -> dt.date:
 
 class World:
     """The cast plus the objects a route needs (its next meeting with its agenda, the
-    member's item on it, a material, a guest, a window, a token), made on first use so a
-    test only pays for what it touches."""
+    presenter's item on it with the guest invited for it, a material, an outside guest, a
+    window, a token), made on first use so a test only pays for what it touches."""
 
     def __init__(self, cast):
         self.cast = cast
@@ -146,7 +163,15 @@ class World:
         self._mail: str | None = None
 
     def person(self, role: str) -> Person:
-        return getattr(self.cast, role)
+        """presenter: cast.member; member: cast.roster_member; guest: cast.guest; the rest by name."""
+        return self.cast.person(role)
+
+    def sign_in(self, role: str, target: str) -> Person:
+        """The person playing `role` on `target` ("-": no series): the guest is a guest only
+        once invited, so their invitation to the series' next meeting is made first."""
+        if role == "guest":
+            self.meeting("private" if target == "-" else target)
+        return self.person(role)
 
     def series(self, target: str) -> Series:
         return self.cast.open_series if target == "open" else self.cast.series
@@ -161,27 +186,30 @@ class World:
                 .first()
             )
             assert meeting is not None, "the cast's series should have planned meetings ahead"
-            self.department()  # before the agenda is made, so the member has a report item
+            self.department()  # before the agenda is made, so the presenter has a report item
             agenda_ensure(meeting=meeting)
+            # The guest: a colleague invited for the presenter's item, on no roster.
+            item = meeting.items.get(presenter=self.cast.presenter)
+            guest_invite(actor=self.cast.chair, item=item, person=self.cast.guest, reason="法务意见")
             self._meetings[target] = meeting
         return self._meetings[target]
 
     def department(self) -> Department:
-        """A department the member heads: the agenda gives its head a report item."""
+        """A department the presenter heads: the agenda gives its head a report item."""
         if self._department is None:
             self._department = Department.objects.create(name="华东销售部", head=self.cast.member)
         return self._department
 
     def kpi(self) -> Kpi:
-        """A KPI of the member's department."""
+        """A KPI of the presenter's department."""
         return Kpi.objects.get_or_create(department=self.department(), name="订单准时发货率", defaults={"unit": "%"})[0]
 
     def item(self, target: str) -> AgendaItem:
-        """The member's own item on the meeting (their department's report)."""
+        """The presenter's own item on the meeting (their department's report)."""
         if target not in self._items:
             meeting = self.meeting(target)
             item = meeting.items.filter(presenter=self.cast.member).first()
-            assert item is not None and item.kind == AgendaKind.REPORT, "the member should present their department's report"
+            assert item is not None and item.kind == AgendaKind.REPORT, "the presenter should present their department's report"
             others = meeting.items.exclude(pk=item.pk)
             assert others.filter(position__lt=item.position).exists(), "an item above, so moving it up is a real move"
             assert not others.filter(presenter=self.cast.member).exists()
@@ -190,13 +218,13 @@ class World:
         return self._items[target]
 
     def material(self, target: str) -> Material:
-        """A pre-read the member attached to their item."""
+        """A pre-read the presenter attached to their item."""
         if target not in self._materials:
             self._materials[target] = material_add(actor=self.cast.member, item=self.item(target), upload=pdf())
         return self._materials[target]
 
     def guest(self, target: str) -> Guest:
-        """An outside guest the chair invited for the member's item."""
+        """An outside guest (no account) the chair invited for the presenter's item."""
         if target not in self._guests:
             self._guests[target] = guest_invite(actor=self.cast.chair, item=self.item(target), name="财务老李", reason="预算")
         return self._guests[target]
@@ -215,7 +243,7 @@ class World:
         return self._windows[target]
 
     def action(self, target: str) -> ActionItem:
-        """An open action the member owns, recorded by the chair in the series' last meeting
+        """An open action the presenter owns, recorded by the chair in the series' last meeting
         before now: it is up for review in the next one (`meeting`)."""
         if target not in self._actions:
             earlier = self.series(target).meetings.filter(start__lt=timezone.now()).order_by("start").last()
@@ -564,33 +592,35 @@ WEB: dict[str, Web] = {
     "meetings:series_feed_regenerate": Web(
         get=everyone(405, TARGETS),
         post={
-            "private": {"chair": 302, "minute_taker": 302, "member": 302, "outsider": 404, "admin": 403},
-            "open": {"chair": 302, "minute_taker": 302, "member": 302, "outsider": 403, "admin": 403},
+            "private": {"chair": 302, "minute_taker": 302, "presenter": 302, "member": 302, "guest": 404, "outsider": 404,
+                        "admin": 403},
+            "open": {"chair": 302, "minute_taker": 302, "presenter": 302, "member": 302, "guest": 403, "outsider": 403,
+                     "admin": 403},
         },
         kwargs=lambda w, target, role: {"series_pk": w.series(target).pk},
     ),
-    "meetings:detail": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "meetings:detail": Web(get=meeting_read(200), kwargs=meeting_kwargs),
     # --- one meeting: prepare
     "meetings:purpose": Web(
-        get=everyone(405, TARGETS), post=series_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"purpose": "定下双十一排班"}
+        get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"purpose": "定下双十一排班"}
     ),
     "meetings:agenda_add": Web(
         get=everyone(405, TARGETS),
-        post=series_manage(200),
+        post=meeting_manage(200),
         kwargs=meeting_kwargs,
         data=lambda w, t, r: {"title": "双十一备货", "kind": "discussion", "minutes_allotted": "10"},
     ),
-    # The member presents the item but only the chair orders the agenda.
+    # The presenter presents the item but only the chair orders the agenda.
     "meetings:agenda_move": Web(
-        get=everyone(405, TARGETS), post=series_manage(200), kwargs=meeting_item_kwargs, data=lambda w, t, r: {"direction": "up"}
+        get=everyone(405, TARGETS), post=meeting_manage(200), kwargs=meeting_item_kwargs, data=lambda w, t, r: {"direction": "up"}
     ),
     "meetings:agenda_retime": Web(
         get=everyone(405, TARGETS), post=own_item(200), kwargs=meeting_item_kwargs, data=lambda w, t, r: {"minutes_allotted": "5"}
     ),
     "meetings:agenda_remove": Web(get=everyone(405, TARGETS), post=own_item(200), kwargs=meeting_item_kwargs),
-    "meetings:agenda_publish": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=meeting_kwargs),
-    "meetings:agenda_print": Web(get=series_read(200), kwargs=meeting_kwargs),
-    "meetings:agenda_docx": Web(get=series_read(200), kwargs=meeting_kwargs),
+    "meetings:agenda_publish": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=meeting_kwargs),
+    "meetings:agenda_print": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "meetings:agenda_docx": Web(get=meeting_read(200), kwargs=meeting_kwargs),
     "meetings:item_edit": Web(get=own_item(200), post=own_item(302), kwargs=item_kwargs, data=item_form_data),
     "meetings:report_edit": Web(
         get=own_item(200),
@@ -602,7 +632,7 @@ WEB: dict[str, Web] = {
         get=everyone(405, TARGETS), post=own_item(302), kwargs=item_kwargs, data=lambda w, t, r: {"file": pdf()}
     ),
     "meetings:material_download": Web(get=participants(200), kwargs=material_kwargs),
-    # The material is the member's upload: its uploader, the chair and admins remove it.
+    # The material is the presenter's upload: its uploader, the chair and admins remove it.
     "meetings:material_delete": Web(get=everyone(405, TARGETS), post=own_item(302), kwargs=material_kwargs),
     "meetings:guest_invite": Web(
         get=everyone(405, TARGETS),
@@ -614,24 +644,24 @@ WEB: dict[str, Web] = {
         get=everyone(405, TARGETS), post=own_item(302), kwargs=lambda w, target, role: {"guest_id": w.guest(target).pk}
     ),
     # --- one meeting: run
-    "meetings:live": Web(get=series_read(200), kwargs=meeting_kwargs),
-    "meetings:projector": Web(get=series_read(200), kwargs=meeting_kwargs),
-    "meetings:state": Web(get=series_read(200), kwargs=meeting_kwargs),
-    "meetings:recap": Web(get=series_read(200), kwargs=meeting_kwargs),
-    "meetings:start": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=meeting_kwargs),
-    "meetings:go": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=started_kwargs, data=go_data),
-    "meetings:end": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=started_kwargs),
+    "meetings:live": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "meetings:projector": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "meetings:state": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "meetings:recap": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "meetings:start": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=meeting_kwargs),
+    "meetings:go": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=started_kwargs, data=go_data),
+    "meetings:end": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=started_kwargs),
     "meetings:attendance": Web(
         get=everyone(405, TARGETS),
         post=minutes_kept(200),
         kwargs=meeting_kwargs,
         data=lambda w, t, r: {"person": str(w.cast.member.pk), "status": "present"},
     ),
-    # The member presents the item, which gives no right to its notes.
+    # The presenter presents the item, which gives no right to its notes.
     "meetings:notes": Web(get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=item_kwargs, data=notes_data),
-    "meetings:move": Web(get=series_manage(200), post=series_manage(302), kwargs=meeting_kwargs, data=move_data),
+    "meetings:move": Web(get=meeting_manage(200), post=meeting_manage(302), kwargs=meeting_kwargs, data=move_data),
     "meetings:cancel": Web(
-        get=series_manage(200), post=series_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"reason": "双十一值班"}
+        get=meeting_manage(200), post=meeting_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"reason": "双十一值班"}
     ),
     "meetings:add": Web(
         get=series_manage(200),
@@ -649,19 +679,19 @@ WEB: dict[str, Web] = {
     # (lihui/search/tests).
     "search:search": Web(get=everyone(200)),
     # The minutes draft is read as the meeting is.
-    "actions:minutes": Web(get=series_read(200), kwargs=meeting_kwargs),
-    "actions:minutes_md": Web(get=series_read(200), kwargs=meeting_kwargs),
-    "actions:minutes_print": Web(get=series_read(200), kwargs=meeting_kwargs),
-    "actions:minutes_docx": Web(get=series_read(200), kwargs=meeting_kwargs),
-    "actions:minutes_revisions": Web(get=series_read(200), kwargs=minutes_saved_kwargs),
+    "actions:minutes": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "actions:minutes_md": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "actions:minutes_print": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "actions:minutes_docx": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "actions:minutes_revisions": Web(get=meeting_read(200), kwargs=minutes_saved_kwargs),
     # Writing and publishing them: whoever takes the notes (chair, minute-taker, admins), once
     # the meeting has taken place (started, here). Without approval the minute-taker publishes.
     "actions:minutes_edit": Web(get=minutes_kept(200), post=minutes_kept(302), kwargs=started_kwargs, data=minutes_data),
     "actions:minutes_publish": Web(
         get=everyone(405, TARGETS), post=minutes_kept(302), kwargs=started_kwargs, data=lambda w, t, r: {"do": "publish"}
     ),
-    # An action is seen as its series is; the member owns it and updates it like the chair,
-    # the minute-taker and admins.
+    # An action is seen as its series is (the guest's meeting is a later one); the presenter
+    # owns it and updates it like the chair, the minute-taker and admins.
     "actions:detail": Web(
         get=series_read(200),
         post=action_manage(302),
@@ -684,13 +714,15 @@ WEB: dict[str, Web] = {
         get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=review_kwargs, data=lambda w, t, r: {"outcome": "done"}
     ),
     # The survey after the meeting: seen by whoever sees the meeting, answered by the people
-    # asked (the roster here; an admin off the roster is not asked: 403). Results for the
-    # chair, the minute-taker and admins.
+    # asked (no attendance was taken: the roster and the staff guests; an admin off the
+    # roster is not asked: 403). Results for the chair, the minute-taker and admins.
     "surveys:survey": Web(
-        get=series_read(200),
+        get=meeting_read(200),
         post={
-            "private": {"chair": 302, "minute_taker": 302, "member": 302, "outsider": 404, "admin": 403},
-            "open": {"chair": 302, "minute_taker": 302, "member": 302, "outsider": 403, "admin": 403},
+            "private": {"chair": 302, "minute_taker": 302, "presenter": 302, "member": 302, "guest": 302, "outsider": 404,
+                        "admin": 403},
+            "open": {"chair": 302, "minute_taker": 302, "presenter": 302, "member": 302, "guest": 302, "outsider": 403,
+                     "admin": 403},
         },
         kwargs=ended_kwargs,
         data=survey_form_data,
@@ -760,17 +792,19 @@ WEB: dict[str, Web] = {
         anonymous=("GET", 200),
     ),
     "people:logout": Web(get=everyone(405), post=everyone(302), writes=False, anonymous=("POST", LOGIN)),
-    # --- KPIs: a department's head (the member) and admins define them
+    # --- KPIs: a department's head (the presenter) and admins define them
     "reports:kpis": Web(get=everyone(200)),
     "reports:kpi_add": Web(
         get=everyone(405),
-        post={"-": {"chair": 404, "minute_taker": 404, "member": 302, "outsider": 404, "admin": 302}},
+        post={"-": {"chair": 404, "minute_taker": 404, "presenter": 302, "member": 404, "guest": 404, "outsider": 404,
+                    "admin": 302}},
         kwargs=lambda w, t, r: {"department_id": w.department().pk},
         data=lambda w, t, r: {"name": "客诉数", "unit": "件", "higher_is_better": "", "default_target": "3"},
     ),
     "reports:kpi_toggle": Web(
         get=everyone(405),
-        post={"-": {"chair": 404, "minute_taker": 404, "member": 302, "outsider": 404, "admin": 302}},
+        post={"-": {"chair": 404, "minute_taker": 404, "presenter": 302, "member": 404, "guest": 404, "outsider": 404,
+                    "admin": 302}},
         kwargs=lambda w, t, r: {"kpi_id": w.kpi().pk},
     ),
     "people:profile": Web(
@@ -873,10 +907,11 @@ def test_route_permission(cast, name, method, target):
     def act(role: str) -> tuple[int, tuple[str, str]]:
         w = World(cast)
         t = "private" if target == "-" else target
+        person = w.sign_in(role, target)
         url = reverse(name, kwargs=rule.kwargs(w, t, role))
         data = rule.data(w, t, role) if method == "POST" else None
         client = Client(raise_request_exception=False)  # a crash is a 500, to compare like any status
-        client.force_login(w.person(role))
+        client.force_login(person)
         before = snapshot()
         response = client.get(url) if method == "GET" else client.post(url, data)
         _finish(response)
@@ -948,7 +983,8 @@ def test_anonymous_redirect_comes_back():
 # --- lists do not leak -----------------------------------------------------------------------
 
 
-SEES_PRIVATE = {"chair": True, "minute_taker": True, "member": True, "outsider": False, "admin": True}
+SEES_PRIVATE = {"chair": True, "minute_taker": True, "presenter": True, "member": True, "guest": False, "outsider": False,
+                "admin": True}
 
 
 def _series_links(html: str) -> set[int]:
@@ -956,9 +992,11 @@ def _series_links(html: str) -> set[int]:
 
 
 def test_series_list_shows_visible_series_only(cast):
+    """The guest is invited to the private series' next meeting: that does not list the series."""
+
     def act(role):
         client = Client()
-        client.force_login(getattr(cast, role))
+        client.force_login(World(cast).sign_in(role, "private"))
         html = client.get(reverse("regime:list")).content.decode()
         return _series_links(html), ("私密例会" in html, "全员例会" in html)
 
@@ -978,20 +1016,20 @@ def test_dashboard_shows_own_meetings_only(cast):
 
     def mine(role):
         return Meeting.objects.filter(
-            series__memberships__person=getattr(cast, role), start__gte=lo, start__lt=lo + dt.timedelta(days=14)
+            series__memberships__person=cast.person(role), start__gte=lo, start__lt=lo + dt.timedelta(days=14)
         ).exclude(status=Meeting.Status.SKIPPED)
 
     def act(role):
         client = Client()
-        client.force_login(getattr(cast, role))
+        client.force_login(World(cast).sign_in(role, "private"))  # the guest's meeting is not "mine"
         html = client.get(reverse("meetings:dashboard")).content.decode()
         return _meeting_links(html), ("私密例会" in html, "全员例会" in html)
 
     seen, titles = each_role(act)
     assert seen == {role: set(mine(role).values_list("pk", flat=True)) for role in ROLES}
-    on_roster = {role: role in ("chair", "minute_taker", "member") for role in ROLES}
+    on_roster = {role: role in ("chair", "minute_taker", "presenter", "member") for role in ROLES}
     assert titles == {role: (on_roster[role], on_roster[role]) for role in ROLES}
-    for role in ("chair", "minute_taker", "member"):  # not vacuous: both series have meetings in the fortnight
+    for role in ("chair", "minute_taker", "presenter", "member"):  # not vacuous: both series have meetings in the fortnight
         assert {m.series_id for m in mine(role)} == {cast.series.pk, cast.open_series.pk}
 
 
@@ -1085,7 +1123,7 @@ def test_a_presenter_changes_only_their_own_item(cast, name, method, data):
 
 # --- staff guests: invited for one item, they see that meeting and change nothing ----------------
 
-# What the outsider gets on the private series' meeting once invited for the member's item:
+# What the outsider gets on the private series' meeting once invited for the presenter's item:
 # the meeting's pages and its materials, and 403 for preparing and running it. The series
 # itself stays invisible.
 GUEST: dict[str, tuple[str, int]] = {
@@ -1300,11 +1338,11 @@ def test_admin_site_is_for_admins_only(cast, path):
     def act(role):
         client = Client()
         if role != "anonymous":
-            client.force_login(getattr(cast, role))
+            client.force_login(cast.person(role))
         response = client.get(path)
         return response.status_code, urlparse(response.url).path if response.status_code == 302 else ""
 
     seen, where = each_role(act)
     seen["anonymous"], where["anonymous"] = act("anonymous")
     assert seen == {**dict.fromkeys(ROLES, 302), "admin": 200, "anonymous": 302}
-    assert {r: w for r, w in where.items() if r != "admin"} == dict.fromkeys(("anonymous",) + ROLES[:-1], "/admin/login/")
+    assert {r: w for r, w in where.items() if r != "admin"} == dict.fromkeys(("anonymous",) + tuple(set(ROLES) - {"admin"}), "/admin/login/")
