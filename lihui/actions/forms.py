@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lihui.people.models import Person, sort_key_for
-from lihui.people.selectors import people_named
+from lihui.people.models import Person
+from lihui.people.selectors import people_meant, people_named
 
 from .models import ActionItem
 from .selectors import SORTS
@@ -73,11 +73,7 @@ class BoardFilterForm(forms.Form):
         data.pop("owner_name", None)  # links keep the id, not the text
         if typed and not (chosen and chosen["name"] == typed):
             chosen = None
-            active = [r for r in rows if r["is_active"]]
-            # The exact name (any case), else the full pinyin (“wang qiang”).
-            matches = [r for r in active if r["name"].casefold() == typed.casefold()] or [
-                r for r in active if r["sort_key"] == sort_key_for(" ".join(typed.split()))
-            ]
+            matches = people_meant(typed=typed, rows=rows)
             if len(matches) == 1:
                 chosen = matches[0]
                 self.errors.pop("owner", None)  # a bad id does not matter: the name said who

@@ -77,3 +77,12 @@ def people_named(*, name: str = "", pk: int | None = None, limit: int = SEARCH_L
     )
     keys = ("id", "name", "department", "sort_key", "is_active")
     return [dict(zip(keys, row)) for row in rows]
+
+
+def people_meant(*, typed: str, rows: list[dict]) -> list[dict]:
+    """Of `people_named` rows, the active people a typed name means: the exact name (any
+    case), else the full pinyin (“wang qiang”). One person: resolved; several: ambiguous."""
+    active = [r for r in rows if r["is_active"]]
+    return [r for r in active if r["name"].casefold() == typed.casefold()] or [
+        r for r in active if r["sort_key"] == sort_key_for(" ".join(typed.split()))
+    ]

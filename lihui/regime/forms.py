@@ -5,8 +5,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from lihui.people.models import Person, known_time_zones, sort_key_for
-from lihui.people.selectors import people_named
+from lihui.people.models import Person, known_time_zones
+from lihui.people.selectors import people_meant, people_named
 
 from .models import AgendaKind, CadenceWindow, Membership, PresenterRole, Series, Weekday
 from .services import SERIES_FIELDS, WINDOW_FIELDS, RosterEntry
@@ -144,10 +144,7 @@ class RosterRowForm(forms.Form):
             data["person"] = None  # the picker was emptied: no one on this row
         elif person is None or person.name != typed:
             data["person"] = None
-            rows = [r for r in people_named(name=typed) if r["is_active"]]
-            matches = [r for r in rows if r["name"].casefold() == typed.casefold()] or [
-                r for r in rows if r["sort_key"] == sort_key_for(" ".join(typed.split()))
-            ]
+            matches = people_meant(typed=typed, rows=people_named(name=typed))
             found = self.fields["person"].queryset.filter(pk=matches[0]["id"]).first() if len(matches) == 1 else None
             if found is not None:
                 data["person"] = found
