@@ -53,9 +53,10 @@ def running(tmp_path, fault_env):
     _token, secret = api_token_create(person=chair, name="fault")
     database = Database(tmp_path)
     server = Server(fault_env(database), stall=None, marker=tmp_path / "unused")
-    browser = signed_in(server.url, chair.username)
-    yield server, database, series, secret, browser
-    server.stop()
+    try:
+        yield server, database, series, secret, signed_in(server.url, chair.username)
+    finally:
+        server.stop()  # also when signing in failed: no server outlives the test
 
 
 def extra_meeting(day_offset: int) -> dict:
