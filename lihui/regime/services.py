@@ -170,10 +170,10 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
     """Change the rules; past meetings and exceptions stay, the future is re-planned."""
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
-    old_location = series.location
     # From the database: a ModelForm has already put the new values on `series`.
     stored = Series.objects.select_related("department").filter(pk=series.pk).first()
     before = _series_snapshot(stored) if stored else {}
+    old_location = stored.location if stored else series.location
     _apply(series, data, SERIES_FIELDS)
     series.full_clean()
     if roster is not None:

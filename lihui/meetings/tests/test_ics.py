@@ -209,3 +209,13 @@ def test_a_new_series_place_raises_the_sequence_of_meetings_held_there(people):
     event = only_event(parse(meeting_ics(meeting=Meeting.objects.get(pk=at_series_place.pk), method="REQUEST", attendees=[])))
     assert event.location.value == "四楼" and int(event.sequence.value) == 1
     assert Meeting.objects.get(pk=own_place.pk).ics_sequence == 1  # moved once; its own place did not change
+
+
+def test_a_new_place_is_noticed_when_a_form_already_set_it_on_the_series(people):
+    """The series form (a ModelForm) writes its values onto the instance before the service
+    runs: the service compares with the stored place, not the instance's."""
+    series = make_series(chair=people["chair"], start_date=dt.date(2026, 10, 5), location="三楼")
+    meeting = upcoming(series)[0]
+    series.location = "四楼"  # what form.is_valid() does
+    regime.series_update(actor=people["chair"], series=series, data={"location": "四楼"})
+    assert Meeting.objects.get(pk=meeting.pk).ics_sequence == 1
