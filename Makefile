@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test bench messages lock browser-deps clean backup
+.PHONY: run test test-shifted lint bench messages lock browser-deps clean backup
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed browser-deps
 	$(VENV)/bin/pytest -n 2
+
+# The suite with the clock shifted to a random moment in the next five years (AT=2029-03-25T00:58:00Z replays one).
+test-shifted: $(VENV)/.installed browser-deps
+	bin/test-shifted $(AT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
 
 browser-deps:
 	@bin/browser-deps

@@ -34,8 +34,16 @@ def _no_outside_network(monkeypatch):
 
 
 @pytest.fixture
-def cast(db):
-    """chair, minute_taker, member, outsider, admin; a private and a staff-visible series."""
+def cast(request, db):
+    """chair, minute_taker, member, outsider, admin; a private and a staff-visible series.
+
+    A module that freezes the clock (a fixture named ``frozen`` or ``clock``) gets its cast
+    made under that clock too: pytest sets autouse fixtures up in name order, so without
+    this an ``_english(cast)`` fixture would write the cast at the real time — a test that
+    holds only until the real date passes the frozen one."""
+    for clock in ("frozen", "clock"):
+        if clock in request.fixturenames:
+            request.getfixturevalue(clock)
     from lihui.testing import make_cast
 
     return make_cast()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,10 @@ def browser_pages(live_server, monkeypatch):
     # next to one unless told it is safe (the live server has its own thread).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Under bin/test-shifted, chromium runs on the real clock (it stalls under libfaketime);
+        # each page gets the shifted one below.
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")} if os.environ.get("LIHUI_SHIFTED_CLOCK") else None
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
         contexts = []
 
         def open_page(width: int = 1280, height: int = 900):
@@ -73,6 +77,9 @@ def browser_pages(live_server, monkeypatch):
             )  # fmt: skip
             context.set_default_timeout(TIMEOUT_MS)
             context.set_default_navigation_timeout(TIMEOUT_MS)
+            if os.environ.get("LIHUI_SHIFTED_CLOCK"):
+                # The server's clock, ticking from now — or from the moment a test has frozen.
+                context.clock.install(time=time.time())
             contexts.append(context)
             return context.new_page()
 

@@ -177,7 +177,10 @@ class Command(BaseCommand):
         )
         now = timezone.now()
         for series in (weekly, monthly, service):
-            Meeting.objects.filter(series=series, start__lt=now, status=Meeting.Status.SCHEDULED).update(status=Meeting.Status.HELD)
+            # Held: every meeting that has ended by now (one running right now stays to run).
+            ended = [m.pk for m in Meeting.objects.filter(series=series, start__lt=now, status=Meeting.Status.SCHEDULED)
+                     if m.start + dt.timedelta(minutes=m.duration_minutes) <= now]  # fmt: skip
+            Meeting.objects.filter(pk__in=ended).update(status=Meeting.Status.HELD)
         self.load_kpis_and_last_meeting(weekly, departments, people)
         for series in (weekly, monthly, service):
             self.load_history(series, people)
@@ -210,6 +213,7 @@ class Command(BaseCommand):
         last = Meeting.objects.filter(series=weekly, status=Meeting.Status.HELD, window__isnull=True).order_by("-start").first()
         if last is None:
             return
+        today = timezone.localdate()
         supervisor = people["zhouyun"]
         agenda_ensure(meeting=last)
         actuals = {"首次响应时长": "2.6", "客户满意度": "93.5", "准时发货率": "97.2", "平均配送时长": "38", "新客获取数": "4620", "获客成本": "31.5", "费用预算执行率": "92"}
@@ -244,11 +248,12 @@ class Command(BaseCommand):
         # What last week decided, and who owes what: one done since, one overdue, one open.
         decision = decision_record(actor=supervisor, meeting=last, text="双十二期间客服增派 6 人，退货咨询优先处理")
         review_item = last.items.filter(kind="discussion").first()
-        today = timezone.localdate()
+        held_on = timezone.localtime(last.start).date()
+        # Due after the meeting that set them: one overdue by now, one still ahead, one done.
         for title, owner, due, status in [
-            ("整理 Q3 退货数据并分析主要原因", "lina", today - dt.timedelta(days=2), "open"),
+            ("整理 Q3 退货数据并分析主要原因", "lina", max(held_on, today - dt.timedelta(days=2)), "open"),
             ("与两家快递商确认年货节运力", "wangqiang", today + dt.timedelta(days=5), "in_progress"),
-            ("双十二客服排班表", "liuyang", today - dt.timedelta(days=3), "done"),
+            ("双十二客服排班表", "liuyang", max(held_on, today - dt.timedelta(days=3)), "done"),
         ]:
             action = ActionItem.objects.create(
                 series=weekly, meeting=last, item=review_item, decision=decision, title=title, owner=people[owner],
@@ -274,7 +279,8 @@ class Command(BaseCommand):
             review_item.save(update_fields=["notes"])
         last.refresh_from_db()
         record = minutes_publish(actor=supervisor, meeting=last)
-        record.published_at = last.actual_end + dt.timedelta(hours=3)
+        # Published three hours after the end, or just now if it ended less than that ago.
+        record.published_at = min(last.actual_end + dt.timedelta(hours=3), timezone.now())
         record.save(update_fields=["published_at"])
 
     def load_history(self, series, people):
@@ -365,9 +371,11 @@ class Command(BaseCommand):
                 earlier.append(action)
             # Recorded during the meeting, not today (auto_now_add).
             ActionItem.objects.filter(pk__in=[a.pk for a in previous_actions]).update(created=t)
-            record = minutes_publish(actor=supervisor, meeting=meeting)
-            record.published_at = t + (dt.timedelta(hours=30) if i % 4 == 2 else dt.timedelta(hours=3))
-            record.save(update_fields=["published_at"])
+            published_at = t + (dt.timedelta(hours=30) if i % 4 == 2 else dt.timedelta(hours=3))
+            if published_at <= now:  # a meeting held within the last day may not have its minutes yet
+                record = minutes_publish(actor=supervisor, meeting=meeting)
+                record.published_at = published_at
+                record.save(update_fields=["published_at"])
             # Satisfaction: steady, then falling at each of the last three (4.4 → 4.0 → 3.6 → 3.2).
             scores = {n - 4: [5, 5, 4, 4, 4], n - 3: [4, 4, 4, 4, 4], n - 2: [4, 4, 4, 3, 3], n - 1: [4, 3, 3, 3, 3]}.get(
                 i, [4, 5, 4, 4, 5, 4, 4] if i % 3 else [5, 4, 4, 4, 4, 5, 4])  # fmt: skip
