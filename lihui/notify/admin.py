@@ -7,7 +7,8 @@ from django.utils.translation import ngettext
 
 from .forms import ChannelAdminForm
 from .models import Channel, Message
-from .services import message_retry
+from .services import channel_create, channel_delete, channel_update, message_retry
+from .views import secret_cleared_text
 
 
 @admin.register(Channel)
@@ -21,6 +22,22 @@ class ChannelAdmin(admin.ModelAdmin):
     @admin.display(description=_("robot URL"))
     def shown_url(self, obj):
         return obj.masked_url
+
+    # Through the services, as on the chair's page: each change has its audit entry.
+    def save_model(self, request, obj, form, change):
+        if change:
+            channel_update(actor=request.user, channel=obj)
+        else:
+            channel_create(actor=request.user, channel=obj)
+        if getattr(form, "secret_cleared", False):
+            self.message_user(request, secret_cleared_text(obj), messages.WARNING)
+
+    def delete_model(self, request, obj):
+        channel_delete(actor=request.user, channel=obj)
+
+    def delete_queryset(self, request, queryset):
+        for channel in queryset:
+            channel_delete(actor=request.user, channel=channel)
 
 
 class DeliveryFilter(admin.SimpleListFilter):
