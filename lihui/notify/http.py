@@ -174,7 +174,10 @@ def _post_once(target: _Target, infos: list[tuple], body: bytes, headers: dict[s
         return Response(answer.status, answer.read(MAX_BODY), dict(answer.getheaders()))
     except ssl.SSLCertVerificationError as e:
         raise HttpError(f"TLS certificate not valid for {target.host}: {e.verify_message}"[:300]) from e
-    except (OSError, http.client.HTTPException) as e:  # refused, reset, timed out, not HTTP
+    except http.client.HTTPException as e:
+        # Not the text: a bad status line is the server's own bytes (whatever listens there).
+        raise HttpError(f"{target.host}: no valid HTTP answer ({type(e).__name__})") from e
+    except OSError as e:  # refused, reset, timed out: the system's words
         raise HttpError((str(e) or type(e).__name__)[:300]) from e
     except ValueError as e:  # http.client refuses a path or header it cannot send
         raise HttpError(f"cannot send to this URL: {e}"[:300], permanent=True) from e

@@ -331,6 +331,27 @@ def test_the_answer_body_never_reaches_the_last_error(db, settings, make_channel
     assert message.last_error.startswith(shown) and "INTERNAL-SECRET" not in message.last_error
 
 
+def test_a_server_that_is_not_http_is_not_quoted(settings):
+    """Whatever listens there (a cache, a mail server) must not get its banner shown."""
+    import socketserver
+
+    class Banner(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.request.recv(65536)
+            self.request.sendall(b"+OK INTERNAL-SECRET banner\r\n")
+
+    settings.LIHUI_NOTIFY_ALLOW_PRIVATE = True
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Banner)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(http.HttpError) as caught:
+            http.post(f"http://127.0.0.1:{server.server_address[1]}/hook", body=b"{}")
+    finally:
+        stop(server)
+    assert "INTERNAL-SECRET" not in str(caught.value) and "no valid HTTP answer" in str(caught.value)
+
+
 # --- which addresses count as private (finding 15): embedded IPv4 judged as IPv4
 
 
