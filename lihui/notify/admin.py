@@ -5,10 +5,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .forms import ChannelAdminForm
+from .forms import ChannelAdminForm, secret_cleared_text
 from .models import Channel, Message
 from .services import channel_create, channel_delete, channel_update, message_retry
-from .views import secret_cleared_text
 
 
 @admin.register(Channel)

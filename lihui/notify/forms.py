@@ -32,6 +32,14 @@ def url_origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(parts.scheme.lower())
 
 
+def secret_cleared_text(channel: Channel) -> str:
+    """Said after saving a form whose `secret_cleared` is set."""
+    return _(
+        "The robot “%(name)s” now posts to another host, so its signing secret was removed: "
+        "if the new robot signs its messages, enter its secret."
+    ) % {"name": channel.name}
+
+
 def robot_url_error(*, kind: str, url: str) -> str | None:
     """Why `url` cannot be a robot of this kind, or None. The vendors' URL shapes, so a
     pasted wrong address is refused here rather than failing at the first send."""

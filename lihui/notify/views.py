@@ -23,7 +23,7 @@ from lihui.regime.models import Series
 from lihui.regime.selectors import series_can_manage, series_visible_to
 
 from . import mailbox, services
-from .forms import ChannelForm
+from .forms import ChannelForm, secret_cleared_text
 from .models import Channel, Message
 from .selectors import channel_list
 from .services import message_enqueue
@@ -61,13 +61,6 @@ def channels(request, series_id: int):
     for row in rows:
         row.last_state_label = Message.State(row.last_state).label if row.last_state else ""
     return render(request, "notify/channels.html", {"series": series, "channels": rows, "form": form})
-
-
-def secret_cleared_text(channel: Channel) -> str:
-    return _(
-        "The robot “%(name)s” now posts to another host, so its signing secret was removed: "
-        "if the new robot signs its messages, enter its secret."
-    ) % {"name": channel.name}
 
 
 @login_required
