@@ -327,6 +327,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Lihui 例会 <lihui@localhos
 # Delivery (lihui.notify): the outbox worker and its robots.
 LIHUI_NOTIFY_ENABLED = env_bool("LIHUI_NOTIFY_ENABLED", True)
 # Robots on private or loopback addresses are refused unless allowed (tests, a local sink).
+# Outbound posts connect directly (lihui/notify/http.py pins the checked address): an
+# HTTP(S)_PROXY in the environment is not used.
 LIHUI_NOTIFY_ALLOW_PRIVATE = env_bool("LIHUI_NOTIFY_ALLOW_PRIVATE", False)
 LIHUI_NOTIFY_HTTP_TIMEOUT = env_int("LIHUI_NOTIFY_HTTP_TIMEOUT", 10)
 LIHUI_NOTIFY_LEASE_SECONDS = env_int("LIHUI_NOTIFY_LEASE_SECONDS", 300)  # a claim older than this was a crashed worker

@@ -21,6 +21,7 @@ class AuditEntry(models.Model):
         MINUTES = "minutes", _("Minutes")
         DECISION = "decision", _("Decision")
         ACTION = "action", _("Action item")
+        CHANNEL = "channel", _("Group robot")
 
     class Verb(models.TextChoices):
         CREATED = "created", _("created")

@@ -5,9 +5,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .forms import ChannelAdminForm
+from .forms import ChannelAdminForm, secret_cleared_text
 from .models import Channel, Message
-from .services import message_retry
+from .services import channel_create, channel_delete, channel_update, message_retry
 
 
 @admin.register(Channel)
@@ -21,6 +21,22 @@ class ChannelAdmin(admin.ModelAdmin):
     @admin.display(description=_("robot URL"))
     def shown_url(self, obj):
         return obj.masked_url
+
+    # Through the services, as on the chair's page: each change has its audit entry.
+    def save_model(self, request, obj, form, change):
+        if change:
+            channel_update(actor=request.user, channel=obj)
+        else:
+            channel_create(actor=request.user, channel=obj)
+        if getattr(form, "secret_cleared", False):
+            self.message_user(request, secret_cleared_text(obj), messages.WARNING)
+
+    def delete_model(self, request, obj):
+        channel_delete(actor=request.user, channel=obj)
+
+    def delete_queryset(self, request, queryset):
+        for channel in queryset:
+            channel_delete(actor=request.user, channel=channel)
 
 
 class DeliveryFilter(admin.SimpleListFilter):

@@ -1,7 +1,9 @@
 """The group robot form, shared by the chair's robots page and the admin.
 
 The robot URL carries its key and the secret signs: neither is ever rendered back. On edit
-both fields start empty and leaving them empty keeps what is stored."""
+both fields start empty and leaving them empty keeps what is stored — except the secret
+when the URL moves to another host (scheme, name or port): a secret stays with the host it
+was given for, or whoever runs the new host receives validly signed messages to replay."""
 
 from __future__ import annotations
 
@@ -18,6 +20,24 @@ Kind = Channel.Kind
 
 # Hosts differ (open.feishu.cn, open.larksuite.com, private deployments): only the path is checked.
 FEISHU_PATH = re.compile(r"(?:/.*)?/open-apis/bot/v2/hook/[^/]+")
+
+
+def url_origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in: where signed traffic goes."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+
+
+def secret_cleared_text(channel: Channel) -> str:
+    """Said after saving a form whose `secret_cleared` is set."""
+    return _(
+        "The robot “%(name)s” now posts to another host, so its signing secret was removed: "
+        "if the new robot signs its messages, enter its secret."
+    ) % {"name": channel.name}
 
 
 def robot_url_error(*, kind: str, url: str) -> str | None:
@@ -58,6 +78,10 @@ class ChannelForm(forms.ModelForm):
         from lihui.notices import kinds as notice_kinds
 
         super().__init__(*args, **kwargs)
+        # Set by clean(): the URL moved to another host, so the stored secret was dropped (the
+        # page says so).
+        self.secret_cleared = False
+        self.secret_typed = False
         self.fields["kinds"].choices = [(k, notice_kinds.ROBOT_LABELS[k]) for k in notice_kinds.ROBOT]
         self.initial.setdefault("kinds", self.instance.kinds)
         if self.instance.pk:
@@ -77,6 +101,7 @@ class ChannelForm(forms.ModelForm):
         return self.cleaned_data["url"] or (self.instance.url if self.instance.pk else "")
 
     def clean_secret(self):
+        self.secret_typed = bool(self.cleaned_data["secret"])
         return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
 
     def clean(self):
@@ -86,8 +111,18 @@ class ChannelForm(forms.ModelForm):
             error = robot_url_error(kind=kind, url=url)
             if error:
                 self.add_error("url", error)
+        if (
+            self.instance.pk and self.instance.secret and url and "secret" in cleaned and not self.secret_typed
+            and url_origin(url) != url_origin(self.instance.url)
+        ):  # fmt: skip
+            cleaned["secret"] = ""
+            self.secret_cleared = True
         if kind == Kind.WEBHOOK and "secret" in cleaned and not cleaned["secret"]:
-            self.add_error("secret", _("A JSON webhook needs a signing secret: every request is signed with HMAC-SHA256."))
+            if self.secret_cleared:
+                self.add_error("secret", _("The robot URL now points to another host: enter the signing secret again "
+                                           "(the stored one is never sent to a new host)."))  # fmt: skip
+            else:
+                self.add_error("secret", _("A JSON webhook needs a signing secret: every request is signed with HMAC-SHA256."))
         return cleaned
 
 

@@ -14,9 +14,11 @@ import random
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from lihui.audit.services import E, V, audit_change, audit_created, audit_diff, audit_record, audit_snapshot
 
 from .models import Channel, Message
 from .transports import TransportError, transport_for
@@ -231,3 +233,54 @@ def deliver_due(*, worker: str, limit: int = 50, now: dt.datetime | None = None)
         claimed += 1
         _deliver_one(Message(pk=message_id), worker)
     return claimed
+
+
+# --- group robots: changes go through here, each with its entry in the series' audit log ----
+
+
+def _channel_snapshot(channel: Channel) -> dict[str, dict]:
+    """What the log keeps of a robot: its key (in the URL) and secret only as their masks."""
+    from lihui.notices.kinds import ROBOT, ROBOT_LABELS
+
+    kinds = tuple(ROBOT_LABELS.get(k, k) for k in sorted(channel.kinds or [], key=lambda k: ROBOT.index(k) if k in ROBOT else 99))
+    snap = audit_snapshot(channel, ["series", "kind", "name", "kinds", "enabled"], values={"kinds": kinds})
+    field = Channel._meta.get_field
+    snap["url"] = audit_change("url", field("url").verbose_name, None, channel.masked_url)
+    snap["secret"] = audit_change("secret", field("secret").verbose_name, None, channel.masked_secret or None)
+    return snap
+
+
+def channel_create(*, actor, channel: Channel) -> Channel:
+    """Save a new robot (the caller has checked that `actor` manages its series)."""
+    with transaction.atomic():
+        channel.save()
+        audit_record(actor=actor, series=channel.series_id, entity=E.CHANNEL, object_id=channel.pk, verb=V.ADDED,
+                     subject=channel.name, changes=audit_created(_channel_snapshot(channel)))  # fmt: skip
+    return channel
+
+
+def channel_update(*, actor, channel: Channel) -> Channel:
+    """Save a robot carrying its new values (from the form); the log compares with the stored row."""
+    with transaction.atomic():
+        stored = Channel.objects.select_for_update().select_related("series").filter(pk=channel.pk).first()
+        before = _channel_snapshot(stored) if stored else {}
+        channel.save()
+        changes = audit_diff(before, _channel_snapshot(channel))
+        if stored and stored.url != channel.url and not any(c["field"] == "url" for c in changes):
+            # Two keys can share a mask: still say the URL changed.
+            changes.append({**_channel_snapshot(channel)["url"], "before": stored.masked_url})
+        if stored and stored.secret != channel.secret and not any(c["field"] == "secret" for c in changes):
+            changes.append({**_channel_snapshot(channel)["secret"], "before": stored.masked_secret or None})
+        audit_record(actor=actor, series=channel.series_id, entity=E.CHANNEL, object_id=channel.pk, verb=V.CHANGED,
+                     subject=channel.name, changes=changes)  # fmt: skip
+    return channel
+
+
+def channel_delete(*, actor, channel: Channel) -> None:
+    with transaction.atomic():
+        pk = channel.pk
+        snapshot = _channel_snapshot(channel)
+        channel.delete()
+        audit_record(actor=actor, series=channel.series_id, entity=E.CHANNEL, object_id=pk, verb=V.REMOVED,
+                     subject=channel.name, changes=[{**c, "before": c["after"], "after": None} for c in snapshot.values()
+                                                    if c["after"] not in (None, "", [])])  # fmt: skip

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_POST
 from lihui.regime.models import Series
 from lihui.regime.selectors import series_can_manage, series_visible_to
 
-from . import mailbox
-from .forms import ChannelForm
+from . import mailbox, services
+from .forms import ChannelForm, secret_cleared_text
 from .models import Channel, Message
 from .selectors import channel_list
 from .services import message_enqueue
@@ -54,7 +54,7 @@ def channels(request, series_id: int):
     if request.method == "POST" and form.is_valid():
         channel = form.save(commit=False)
         channel.series, channel.created_by = series, request.user
-        channel.save()
+        services.channel_create(actor=request.user, channel=channel)
         messages.success(request, _("The robot “%(name)s” was added. Send a test message to check it.") % {"name": channel.name})
         return redirect("notify:channels", series_id=series.pk)
     rows = list(channel_list(series=series))
@@ -68,8 +68,10 @@ def channel_edit(request, series_id: int, channel_id: int):
     channel = _channel(request, series_id, channel_id)
     form = ChannelForm(request.POST or None, instance=channel)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.channel_update(actor=request.user, channel=form.save(commit=False))
         messages.success(request, _("The robot “%(name)s” was saved.") % {"name": channel.name})
+        if form.secret_cleared:
+            messages.warning(request, secret_cleared_text(channel))
         return redirect("notify:channels", series_id=channel.series_id)
     return render(request, "notify/channel_form.html", {"series": channel.series, "channel": channel, "form": form})
 
@@ -78,7 +80,7 @@ def channel_edit(request, series_id: int, channel_id: int):
 @require_POST
 def channel_delete(request, series_id: int, channel_id: int):
     channel = _channel(request, series_id, channel_id)
-    channel.delete()
+    services.channel_delete(actor=request.user, channel=channel)
     messages.success(request, _("The robot “%(name)s” was removed.") % {"name": channel.name})
     return redirect("notify:channels", series_id=series_id)
 

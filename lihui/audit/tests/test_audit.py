@@ -378,3 +378,29 @@ def test_an_api_write_is_logged_and_the_api_reads_the_log(cast, meeting):
     assert client_for(cast.member).get(f"/api/v1/series/{cast.series.pk}/audit").status_code == 403
     refused = client_for(cast.outsider).get(f"/api/v1/series/{cast.series.pk}/audit")
     assert refused.status_code == 404 and "error" in refused.json()
+
+
+def test_robot_changes_are_in_the_log_and_the_api(cast):
+    """Group robots (hostile review #14): added, changed and removed, each with its entry,
+    readable on the page and through the API (whose entity list must know robots)."""
+    from lihui.notify.models import Channel
+    from lihui.notify.services import channel_create, channel_delete, channel_update
+
+    AuditEntry.objects.all().delete()
+    url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0a1b2c3d-secret-key"
+    channel = channel_create(actor=cast.chair, channel=Channel(series=cast.series, kind="wecom", name="运营群", url=url,
+                                                               kinds=["agenda_published"]))  # fmt: skip
+    channel.enabled = False
+    channel_update(actor=cast.chair, channel=channel)
+    channel_delete(actor=cast.chair, channel=channel)
+    read = client_for(cast.chair).get(f"/api/v1/series/{cast.series.pk}/audit", {"kind": "channel"})
+    assert read.status_code == 200, read.content
+    removed, changed, added = read.json()
+    assert [e["verb"] for e in (added, changed, removed)] == ["added", "changed", "removed"]
+    assert {e["entity"] for e in (added, changed, removed)} == {"channel"}
+    assert [(c["field"], c["before"], c["after"]) for c in changed["changes"]] == [("enabled", True, False)]
+    assert "0a1b2c3d-secret-key" not in read.content.decode()
+    assert {"field": "kinds", "label": "messages", "before": None, "after": ["Agenda published"], "before_text": "—",
+            "after_text": "Agenda published"} in added["changes"]  # fmt: skip
+    page = client_for(cast.chair).get(reverse("audit:series_log", kwargs={"pk": cast.series.pk}), {"kind": "channel"})
+    assert page.status_code == 200 and page.content.decode().count('data-entity="channel"') == 3

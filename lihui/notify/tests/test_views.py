@@ -415,3 +415,117 @@ def test_admin_shares_the_form_and_hides_the_key(cast, make_robot):
     assert response.status_code == 302
     channel.refresh_from_db()
     assert (channel.url, channel.secret, channel.enabled) == (DINGTALK, SECRET, False)
+
+
+# --- a robot moved to another host, and the audit log of robots (hostile review #14) ---------
+
+WEBHOOK_SECRET = "whsec-0123456789abcdef"
+
+
+def edit(client, channel, **data):
+    data = {"name": channel.name, "enabled": "on", "kinds": channel.kinds, **data}
+    return client.post(channel_url("notify:channel_edit", channel), data, follow=True)
+
+
+def test_a_webhook_moved_to_another_host_needs_its_secret_again(cast, make_robot):
+    """The stored secret must not sign traffic to a host its owner never chose."""
+    channel = make_robot(cast.series, kind="webhook", url="https://hooks.example.com/lihui", secret=WEBHOOK_SECRET)
+    before = robots(cast.series)
+    response = edit(login(cast.chair), channel, kind="webhook", url="https://attacker.example.net/lihui", secret="")
+    assert response.status_code == 200
+    assert response.context["form"].errors["secret"] == [
+        "The robot URL now points to another host: enter the signing secret again (the stored one is never sent to a new host)."
+    ]
+    assert robots(cast.series) == before
+
+
+@pytest.mark.parametrize(
+    "new_url",
+    ["https://oapi.dingtalk.example.net/robot/send?access_token=T", "http://oapi.dingtalk.com/robot/send?access_token=T",
+     "https://oapi.dingtalk.com:8443/robot/send?access_token=T"],
+)  # fmt: skip
+def test_a_signing_robot_moved_to_another_host_loses_its_secret_and_says_so(cast, make_robot, new_url):
+    channel = make_robot(cast.series, kind="dingtalk", url=DINGTALK, secret=SECRET)
+    response = edit(login(cast.chair), channel, kind="dingtalk", url=new_url, secret="")
+    channel.refresh_from_db()
+    assert (channel.url, channel.secret) == (new_url, "")
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("signing secret was removed" in m for m in shown), shown
+
+
+def test_a_new_secret_for_the_new_host_is_kept(cast, make_robot):
+    channel = make_robot(cast.series, kind="webhook", url="https://hooks.example.com/lihui", secret=WEBHOOK_SECRET)
+    edit(login(cast.chair), channel, kind="webhook", url="https://hooks.other.example/lihui", secret="whsec-new-secret-000")
+    channel.refresh_from_db()
+    assert (channel.url, channel.secret) == ("https://hooks.other.example/lihui", "whsec-new-secret-000")
+
+
+def test_a_new_key_on_the_same_host_keeps_the_secret(cast, make_robot):
+    channel = make_robot(cast.series, kind="dingtalk", url=DINGTALK, secret=SECRET)
+    new_url = "https://OAPI.dingtalk.com/robot/send?access_token=another"
+    edit(login(cast.chair), channel, kind="dingtalk", url=new_url, secret="")
+    channel.refresh_from_db()
+    assert channel.secret == SECRET and channel.url.endswith("access_token=another")
+
+
+def test_admin_moving_a_robot_to_another_host_loses_its_secret(cast, make_robot):
+    channel = make_robot(cast.series, kind="dingtalk", url=DINGTALK, secret=SECRET)
+    data = {"series": cast.series.pk, "kind": "dingtalk", "name": "x", "url": "https://ding.example.net/robot/send?access_token=T",
+            "secret": "", "enabled": "on", "created_by": ""}  # fmt: skip
+    response = login(cast.admin).post(reverse("admin:notify_channel_change", args=[channel.pk]), data, follow=True)
+    assert response.status_code == 200
+    channel.refresh_from_db()
+    assert channel.secret == ""
+    assert any("signing secret was removed" in str(m) for m in response.context["messages"])
+
+
+def _log(series) -> list:
+    from lihui.audit.models import AuditEntry
+
+    return list(AuditEntry.objects.filter(series=series, entity="channel").order_by("id"))
+
+
+def test_robot_changes_are_audited_without_the_key_or_the_secret(cast):
+    client = login(cast.chair)
+    add(client, cast.series, kind="dingtalk", name="钉钉群", url=DINGTALK, secret=SECRET, kinds=["agenda_published"])
+    channel = Channel.objects.get(series=cast.series)
+    new_url = "https://oapi.dingtalk.com/robot/send?access_token=newtokennewtoken"
+    edit(client, channel, kind="dingtalk", name="钉钉群", url=new_url, secret="SECanother-secret-9876")
+    edit(client, channel, kind="dingtalk", name="值班群", url="", secret="")
+    edit(client, channel, kind="dingtalk", name="值班群", url="", secret="")  # nothing changed: no entry
+    client.post(channel_url("notify:channel_delete", channel))
+    added, moved, renamed, removed = _log(cast.series)
+    assert [(e.verb, e.subject, e.actor_id, e.object_id) for e in (added, moved, renamed, removed)] == [
+        ("added", "钉钉群", cast.chair.pk, channel.pk), ("changed", "钉钉群", cast.chair.pk, channel.pk),
+        ("changed", "值班群", cast.chair.pk, channel.pk), ("removed", "值班群", cast.chair.pk, channel.pk),
+    ]  # fmt: skip
+    assert {c["field"] for c in added.changes} >= {"kind", "name", "url", "secret", "kinds", "enabled"}
+    assert {c["field"]: (c["before"], c["after"]) for c in moved.changes} == {
+        "url": (Channel(url=DINGTALK).masked_url, Channel(url=new_url).masked_url),
+        "secret": ("••••CRET", "••••9876"),
+    }
+    assert [(c["field"], c["before"], c["after"]) for c in renamed.changes] == [("name", "钉钉群", "值班群")]
+    stored = repr([e.changes for e in _log(cast.series)])
+    for secret in (DING_TOKEN, "newtokennewtoken", SECRET, "SECanother-secret-9876"):
+        assert secret not in stored
+    page = client.get(reverse("audit:series_log", kwargs={"pk": cast.series.pk}) + "?kind=channel")
+    assert page.status_code == 200 and "值班群" in page.content.decode()
+
+
+def test_a_secret_changed_for_one_of_the_same_mask_is_still_audited(cast, make_robot):
+    channel = make_robot(cast.series, kind="dingtalk", url=DINGTALK, secret="short1")
+    edit(login(cast.chair), channel, kind="dingtalk", url="", secret="short2")
+    [entry] = _log(cast.series)
+    assert [c["field"] for c in entry.changes] == ["secret"]
+
+
+def test_admin_robot_changes_are_audited(cast, make_robot):
+    channel = make_robot(cast.series, kind="dingtalk", url=DINGTALK, secret=SECRET)
+    client = login(cast.admin)
+    data = {"series": cast.series.pk, "kind": "dingtalk", "name": "管理员改名", "url": "", "secret": "", "enabled": "on",
+            "kinds": channel.kinds, "created_by": ""}  # fmt: skip
+    assert client.post(reverse("admin:notify_channel_change", args=[channel.pk]), data).status_code == 302
+    assert client.post(reverse("admin:notify_channel_delete", args=[channel.pk]), {"post": "yes"}).status_code == 302
+    changed, removed = _log(cast.series)
+    assert (changed.verb, changed.actor_id, [c["field"] for c in changed.changes]) == ("changed", cast.admin.pk, ["name"])
+    assert (removed.verb, removed.subject) == ("removed", "管理员改名")

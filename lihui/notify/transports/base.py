@@ -4,12 +4,16 @@ which says whether trying again could help."""
 from __future__ import annotations
 
 import json
+import logging
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from lihui.notify import http
 
 if TYPE_CHECKING:
     from lihui.notify.models import Message
+
+log = logging.getLogger("lihui.notify")
 
 
 class TransportError(Exception):
@@ -39,6 +43,9 @@ class RobotTransport(Transport):
 
     permanent_codes: frozenset[int] = frozenset()
     rate_limit_codes: dict[int, float] = {}  # code → seconds to wait
+    # What a code means, in our words: the error the chair reads never quotes the answer
+    # (whoever runs the URL writes it); the vendor's own text goes to the server log.
+    code_notes: dict[int, str] = {}
 
     def post(self, url: str, payload: dict, headers: dict[str, str] | None = None) -> http.Response:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -57,11 +64,18 @@ class RobotTransport(Transport):
         try:
             data = json.loads(response.body or b"{}")
         except ValueError:
-            raise TransportError(f"HTTP {response.status}: not JSON: {response.body[:200]!r}") from None
-        code, text = self.error_code(data if isinstance(data, dict) else {})
+            log.info("%s answered HTTP %s, not JSON: %r", self.name, response.status, response.body[:200])
+            raise TransportError(f"HTTP {response.status}: the answer is not JSON") from None
+        try:
+            code, text = self.error_code(data if isinstance(data, dict) else {})
+        except (TypeError, ValueError):
+            log.info("%s answered an error code that is not a number: %r", self.name, response.body[:200])
+            raise TransportError(f"HTTP {response.status}: the answer has no valid error code") from None
         if code == 0:
             return
-        error = f"{self.name} errcode {code}: {text}"[:500]
+        log.info("%s errcode %s: %s", self.name, code, text[:500])
+        note = self.code_notes.get(code)
+        error = f"{self.name} errcode {code}" + (f" ({note})" if note else "")
         if code in self.rate_limit_codes:
             raise TransportError(error, retry_after=self.rate_limit_codes[code])
         # A bad key or signature will not heal by retrying; anything unknown is retried
@@ -72,7 +86,13 @@ class RobotTransport(Transport):
 def check_status(response: http.Response) -> None:
     if response.status < 300:
         return
-    error = f"HTTP {response.status}: {response.body[:200].decode('utf-8', 'replace')}"
+    # A status and its standard phrase, never the answer's body: behind the URL may be any
+    # server, and this text is shown to the chair. The body goes to the server log.
+    log.info("HTTP %s answered: %r", response.status, response.body[:200])
+    try:
+        error = f"HTTP {response.status} {HTTPStatus(response.status).phrase}"
+    except ValueError:
+        error = f"HTTP {response.status}"
     if response.status == 429:
         try:
             retry_after = float(response.headers.get("Retry-After", "60"))

@@ -23,6 +23,8 @@ class DingTalk(RobotTransport):
     # 310000: signature, keyword or IP check failed; 300001/400101: bad or missing token.
     permanent_codes = frozenset({310000, 300001, 400101, 40035})
     rate_limit_codes = {130101: 600.0}
+    code_notes = {310000: "signature, keyword or IP check failed", 300001: "invalid access token",
+                  400101: "invalid access token", 130101: "too many messages, paused for 10 minutes"}  # fmt: skip
 
     def url(self, channel, timestamp_ms: int) -> str:
         if not channel.secret:

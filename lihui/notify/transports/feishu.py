@@ -22,6 +22,8 @@ class Feishu(RobotTransport):
     # 19021: bad signature; 19022: IP not allowed; 19024: keyword check failed; 19001: bad hook.
     permanent_codes = frozenset({19021, 19022, 19024, 19001, 19002})
     rate_limit_codes = {9499: 60.0, 11232: 60.0}
+    code_notes = {19021: "signature check failed", 19022: "IP address not allowed", 19024: "keyword check failed",
+                  19001: "invalid hook", 9499: "too many messages, waiting a minute", 11232: "too many messages, waiting a minute"}  # fmt: skip
 
     def error_code(self, data: dict) -> tuple[int, str]:
         # Newer answers carry code/msg; older ones StatusCode/StatusMessage.

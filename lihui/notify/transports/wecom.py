@@ -14,6 +14,8 @@ class WeCom(RobotTransport):
     # 93000: invalid webhook URL / key; 40008/40058: invalid message (will not heal).
     permanent_codes = frozenset({93000, 40008, 40058})
     rate_limit_codes = {45009: 60.0}  # API freq out of limit
+    code_notes = {93000: "invalid robot URL or key", 40008: "invalid message", 40058: "invalid message",
+                  45009: "too many messages, waiting a minute"}  # fmt: skip
 
     def body(self, message) -> dict:
         if message.body_markdown:
