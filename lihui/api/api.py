@@ -35,8 +35,7 @@ from lihui.people.models import Department, Person
 from lihui.people.selectors import api_token_list, person_list
 from lihui.regime import cadence as c
 from lihui.regime import services as regime_services
-from lihui.regime.holidays import HolidayCalendar
-from lihui.regime.models import CadenceWindow, Membership, Series, company_days_off
+from lihui.regime.models import CadenceWindow, Membership, Series, holiday_calendar
 from lihui.regime.selectors import series_visible_to
 
 from . import schemas as s
@@ -387,7 +386,7 @@ def occurrences(request, series_id: s.Id, q: Query[RangeQuery]):
     planned_until = series.planned_until or series.start_date
     if q.end > planned_until:
         first = max(q.start, planned_until + dt.timedelta(days=1))
-        calendar = HolidayCalendar(company_days_off(first, q.end + dt.timedelta(days=31)))
+        calendar = holiday_calendar(first, q.end + dt.timedelta(days=31))
         for p in c.plan(
             base=series.base_rule,
             windows=[w.window for w in series.windows.all()],

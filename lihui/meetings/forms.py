@@ -11,6 +11,19 @@ class MoveForm(forms.Form):
     start_time = forms.TimeField(label=_("start time"), widget=TimeInput())
     duration_minutes = forms.IntegerField(label=_("duration (minutes)"), min_value=1, max_value=24 * 60)
     location = forms.CharField(label=_("location"), max_length=200, required=False)
+    # Set once the person has seen that the day is a public holiday or company day off.
+    holiday_ok = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def day_off_to_confirm(self) -> str:
+        """The holiday on the chosen day, if the person has not yet confirmed it; else ""."""
+        from lihui.regime.selectors import day_off_name
+
+        if self.cleaned_data.get("holiday_ok"):
+            return ""
+        return day_off_name(day=self.cleaned_data["date"])
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "holiday_ok"}
 
 
 class CancelForm(forms.Form):

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lihui.people.models import Department, default_time_zone, validate_time_zone
 
 from . import cadence as c
+from .holidays import HolidayCalendar
 
 
 class Frequency(models.TextChoices):
@@ -328,6 +330,61 @@ class CompanyDayOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class OfficialYear(models.Model):
+    """A year of the official holiday schedule (国务院办公厅 放假安排) that an admin entered
+    because the chinesecalendar package does not know it yet. Its days are OfficialDay rows;
+    a year entered here with no days would mean "no holidays at all", so the service refuses it."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    entered_at = models.DateTimeField(_("entered"), default=timezone.now)
+    source = models.TextField(_("notice text"), blank=True, help_text=_("The text the schedule was read from, as pasted."))
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("official holiday schedule")
+        verbose_name_plural = _("official holiday schedules")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class OfficialDay(models.Model):
+    """One day of an entered year: a public holiday (放假) or a make-up workday (调休上班)."""
+
+    year = models.ForeignKey(OfficialYear, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField(_("date"), unique=True)
+    is_off = models.BooleanField(_("day off"), help_text=_("Off: a public holiday. Not off: a make-up workday."))
+    # chinesecalendar's English holiday name ("Spring Festival"), so both sources label alike.
+    name = models.CharField(_("holiday"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("official day")
+        verbose_name_plural = _("official days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+def official_days(first: dt.date | None = None, last: dt.date | None = None) -> tuple[dict[dt.date, tuple[bool, str]], set[int]]:
+    """The entered official days in [first, last] and the years entered."""
+    qs = OfficialDay.objects.all()
+    if first:
+        qs = qs.filter(date__gte=first)
+    if last:
+        qs = qs.filter(date__lte=last)
+    days = {d: (off, name) for d, off, name in qs.values_list("date", "is_off", "name")}
+    return days, set(OfficialYear.objects.values_list("year", flat=True))
+
+
+def holiday_calendar(first: dt.date | None = None, last: dt.date | None = None):
+    """The calendar planning uses: the official schedule (package, else entered) plus company days off."""
+    days, years = official_days(first, last)
+    return HolidayCalendar(company_days_off(first, last), official_days=days, official_years=years)
 
 
 def company_days_off(first: dt.date | None = None, last: dt.date | None = None) -> dict[dt.date, str]:

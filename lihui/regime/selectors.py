@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from lihui.people.models import Person
 
-from .models import CalendarFeed, Membership, Series
+from .holidays import holiday_label, library_knows
+from .models import CalendarFeed, Membership, OfficialYear, Series, holiday_calendar
 
 
 def person_is_admin(person: Person) -> bool:
@@ -70,3 +75,37 @@ def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
     if feed is None or (feed.series_id and not series_feed_allowed(person=feed.person, series=feed.series)):
         return None
     return feed
+
+
+def holiday_years_unknown(*, first: dt.date, last: dt.date) -> list[int]:
+    """The years in [first, last] whose official holidays nobody has yet: neither the installed
+    package nor an admin's entry. Planning treats their days as ordinary; pages say so."""
+    years = [y for y in range(first.year, last.year + 1) if not library_knows(y)]
+    if not years:
+        return []
+    entered = set(OfficialYear.objects.filter(year__in=years).values_list("year", flat=True))
+    return [y for y in years if y not in entered]
+
+
+def series_holiday_years_unknown(*, series: Series) -> list[int]:
+    """The years from today to the end of this series' plan whose official holidays are not
+    known (a series that keeps its meetings on holidays is not affected)."""
+    if series.holiday_policy == Series.HolidayPolicy.KEEP:
+        return []
+    today = timezone.localdate()
+    return holiday_years_unknown(first=today, last=max(series.planned_until or today, today))
+
+
+def meeting_holiday_year_unknown(*, meeting) -> int | None:
+    """The meeting's year, when it is still to come, its series would move or skip it on a
+    public holiday, and that year's official holidays are not known; else None."""
+    if meeting.status != "scheduled" or meeting.series.holiday_policy == Series.HolidayPolicy.KEEP:
+        return None
+    day = timezone.localtime(meeting.start, ZoneInfo(meeting.series.time_zone)).date()
+    return day.year if holiday_years_unknown(first=day, last=day) else None
+
+
+def day_off_name(*, day: dt.date) -> str:
+    """The public holiday or company day off on `day`, translated, or "" (weekends are not holidays)."""
+    name = holiday_calendar(day, day).holiday_name(day)
+    return holiday_label(name) if name else ""

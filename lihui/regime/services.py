@@ -21,7 +21,19 @@ from django.utils.translation import gettext_lazy
 from lihui.audit.services import E, V, audit_change, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.people.models import Person
 
-from .models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, CompanyDayOff, Membership, PresenterRole, Series
+from .holidays import library_knows, official_notice_parse
+from .models import (
+    AgendaKind,
+    AgendaTemplateItem,
+    CadenceWindow,
+    CalendarFeed,
+    CompanyDayOff,
+    Membership,
+    OfficialDay,
+    OfficialYear,
+    PresenterRole,
+    Series,
+)
 from .models import Weekday
 from .selectors import person_is_admin, series_can_manage, series_feed_allowed
 
@@ -252,6 +264,33 @@ def company_day_off_add(*, actor: Person, date: dt.date, name: str) -> CompanyDa
         for series in Series.objects.all():
             _replan(series)
     return day
+
+
+def official_year_enter(*, actor: Person, year: int, text: str) -> OfficialYear:
+    """An admin enters `year`'s official schedule from a paste of the State Council's notice
+    (or one line per day); every series re-plans its future around it. Entering a year again
+    replaces its days. Refused for a year the installed package already knows: the package wins."""
+    if not person_is_admin(actor):
+        raise PermissionDenied
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": _("Enter a year between 2000 and 2100.")})
+    if library_knows(year):
+        raise ValidationError({"year": _("The installed holiday calendar already has %(year)s's schedule.") % {"year": year}})
+    try:
+        days = official_notice_parse(text, year=year)
+    except ValidationError as exc:
+        raise ValidationError({"source": exc.messages}) from None
+    with transaction.atomic():
+        entry, _created = OfficialYear.objects.update_or_create(
+            year=year, defaults={"entered_by": actor, "entered_at": timezone.now(), "source": text})
+        entry.days.all().delete()
+        clash = OfficialDay.objects.filter(date__in=[d for d, _off, _name in days]).exclude(year=entry).first()
+        if clash:
+            raise ValidationError({"source": _("%(date)s is already in %(year)s's schedule.") % {"date": clash.date, "year": clash.year.year}})
+        OfficialDay.objects.bulk_create(OfficialDay(year=entry, date=d, is_off=off, name=name) for d, off, name in days)
+        for series in Series.objects.all():
+            _replan(series)
+    return entry
 
 
 # The seed's typical agenda: 开场与会议目的 → 上次行动项回顾 → 各部门工作汇报 → 问题讨论 →

@@ -17,7 +17,7 @@ from lihui.web import add_service_errors
 from . import services
 from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
 from .models import CadenceWindow, Membership, Series
-from .selectors import series_can_manage, series_list, series_roster, series_visible_to
+from .selectors import series_can_manage, series_holiday_years_unknown, series_list, series_roster, series_visible_to
 
 
 def _visible_series(request, pk: int) -> Series:
@@ -117,6 +117,7 @@ def series_detail(request, pk: int):
             "past": past,
             "load": series_load(series=series, now=now),
             "can_manage": series_can_manage(person=request.user, series=series),
+            "holiday_years_unknown": series_holiday_years_unknown(series=series),
         },
     )
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from lihui.people.models import Person
 from lihui.regime import cadence as c
 from lihui.regime.holidays import HolidayCalendar
-from lihui.regime.models import Membership, Series, company_days_off
+from lihui.regime.models import Membership, Series, holiday_calendar
 from lihui.regime.selectors import series_can_manage
 
 from ..models import Meeting
@@ -40,7 +40,7 @@ def meetings_plan(
     if until is None:
         until = now.astimezone(zone).date() + dt.timedelta(days=settings.LIHUI_PLAN_HORIZON_DAYS)
     first = since.astimezone(zone).date()
-    calendar = calendar or HolidayCalendar(company_days_off(first, until + dt.timedelta(days=31)))
+    calendar = calendar or holiday_calendar(first, until + dt.timedelta(days=31))
 
     planned = c.plan(
         base=series.base_rule,
@@ -307,7 +307,7 @@ def meetings_extend_horizon(*, today: dt.date | None = None) -> int:
     due = Series.objects.filter(
         Q(planned_until__lt=horizon - dt.timedelta(days=1)) | Q(planned_until__isnull=True)
     ).values_list("pk", "planned_until", "start_date")
-    calendar = HolidayCalendar(company_days_off())
+    calendar = holiday_calendar()
     for pk, planned_until, start_date in due:
         with transaction.atomic():
             claimed = Series.objects.filter(pk=pk, planned_until=planned_until).update(planned_until=horizon)

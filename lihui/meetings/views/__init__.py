@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from lihui.people.selectors import person_list
 from lihui.regime.models import Membership
-from lihui.regime.selectors import series_can_manage, series_visible_to
+from lihui.regime.selectors import holiday_years_unknown, series_can_manage, series_visible_to
 from lihui.web import add_service_errors, visible_meeting_or_404
 
 from .. import services
@@ -29,11 +30,14 @@ def dashboard(request):
     next_week = [m for m in meetings if m not in this_week]
     for m in meetings:
         m.i_take_minutes = m.minute_taker_id == request.user.pk
+    # Admins see which coming years still lack the official holiday schedule (the planning horizon).
+    unknown = holiday_years_unknown(first=today, last=today + dt.timedelta(days=settings.LIHUI_PLAN_HORIZON_DAYS)) if request.user.is_staff else []
     return render(
         request,
         "meetings/dashboard.html",
         {
             "today": today,
+            "holiday_years_unknown": unknown,
             "weeks": [
                 (_("This week"), monday, monday + dt.timedelta(days=6), this_week),
                 (_("Next week"), monday + dt.timedelta(days=7), monday + dt.timedelta(days=13), next_week),
@@ -62,14 +66,27 @@ def _local_initial(meeting: Meeting) -> dict:
 def meeting_move(request, pk: int):
     meeting = _managed_meeting(request, pk)
     form = MoveForm(request.POST or None, initial=_local_initial(meeting))
-    if request.method == "POST" and form.is_valid():
+    holiday = ""
+    if request.method == "POST" and form.is_valid() and not (holiday := _holiday_to_confirm(form)):
         try:
-            services.meeting_move(actor=request.user, meeting=meeting, **form.cleaned_data)
+            services.meeting_move(actor=request.user, meeting=meeting, **form.service_data())
             messages.success(request, _("The meeting was moved."))
             return redirect("meetings:detail", pk=meeting.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
-    return render(request, "meetings/meeting_change.html", {"form": form, "meeting": meeting, "series": meeting.series, "action": "move"})
+    return render(request, "meetings/meeting_change.html",
+                  {"form": form, "meeting": meeting, "series": meeting.series, "action": "move", "holiday": holiday})  # fmt: skip
+
+
+def _holiday_to_confirm(form) -> str:
+    """The public holiday or company day off the chosen day falls on, unless already confirmed:
+    the page then says so and a second press goes ahead."""
+    holiday = form.day_off_to_confirm()
+    if holiday:
+        data = form.data.copy()
+        data["holiday_ok"] = "on"
+        form.data = data
+    return holiday
 
 
 @login_required
@@ -97,14 +114,15 @@ def meeting_add(request, series_pk: int):
         request.POST or None,
         initial={"date": timezone.localdate() + dt.timedelta(days=1), "start_time": series.start_time, "duration_minutes": series.duration_minutes},
     )
-    if request.method == "POST" and form.is_valid():
+    holiday = ""
+    if request.method == "POST" and form.is_valid() and not (holiday := _holiday_to_confirm(form)):
         try:
-            meeting = services.meeting_add(actor=request.user, series=series, **form.cleaned_data)
+            meeting = services.meeting_add(actor=request.user, series=series, **form.service_data())
             messages.success(request, _("The extra meeting was added."))
             return redirect("meetings:detail", pk=meeting.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
-    return render(request, "meetings/meeting_change.html", {"form": form, "series": series, "action": "add"})
+    return render(request, "meetings/meeting_change.html", {"form": form, "series": series, "action": "add", "holiday": holiday})
 
 
 @login_required

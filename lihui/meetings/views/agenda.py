@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lihui.people.models import Person
-from lihui.regime.selectors import series_can_view
+from lihui.regime.selectors import meeting_holiday_year_unknown, series_can_view
 from lihui.regime.models import Membership
 from lihui.reports.selectors import reports_attach, reports_status
 from lihui.web import add_service_errors, visible_meeting_or_404
@@ -96,6 +96,7 @@ def meeting_detail(request, pk: int):
             **_followup(request, meeting),
             "move_form": MoveForm() if can_prepare else None,
             "cancel_form": CancelForm() if can_prepare else None,
+            "holiday_years_unknown": [y for y in [meeting_holiday_year_unknown(meeting=meeting)] if y],
         }
     )
     if meeting.status == Meeting.Status.HELD:
