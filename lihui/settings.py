@@ -74,7 +74,8 @@ SECRET_KEY = SECRET_KEY or _embedded_secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Links in e-mails and calendars: where `make run` serves (PORT, default 8000) unless set.
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
 # Served over HTTPS (on by default when SITE_URL is https://): cookies only over TLS,
 # plain HTTP redirected, and HSTS. Behind a TLS-terminating proxy, LIHUI_PROXY_SSL_HEADER

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from lihui.api.api import api
 from lihui.ops import views as ops_views
@@ -19,5 +21,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),
+    # Pages name the icon in <head>; this is for clients that ask for the old default path.
+    path("favicon.ico", RedirectView.as_view(url=static("lihui/favicon.svg"), permanent=True)),
 ]
 handler500 = "lihui.ops.views.server_error"  # a database that is away: 503 with Retry-After

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lihui.regime.holidays import holiday_label
 from lihui.regime.models import AgendaKind, CadenceWindow, Series
@@ -248,8 +249,9 @@ class Minutes(models.Model):
     head = models.PositiveIntegerField(default=0, help_text="number of the latest revision; 0 before the first save")
 
     class Meta:
-        verbose_name = _("minutes")
-        verbose_name_plural = _("minutes")
+        # "minutes" alone is also the time unit (分钟): the context keeps the record apart.
+        verbose_name = pgettext_lazy("meeting record", "minutes")
+        verbose_name_plural = pgettext_lazy("meeting record", "minutes")
 
     def __str__(self) -> str:
         return f"{self.meeting} {self.state}"

@@ -24,8 +24,7 @@ def test_key_pages_run_under_the_policy_without_console_errors(cast, new_page):
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(f"{page.url}: {msg.text}") if msg.type == "error" else None)
     page.on("requestfailed", lambda request: problems.append(f"{request.url}: {request.failure}"))
-    # Chromium asks for /favicon.ico on its own; there is none, and that is no policy matter.
-    page.on("response", lambda r: problems.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 and "favicon" not in r.url else None)
+    page.on("response", lambda r: problems.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None)
     page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
     log_in(page, cast.chair)
 
