@@ -226,8 +226,12 @@ def purpose_set(request, pk: int):
 def agenda_publish(request, pk: int):
     meeting = meeting_for(request, pk)
     try:
+        sent_before = meeting.agenda_published_at
         agenda_services.agenda_publish(actor=request.user, meeting=meeting)
-        messages.success(request, _("The agenda was published."))
+        if sent_before and meeting.agenda_published_at == sent_before:
+            messages.info(request, _("Nothing changed since the agenda went out, so it was not sent again."))
+        else:
+            messages.success(request, _("The agenda was published."))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     return redirect("meetings:detail", pk=meeting.pk)
