@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "lihui.audit",  # 审计日志: who changed a series' rules, attendance, minutes, decisions, actions
     "lihui.api",
     "lihui.ops",  # backup/restore, /healthz and the worker heartbeat, JSON logs
+    "lihui.idempotency",  # a create or publish sent twice happens once (Idempotency-Key, form token)
 ]
 
 MIDDLEWARE = [
@@ -165,7 +166,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["lihui.templatetags_builtins"],
+            "builtins": ["lihui.templatetags_builtins", "lihui.idempotency.templatetags.idempotency"],
         },
     }
 ]

@@ -18,6 +18,7 @@ from lihui.regime.selectors import series_can_view
 from lihui.regime.models import Membership
 from lihui.reports.selectors import reports_attach, reports_status
 from lihui.web import add_service_errors, visible_meeting_or_404
+from lihui.idempotency.http import idempotent
 
 from ..forms import AddItemForm, CancelForm, GuestForm, ItemForm, MaterialForm, MoveForm, PurposeForm
 from ..models import AgendaItem, Guest, Material, Meeting
@@ -148,6 +149,7 @@ def _submit(request, form, action, success: str) -> None:
 
 @login_required
 @require_POST
+@idempotent("agenda_item_add")
 def agenda_add(request, pk: int):
     meeting = meeting_for(request, pk)
     form = AddItemForm(request.POST)
@@ -223,6 +225,7 @@ def purpose_set(request, pk: int):
 
 @login_required
 @require_POST
+@idempotent("agenda_publish")
 def agenda_publish(request, pk: int):
     meeting = meeting_for(request, pk)
     try:
