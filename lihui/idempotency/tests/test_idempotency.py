@@ -209,3 +209,25 @@ def test_a_resubmitted_page_form_redirects_to_the_first_result(world):  # noqa: 
     assert Meeting.objects.count() == before
     assert any("already been sent" in str(m) for m in get_messages(again.wsgi_request))
     assert IdempotencyKey.objects.filter(operation="meeting_add", person=world["chair"]).count() == 1
+
+
+def test_a_resubmitted_comment_and_agenda_publish_do_their_work_once(world):  # noqa: F811
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world["chair"])
+    action = _action(world)
+    form = {"do": "comment", "text": "完成一半", "idempotency_token": uuid.uuid4().hex}
+    first = client.post(f"/actions/{action.pk}/", form)
+    again = client.post(f"/actions/{action.pk}/", form)
+    assert first.status_code == again.status_code == 302 and again["Location"] == first["Location"]
+    assert ActionUpdate.objects.filter(action=action, kind="comment").count() == 1
+
+    meeting = world["meeting"]
+    agenda_ensure(meeting=meeting)
+    publish = {"idempotency_token": uuid.uuid4().hex}
+    client.post(f"/meetings/{meeting.pk}/agenda/publish/", publish)
+    sent = Message.objects.filter(kind=k.AGENDA).count()
+    assert sent > 0
+    client.post(f"/meetings/{meeting.pk}/agenda/publish/", publish)  # the same form twice
+    answer = client.post(f"/meetings/{meeting.pk}/agenda/publish/", {"idempotency_token": uuid.uuid4().hex}, follow=True)
+    assert "Nothing changed since the agenda went out" in answer.content.decode()  # pressed again later
+    assert Message.objects.filter(kind=k.AGENDA).count() == sent
