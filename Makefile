@@ -12,9 +12,10 @@ $(VENV)/.installed: requirements.lock
 	$(PY) -m pip install -q -r requirements.lock
 	@touch $@
 
+# umask 077: the database, uploads and backups they create are readable by this user only.
 run: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo --quiet-if-present
+	umask 077; $(PY) manage.py migrate --noinput
+	umask 077; $(PY) manage.py demo --quiet-if-present
 	PORT=$(PORT) bin/serve
 
 test: $(VENV)/.installed browser-deps
@@ -32,7 +33,7 @@ browser-deps:
 
 # Database + uploaded files + manifest into var/backups (safe while `make run` runs); restore: manage.py restore PATH.
 backup: $(VENV)/.installed
-	$(PY) manage.py backup $(if $(OUT),--output $(OUT))
+	umask 077; $(PY) manage.py backup $(if $(OUT),--output $(OUT))
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py

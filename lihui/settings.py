@@ -15,6 +15,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LIHUI_VAR_DIR", BASE_DIR / "var"))
 
 
+def _private_var_dir() -> None:
+    """Create the var dir closed to group and others: it holds the database, uploads, mail and
+    backups (sessions, password hashes, robot secrets), whatever the umask of the process."""
+    if not VAR_DIR.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+        VAR_DIR.chmod(0o700)
+
+
+_private_var_dir()
+
+
 def env_str(name: str, default: str = "") -> str:
     """A string setting; NAME_FILE (for container secrets) wins over NAME."""
     path = os.environ.get(f"{name}_FILE")
@@ -53,9 +64,13 @@ def _embedded_secret_key() -> str:
 
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        path.chmod(0o600)
+        try:  # created 0600, never readable by others, not even briefly
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process of the same start wrote it first
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(secrets.token_urlsafe(50))
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -120,6 +135,7 @@ INSTALLED_APPS = [
     "lihui.audit",  # 审计日志: who changed a series' rules, attendance, minutes, decisions, actions
     "lihui.api",
     "lihui.ops",  # backup/restore, /healthz and the worker heartbeat, JSON logs
+    "lihui.idempotency",  # a create or publish sent twice happens once (Idempotency-Key, form token)
 ]
 
 MIDDLEWARE = [
@@ -151,7 +167,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["lihui.templatetags_builtins"],
+            "builtins": ["lihui.templatetags_builtins", "lihui.idempotency.templatetags.idempotency"],
         },
     }
 ]
@@ -165,7 +181,6 @@ if DATABASE_URL:
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = (options.get("options", "") + " -c jit=off").strip()
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -285,6 +300,9 @@ LIHUI_MATERIAL_TYPES = env_list(
     "LIHUI_MATERIAL_TYPES", "pdf,docx,xlsx,pptx,doc,xls,ppt,png,jpg,gif,txt,csv,md,zip"
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Stored materials readable by the app's user only (Django's default is 0644, whatever the umask).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Uploads are measured as they arrive: past LIHUI_MATERIAL_MAX_BYTES the rest is never written (lihui/uploads.py).
 FILE_UPLOAD_HANDLERS = [
     "lihui.uploads.SizeLimitUploadHandler",

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from ninja.decorators import decorate_view
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -30,6 +31,7 @@ from lihui.meetings.models import AgendaItem
 from lihui.people.models import Person
 
 from lihui.web import visible_meeting_or_404
+from lihui.idempotency.http import idempotent
 
 from .schemas import ErrorOut, Id, StrictIn
 
@@ -158,6 +160,7 @@ def decisions_list(request, meeting_id: Id):
 
 
 @router.post("/meetings/{meeting_id}/decisions", response={201: DecisionOut, **ERRORS})
+@decorate_view(idempotent("decision_create"))
 def decision_create(request, meeting_id: Id, payload: DecisionIn):
     meeting = _meeting(request, meeting_id)
     item = get_object_or_404(AgendaItem, pk=payload.item, meeting=meeting) if payload.item else None
@@ -171,6 +174,7 @@ def meeting_actions_list(request, meeting_id: Id):
 
 
 @router.post("/meetings/{meeting_id}/actions", response={201: ActionOut, **ERRORS})
+@decorate_view(idempotent("action_create"))
 def action_create(request, meeting_id: Id, payload: ActionIn):
     meeting = _meeting(request, meeting_id)
     item = get_object_or_404(AgendaItem, pk=payload.item, meeting=meeting) if payload.item else None
@@ -247,6 +251,7 @@ def status(request, action_id: Id, payload: StatusIn):
 
 
 @router.post("/actions/{action_id}/comments", response={201: UpdateOut, **ERRORS})
+@decorate_view(idempotent("action_comment"))
 def comment(request, action_id: Id, payload: CommentIn):
     u = services.action_comment(actor=request.user, action=_action(request, action_id), text=payload.text)
     return Status(201, {"kind": u.kind, "author": u.author_id, "meeting": u.meeting_id, "text": u.text, "old": u.old, "new": u.new, "created": u.created})

@@ -18,6 +18,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from ninja.decorators import decorate_view
 from ninja import NinjaAPI, Query, Schema
 from ninja.responses import Status
 from ninja.errors import AuthenticationError, HttpError
@@ -37,6 +38,7 @@ from lihui.regime import cadence as c
 from lihui.regime import services as regime_services
 from lihui.regime.models import CadenceWindow, Membership, Series, holiday_calendar
 from lihui.regime.selectors import series_visible_to
+from lihui.idempotency.http import idempotent
 
 from . import schemas as s
 from .errors import pydantic_errors_to_fields
@@ -294,6 +296,7 @@ def series_list(request):
 
 
 @api.post("/series", response={201: s.SeriesOut, **ERRORS}, tags=["series"])
+@decorate_view(idempotent("series_create"))
 def series_create(request, payload: s.SeriesIn):
     data, roster = _series_data(payload)
     series = regime_services.series_create(actor=request.user, data=data, roster=roster)
@@ -420,6 +423,7 @@ def occurrences(request, series_id: s.Id, q: Query[RangeQuery]):
 
 
 @api.post("/series/{series_id}/occurrences", response={201: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])
+@decorate_view(idempotent("meeting_add"))
 def occurrence_add(request, series_id: s.Id, payload: s.ExtraIn):
     series = _visible_series(request, series_id)
     meeting = meeting_services.meeting_add(actor=request.user, series=series, **payload.dict())

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from ninja.decorators import decorate_view
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -30,6 +31,7 @@ from lihui.reports.models import Kpi
 from lihui.reports.selectors import reports_attach
 
 from lihui.web import visible_meeting_or_404
+from lihui.idempotency.http import idempotent
 
 from .schemas import ErrorOut, Id, StrictIn
 
@@ -374,6 +376,7 @@ def agenda_get(request, meeting_id: Id):
 
 
 @router.post("/meetings/{meeting_id}/agenda", response={201: ItemOut, **ERRORS})
+@decorate_view(idempotent("agenda_item_add"))
 def agenda_item_add(request, meeting_id: Id, payload: ItemIn):
     meeting = _meeting(request, meeting_id)
     agenda_services.agenda_ensure(meeting=meeting)
@@ -414,6 +417,7 @@ def purpose_set(request, meeting_id: Id, payload: PurposeIn):
 
 
 @router.post("/meetings/{meeting_id}/agenda/publish", response={200: AgendaOut, **ERRORS})
+@decorate_view(idempotent("agenda_publish"))
 def agenda_publish(request, meeting_id: Id):
     meeting = _meeting(request, meeting_id)
     agenda_services.agenda_ensure(meeting=meeting)

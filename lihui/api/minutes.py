@@ -9,10 +9,12 @@ from typing import Annotated, Literal
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from lihui.actions import minutes as m
 from lihui.actions.documents import minutes_docx
+from lihui.idempotency.http import idempotent
 from lihui.meetings.models import MinutesRevision
 from lihui.web import visible_meeting_or_404
 
@@ -123,6 +125,7 @@ def minutes_put(request, meeting_id: Id, payload: MinutesIn):
 
 
 @router.post("/meetings/{meeting_id}/minutes/publish", response={200: MinutesOut, **ERRORS})
+@decorate_view(idempotent("minutes_publish"))
 def minutes_publish(request, meeting_id: Id, payload: MinutesStateIn):
     """Publish (where the chair approves: approve and publish), or `submit` for approval."""
     meeting = visible_meeting_or_404(request.user, meeting_id)

@@ -50,6 +50,8 @@ class Meeting(models.Model):
     purpose = models.TextField(_("this meeting's purpose"), blank=True, help_text=_("One objective per line, on top of the standing purpose."))
     agenda_created = models.BooleanField(default=False, editable=False)
     agenda_published_at = models.DateTimeField(_("agenda published"), null=True, blank=True)
+    # notices.agenda_fingerprint of what was last sent: publishing an unchanged agenda sends nothing.
+    agenda_published_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     actual_start = models.DateTimeField(_("actual start"), null=True, blank=True)
     actual_end = models.DateTimeField(_("actual end"), null=True, blank=True)
     current_item = models.ForeignKey("AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

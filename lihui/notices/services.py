@@ -8,6 +8,8 @@ due-soon / overdue / escalation each day, the weekly digest). Delivery itself is
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -140,11 +142,27 @@ def _meeting(meeting: Meeting) -> Meeting:
 # --- events the services report --------------------------------------------------------
 
 
-def agenda_published(*, meeting: Meeting) -> list[Message]:
-    """The agenda went out ("send now", or the worker at the lead time). Publishing it
-    again sends the new version again."""
+def _agenda_items(meeting: Meeting) -> list[AgendaItem]:
+    return list(AgendaItem.objects.filter(meeting=meeting).select_related("presenter").order_by("position", "id"))
+
+
+def agenda_fingerprint(*, meeting: Meeting) -> str:
+    """What publishing the agenda now would send, as one hash: the text in the company
+    language and the series' zone, and who would get it. Equal to the last published one
+    means a second "send" has nothing new to say (a double click, a retried request)."""
     meeting = _meeting(meeting)
-    items = list(AgendaItem.objects.filter(meeting=meeting).select_related("presenter").order_by("position", "id"))
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(ZoneInfo(meeting.series.time_zone)):
+        text = render.agenda(meeting, _agenda_items(meeting))
+    people = sorted({p.pk for p in meeting_people(meeting) if p is not None and p.is_active})
+    robots = sorted(c.pk for c in meeting.series.channels.all() if channel_wants(c, k.AGENDA))
+    return hashlib.sha256(json.dumps([text.subject, text.text, people, robots], ensure_ascii=False).encode()).hexdigest()
+
+
+def agenda_published(*, meeting: Meeting) -> list[Message]:
+    """The agenda went out ("send now", or the worker at the lead time). Publishing a
+    changed agenda again sends the new version; `agenda_publish` skips an unchanged one."""
+    meeting = _meeting(meeting)
+    items = _agenda_items(meeting)
     return notice_send(
         kind=k.AGENDA, object=meeting, people=meeting_people(meeting), channels=meeting.series.channels.all(),
         render_with=lambda: render.agenda(meeting, items), version=int(meeting.agenda_published_at.timestamp()),

@@ -43,6 +43,10 @@ SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.dump"
 MEDIA_DIR = "media"
 CHUNK = 1024 * 1024
+# A backup holds sessions, password hashes, robot secrets and feed tokens: readable by the
+# owner only, whatever the umask of the process that makes it.
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
 
 
 class BackupError(Exception):
@@ -89,6 +93,20 @@ def sha256_file(path: Path) -> str:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def private_dir(path: Path) -> Path:
+    """mkdir -p, then the last directory closed to group and others (also when it existed)."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    path.chmod(PRIVATE_DIR)
+    return path
+
+
+def private_file(path: Path, mode: str = "wb"):
+    """Open `path` for writing, created (or truncated) with mode 0600 before any byte is written."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)  # an existing file keeps its old mode through O_CREAT
+    return os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {}))
 
 
 def _quote(name: str) -> str:
@@ -206,8 +224,7 @@ def backup_create(*, output: Path | str | None = None, db: dict | None = None, m
     vendor = vendor_of(db)
     remote = None if media_root else remote_media()
     media_root = Path(media_root or settings.MEDIA_ROOT)
-    output = Path(output or Path(settings.VAR_DIR) / "backups")
-    output.mkdir(parents=True, exist_ok=True)
+    output = private_dir(Path(output or Path(settings.VAR_DIR) / "backups"))
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     name, n = f"lihui-backup-{stamp}", 1
     while (output / name).exists() or (output / f"{name}.tar.gz").exists():
@@ -215,7 +232,8 @@ def backup_create(*, output: Path | str | None = None, db: dict | None = None, m
         name = f"lihui-backup-{stamp}-{n}"
     work = output / f"{name}.partial"
     shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
+    work.mkdir(mode=PRIVATE_DIR)
+    work.chmod(PRIVATE_DIR)
     try:
         if vendor == "sqlite":
             database = _backup_sqlite(db, work / SQLITE_FILE)
@@ -235,7 +253,8 @@ def backup_create(*, output: Path | str | None = None, db: dict | None = None, m
             "database": database,
             "media": {"files": files, **({"remote": remote} if remote else {})},
         }
-        (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+        with private_file(work / MANIFEST, "w") as f:
+            f.write(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True))
         final = output / name
         work.rename(final)
     except BaseException:
@@ -243,7 +262,7 @@ def backup_create(*, output: Path | str | None = None, db: dict | None = None, m
         raise
     if archive:
         target = output / f"{name}.tar.gz"
-        with tarfile.open(output / f"{name}.tar.gz.partial", "w:gz") as tar:
+        with private_file(output / f"{name}.tar.gz.partial") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
             tar.add(final, arcname=name)
         (output / f"{name}.tar.gz.partial").rename(target)
         shutil.rmtree(final)
@@ -253,6 +272,7 @@ def backup_create(*, output: Path | str | None = None, db: dict | None = None, m
 
 def _backup_sqlite(db: dict, dest_path: Path) -> dict:
     source = _sqlite_connect(db["NAME"])
+    private_file(dest_path).close()  # SQLite keeps the mode of the file it opens
     dest = sqlite3.connect(dest_path)
     try:
         source.backup(dest)  # all pages in one step: one read transaction, one moment
@@ -273,6 +293,7 @@ def _backup_pg(db: dict, dest_path: Path) -> dict:
     import psycopg
 
     pg_dump = _tool("pg_dump")
+    private_file(dest_path).close()  # pg_dump truncates it and keeps the mode
     with psycopg.connect(**_pg_params(db)) as conn:
         with conn.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -294,7 +315,7 @@ def _backup_pg(db: dict, dest_path: Path) -> dict:
 def _copy_tree(source: Path, dest: Path) -> dict[str, dict]:
     """Copy every regular file under `source`, hashing the bytes as they are written."""
     files: dict[str, dict] = {}
-    dest.mkdir(parents=True, exist_ok=True)
+    private_dir(dest)
     if not source.is_dir():
         return files
     for path in sorted(source.rglob("*")):
@@ -302,14 +323,16 @@ def _copy_tree(source: Path, dest: Path) -> dict[str, dict]:
             continue
         rel = path.relative_to(source).as_posix()
         target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        for parent in reversed(target.relative_to(dest).parents[:-1]):
+            private_dir(dest / parent)
         digest, size = hashlib.sha256(), 0
-        with open(path, "rb") as src, open(target, "wb") as out:
+        with open(path, "rb") as src, private_file(target) as out:
             while chunk := src.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
         shutil.copystat(path, target)
+        target.chmod(PRIVATE_FILE)  # copystat copied the upload's mode (0644 from older installs)
         files[rel] = {"size": size, "sha256": digest.hexdigest()}
     return files
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from lihui.meetings.selectors import series_load, series_occurrences
 from lihui.people.selectors import person_list
 from lihui.web import add_service_errors
+from lihui.idempotency.http import idempotent
 
 from . import services
 from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
@@ -89,6 +90,7 @@ def _series_form_page(request, *, series: Series | None):
 
 
 @login_required
+@idempotent("series_create")
 def series_new(request):
     return _series_form_page(request, series=None)
 

@@ -23,6 +23,7 @@ from lihui.meetings.views.agenda import meeting_for
 from lihui.people.models import Department, Person
 from lihui.meetings.selectors import meeting_visible_to_person
 from lihui.regime.selectors import series_can_view, series_visible_to
+from lihui.idempotency.http import idempotent
 
 from .. import services
 from ..exports import CONTENT_TYPE, EXPORT_LIMIT, actions_xlsx_capped, xlsx_filename
@@ -159,6 +160,7 @@ def action_export(request):
 
 
 @login_required
+@idempotent("action_update")
 def action_detail(request, pk: int):
     action = get_object_or_404(actions_visible_to(person=request.user).select_related("owner", "series", "meeting"), pk=pk)
     if request.method == "POST":
@@ -226,6 +228,7 @@ def _decision(meeting, value: str):
 
 @login_required
 @require_POST
+@idempotent("followup_record")
 def record(request, pk: int):
     """Record a decision or an action on an agenda item (htmx): returns the follow-up panel."""
     meeting = meeting_for(request, pk)

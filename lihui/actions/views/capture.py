@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem
 from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.meetings.views.agenda import meeting_for
@@ -85,6 +86,7 @@ def _date(value: str) -> dt.date | None:
 
 @login_required
 @require_POST
+@idempotent("capture_confirm")
 def capture_confirm(request, pk: int):
     """Create the (possibly edited) proposal; the answer replaces it, and the meeting's list
     of decisions and actions is refreshed out of band."""

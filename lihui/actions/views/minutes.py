@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lihui.idempotency.http import idempotent
 from lihui.markdown import markdown_html
 from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.meetings.views.agenda import meeting_for
@@ -112,6 +113,7 @@ def minutes_edit(request, pk: int):
 
 @login_required
 @require_POST
+@idempotent("minutes_publish")
 def minutes_state(request, pk: int):
     """Submit for approval, or publish (approve and publish where the chair approves)."""
     meeting = meeting_for(request, pk)

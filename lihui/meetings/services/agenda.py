@@ -169,8 +169,12 @@ def meeting_purpose_set(*, actor: Person, meeting: Meeting, purpose: str) -> Mee
 
 def agenda_publish(*, actor: Person, meeting: Meeting) -> Meeting:
     """Send the agenda now ("send now"; again after changes): to everyone on the roster,
-    the guests and the series' group robots, in the same transaction as the mark."""
-    from lihui.notices.services import agenda_published
+    the guests and the series' group robots, in the same transaction as the mark.
+
+    The meeting row is locked and what would go out is compared with what last went out:
+    an unchanged agenda is not sent again (a double click, twenty retried requests), and
+    `agenda_published_at` keeps the time it really went out."""
+    from lihui.notices.services import agenda_fingerprint, agenda_published
 
     _require(meeting_can_prepare(person=actor, meeting=meeting))
     if not meeting.items.exists():
@@ -178,16 +182,22 @@ def agenda_publish(*, actor: Person, meeting: Meeting) -> Meeting:
     if meeting.status != Meeting.Status.SCHEDULED:
         raise ValidationError({"__all__": [_("Only a planned meeting's agenda can be sent.")]})
     with transaction.atomic():
-        meeting.agenda_published_at = timezone.now()
-        meeting.save(update_fields=["agenda_published_at"])
-        agenda_published(meeting=meeting)
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        fingerprint = agenda_fingerprint(meeting=locked)
+        if locked.agenda_published_at is None or locked.agenda_published_fingerprint != fingerprint:
+            locked.agenda_published_at = timezone.now()
+            locked.agenda_published_fingerprint = fingerprint
+            locked.save(update_fields=["agenda_published_at", "agenda_published_fingerprint"])
+            agenda_published(meeting=locked)
+    meeting.agenda_published_at = locked.agenda_published_at
+    meeting.agenda_published_fingerprint = locked.agenda_published_fingerprint
     return meeting
 
 
 def agenda_publish_system(*, meeting: Meeting, now) -> bool:
     """The worker, at the series' lead time: send an agenda nobody sent. Claimed with a
     conditional UPDATE so that of several workers one sends it. False if empty or taken."""
-    from lihui.notices.services import agenda_published
+    from lihui.notices.services import agenda_fingerprint, agenda_published
 
     if not meeting.items.exists():
         return False
@@ -195,6 +205,8 @@ def agenda_publish_system(*, meeting: Meeting, now) -> bool:
         if not Meeting.objects.filter(pk=meeting.pk, agenda_published_at__isnull=True).update(agenda_published_at=now):
             return False
         meeting.agenda_published_at = now
+        meeting.agenda_published_fingerprint = agenda_fingerprint(meeting=meeting)
+        Meeting.objects.filter(pk=meeting.pk).update(agenda_published_fingerprint=meeting.agenda_published_fingerprint)
         agenda_published(meeting=meeting)
     return True
 

@@ -476,6 +476,10 @@ def test_publish_records_when_the_agenda_went_out(ready, frozen):
     html = client.get(f"/meetings/{ready.meeting.pk}/").content.decode()
     assert "published" in html and "Publish again" in html
     frozen.shift(dt.timedelta(hours=2))
+    services.agenda_publish(actor=ready.chair, meeting=ready.meeting)  # nothing changed: not sent again
+    ready.meeting.refresh_from_db()
+    assert ready.meeting.agenda_published_at == NOW
+    services.meeting_purpose_set(actor=ready.chair, meeting=ready.meeting, purpose="双十二备战")
     services.agenda_publish(actor=ready.chair, meeting=ready.meeting)
     ready.meeting.refresh_from_db()
     assert ready.meeting.agenda_published_at == NOW + dt.timedelta(hours=2)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lihui.idempotency.http import idempotent
 from lihui.people.selectors import person_list
 from lihui.regime.models import Membership
 from lihui.regime.selectors import holiday_years_unknown, series_can_manage, series_visible_to
@@ -104,6 +105,7 @@ def meeting_cancel(request, pk: int):
 
 
 @login_required
+@idempotent("meeting_add")
 def meeting_add(request, series_pk: int):
     series = series_visible_to(person=request.user).filter(pk=series_pk).first()
     if series is None:

@@ -18,6 +18,7 @@ from lihui.regime.selectors import meeting_holiday_year_unknown, series_can_view
 from lihui.regime.models import Membership
 from lihui.reports.selectors import reports_attach, reports_status
 from lihui.web import add_service_errors, visible_meeting_or_404
+from lihui.idempotency.http import idempotent
 
 from ..forms import AddItemForm, CancelForm, GuestForm, ItemForm, MaterialForm, MoveForm, PurposeForm
 from ..models import AgendaItem, Guest, Material, Meeting
@@ -149,6 +150,7 @@ def _submit(request, form, action, success: str) -> None:
 
 @login_required
 @require_POST
+@idempotent("agenda_item_add")
 def agenda_add(request, pk: int):
     meeting = meeting_for(request, pk)
     form = AddItemForm(request.POST)
@@ -224,11 +226,16 @@ def purpose_set(request, pk: int):
 
 @login_required
 @require_POST
+@idempotent("agenda_publish")
 def agenda_publish(request, pk: int):
     meeting = meeting_for(request, pk)
     try:
+        sent_before = meeting.agenda_published_at
         agenda_services.agenda_publish(actor=request.user, meeting=meeting)
-        messages.success(request, _("The agenda was published."))
+        if sent_before and meeting.agenda_published_at == sent_before:
+            messages.info(request, _("Nothing changed since the agenda went out, so it was not sent again."))
+        else:
+            messages.success(request, _("The agenda was published."))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     return redirect("meetings:detail", pk=meeting.pk)

@@ -30,7 +30,7 @@ from lihui.notices.models import Preference
 from lihui.notices.selectors import delivery_log
 from lihui.notify.models import Channel, Message
 from lihui.notify.services import deliver_due
-from lihui.testing import PersonFactory, make_series
+from lihui.testing import PersonFactory, in_parallel, make_series, needs_parallel_writers
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=SH)
@@ -88,13 +88,48 @@ def test_publishing_the_agenda_queues_one_message_per_person_and_robot_in_their_
     assert all(m.state == Message.State.PENDING for m in messages)
 
 
-def test_publishing_again_sends_again_and_twice_in_one_instant_queues_once(team, clock):
+def test_publishing_a_changed_agenda_again_sends_again_and_twice_in_one_instant_queues_once(team, clock):
     publish_agenda(team)
     notices.agenda_published(meeting=team["meeting"])  # the same version: nothing new
     assert len(queued(k.AGENDA)) == 4
     clock.shift(dt.timedelta(minutes=5))
+    agenda_services.agenda_item_add(actor=team["chair"], meeting=team["meeting"], data={"title": "双十二预案", "minutes_allotted": 10})
     publish_agenda(team)
     assert len(queued(k.AGENDA)) == 8
+
+
+def test_publishing_an_unchanged_agenda_again_sends_nothing(team, clock):
+    """A double click or a retried request minutes later: one notice batch, and the agenda
+    keeps the time it went out. A roster change is a change: the newcomer is told."""
+    publish_agenda(team)
+    clock.shift(dt.timedelta(minutes=5))
+    publish_agenda(team)
+    publish_agenda(team)
+    assert len(queued(k.AGENDA)) == 4
+    team["meeting"].refresh_from_db()
+    assert team["meeting"].agenda_published_at == NOW
+    newcomer = PersonFactory(username="newcomer", name="新人")
+    team["series"].memberships.create(person=newcomer, role="member")
+    publish_agenda(team)
+    assert "newcomer" in {m.recipient.username for m in queued(k.AGENDA) if m.recipient_id}
+
+
+@needs_parallel_writers
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_publishes_of_one_agenda_queue_one_batch(team, monkeypatch):
+    """Twenty threads (each its own connection) press "send" at once: the meeting row is
+    locked and compared, so one version goes out — one message per person and robot.
+    Each press reads its own second, as when the requests straddle a clock tick."""
+    import itertools
+    import types
+
+    ticks = itertools.count()
+    monkeypatch.setattr(agenda_services, "timezone", types.SimpleNamespace(now=lambda: NOW + dt.timedelta(seconds=next(ticks))))
+    agenda_services.agenda_ensure(meeting=team["meeting"])
+    pk = team["meeting"].pk
+    errors = in_parallel(20, lambda: agenda_services.agenda_publish(actor=team["chair"], meeting=Meeting.objects.get(pk=pk)))
+    assert errors == []
+    assert len(queued(k.AGENDA)) == 4
 
 
 def test_a_person_who_turned_agenda_mail_off_gets_none(team):

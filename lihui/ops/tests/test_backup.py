@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import sqlite3
+import stat
+import subprocess
+import sys
+import tarfile
 import threading
 import uuid
 from contextlib import contextmanager
@@ -24,6 +29,7 @@ from lihui.ops.backup import RestoreRefused, backup_create, database_counts, res
 from lihui.testing import make_cast
 
 pytestmark = pytest.mark.django_db(transaction=True)
+REPO = Path(__file__).resolve().parents[3]
 
 VENDOR = connection.vendor
 if VENDOR == "postgresql" and shutil.which("pg_dump") is None:  # CI has it: never skipped there
@@ -230,3 +236,53 @@ def test_restore_command_reports_refusal(made, capsys):
     with pytest.raises(CommandError, match="restore refused"):
         call_command("restore", str(made))
     assert "empty.txt" in capsys.readouterr().err
+
+
+@pytest.fixture
+def loose_umask():
+    """The umask of a plain shell (022): what `make run` had before bin/serve set 077."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _open_to_others(root: Path) -> list[str]:
+    found = [root, *root.rglob("*")]
+    return [f"{p} {stat.filemode(p.stat().st_mode)}" for p in found if p.stat().st_mode & 0o077]
+
+
+@pytest.mark.parametrize("archive", [False, True], ids=["directory", "archive"])
+def test_a_backup_is_readable_by_its_owner_only(archive, data, media, tmp_path, loose_umask):
+    """It holds sessions, password hashes, robot secrets and feed tokens: no file or directory
+    of it is open to group or others, even made under umask 022 from uploads that were 0644."""
+    for rel in FILES:
+        (media / rel).chmod(0o644)
+    out = tmp_path / "backups"
+    path = backup_create(output=out, media_root=media, archive=archive)
+    assert _open_to_others(out) == []
+    if archive:
+        with tarfile.open(path) as tar:
+            assert [(m.name, oct(m.mode)) for m in tar.getmembers() if m.mode & 0o077] == []
+        with fresh_target(tmp_path) as target:  # and the restored uploads stay private
+            assert restore(path, db=target, media_root=tmp_path / "restored").ok
+        assert [p for p in (tmp_path / "restored").rglob("*") if p.is_file() and p.stat().st_mode & 0o077] == []
+
+
+def test_the_var_dir_and_stored_uploads_are_private(tmp_path, loose_umask, settings):
+    """A fresh single box under umask 022: var/ is 0700, its secret key 0600, and a stored
+    upload (Django's default would be 0644) 0600 in a 0700 directory."""
+    var = tmp_path / "fresh-var"
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "DATABASE_URL"}}
+    done = subprocess.run([sys.executable, "-c", "import lihui.settings"], cwd=REPO, env={**env, "LIHUI_VAR_DIR": str(var)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    assert stat.S_IMODE((var / "secret_key").stat().st_mode) == 0o600
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    storage = FileSystemStorage(location=tmp_path / "media")
+    name = storage.save("materials/2026/12/plan.txt", ContentFile(b"plan"))
+    assert stat.S_IMODE((tmp_path / "media" / name).stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "media" / "materials" / "2026").stat().st_mode) == 0o700

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
+from lihui.idempotency.services import idempotency_keys_purge
 from lihui.meetings.services import meetings_extend_horizon
 from lihui.notices.services import notices_run
 from lihui.notify.services import deliver_due
@@ -66,6 +67,10 @@ class Command(BaseCommand):
                     log.info("indexed %d meetings for search", indexed)
             except Exception:
                 log.exception("indexing pass failed")
+            try:
+                idempotency_keys_purge()
+            except Exception:
+                log.exception("idempotency key purge failed")
             if settings.LIHUI_NOTIFY_ENABLED:
                 try:
                     queued = notices_run()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IdempotencyConfig(AppConfig):
+    name = "lihui.idempotency"
+    default_auto_field = "django.db.models.BigAutoField"
