@@ -142,11 +142,16 @@ def action_set_status(*, actor: Person, action: ActionItem, status: str, comment
         raise ValidationError(
             {"status": [_("An action cannot go from “%(old)s” to “%(new)s”.") % {"old": action.get_status_display(), "new": S(status).label}]}
         )
+    if status == action.status:
+        # Not a change: a comment stays a comment, and nothing else is recorded.
+        if comment:
+            action_comment(actor=actor, action=action, text=comment)
+            return action
+        raise ValidationError({"status": [_("The action is already “%(status)s”: nothing to change.") % {"status": action.get_status_display()}]})
     with transaction.atomic():
         old = action.status
         before = audit_snapshot(action, ["status"])
-        if status != old:
-            _set_status(action, status)
+        _set_status(action, status)
         ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.STATUS, author=actor, text=comment, old=old, new=status)
         meeting_text_changed(meeting_id=action.meeting_id)
         changes = audit_diff(before, audit_snapshot(action, ["status"]))
@@ -170,6 +175,8 @@ def action_move_due(*, actor: Person, action: ActionItem, due: dt.date, reason: 
     if not action_can_manage(person=actor, action=action):
         raise PermissionDenied
     reason = _text(reason, "reason", limit=500)
+    if due == action.due:
+        raise ValidationError({"due": [_("The action is already due on that day: nothing to change.")]})
     if due < timezone.localdate():
         raise ValidationError({"due": [_("The new due date is in the past.")]})
     meeting = action.meeting
@@ -180,9 +187,8 @@ def action_move_due(*, actor: Person, action: ActionItem, due: dt.date, reason: 
         action.due = due
         action.save(update_fields=["due"])
         ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.DUE, author=actor, text=reason, old=old.isoformat(), new=due.isoformat())
-        if old != due:
-            due_label = ActionItem._meta.get_field("due").verbose_name
-            _audit_action(actor, action, V.CHANGED, [audit_change("due", due_label, old, due), *_note(REASON_LABEL, reason)])
+        due_label = ActionItem._meta.get_field("due").verbose_name
+        _audit_action(actor, action, V.CHANGED, [audit_change("due", due_label, old, due), *_note(REASON_LABEL, reason)])
     return action
 
 

@@ -280,7 +280,7 @@ def test_a_decision_on_an_item_of_another_meeting_is_refused(cast, today_meeting
 
 def allowed_move(old: str, new: str) -> bool:
     """An open action may go anywhere; a closed one (done, cancelled) only reopens."""
-    return new == old or old in OPEN_STATES or new == S.OPEN
+    return new != old and (old in OPEN_STATES or new == S.OPEN)  # the same status is no change
 
 
 def test_the_transition_table_is_the_products():
@@ -295,6 +295,11 @@ def test_the_transition_table_is_the_products():
 def test_status_transitions(cast, today_meeting, old, new):
     action = with_status(new_action(cast, today_meeting), old)
     before = state()
+    if new == old:  # not a change: the comment is kept as a comment, the action untouched
+        services.action_set_status(actor=cast.member, action=action, status=new, comment=" 已开始 ")
+        update = fresh(action).updates.get()
+        assert (update.kind, update.text) == ("comment", "已开始")
+        return
     if not allowed_move(old, new):
         with pytest.raises(ValidationError) as exc:
             services.action_set_status(actor=cast.member, action=action, status=new, comment="试试")
@@ -305,7 +310,7 @@ def test_status_transitions(cast, today_meeting, old, new):
     a = fresh(action)
     assert a.status == new
     if new in CLOSED_STATES:
-        assert a.closed_at == (NOW if new != old else NOW - dt.timedelta(days=1))
+        assert a.closed_at == NOW
     else:
         assert a.closed_at is None
     update = a.updates.get()
@@ -428,11 +433,11 @@ def test_who_updates_an_action(cast, today_meeting, other_member, outsider_chair
     """The owner, the series' chair and minute-taker, and admins; not other members, not a
     chair of another series, not outsiders."""
     action = new_action(cast, today_meeting)
-    for person in (cast.member, cast.chair, cast.minute_taker, cast.admin):
+    for i, person in enumerate((cast.member, cast.chair, cast.minute_taker, cast.admin)):
         assert action_can_manage(person=person, action=action)
         services.action_comment(actor=person, action=action, text="进展")
-        services.action_set_status(actor=person, action=fresh(action), status=S.IN_PROGRESS)
-        services.action_move_due(actor=person, action=fresh(action), due=DAY + dt.timedelta(days=10), reason="顺延")
+        services.action_set_status(actor=person, action=fresh(action), status=S.IN_PROGRESS if i % 2 == 0 else S.OPEN)
+        services.action_move_due(actor=person, action=fresh(action), due=DAY + dt.timedelta(days=10 + i), reason="顺延")
     before = state()
     for person in (other_member, cast.outsider):
         assert not action_can_manage(person=person, action=action)
@@ -1118,3 +1123,22 @@ def test_an_action_recorded_in_the_page_can_implement_a_decision(cast):
         c.post(f"/meetings/{meeting.pk}/followup/", {**data, "title": "另一个", "decision": bad})
     assert not ActionItem.objects.filter(title="另一个").exists()
     assert Decision.objects.count() == 2
+
+
+def test_a_status_or_due_date_set_to_what_it_is_is_not_a_change(cast, today_meeting):
+    """Issue 16, list 6: setting the status or the due date an action already has was recorded
+    as a change (a history line "open → open", an audit entry)."""
+    action = services.action_create(actor=cast.chair, meeting=today_meeting, title="排班表", owner=cast.member, due=DAY + dt.timedelta(days=7))
+    updates = ActionUpdate.objects.filter(action=action).count()
+    with pytest.raises(ValidationError) as same_status:
+        services.action_set_status(actor=cast.member, action=action, status=action.status)
+    assert "status" in same_status.value.message_dict
+    with pytest.raises(ValidationError) as same_due:
+        services.action_move_due(actor=cast.member, action=action, due=action.due, reason="再确认")
+    assert "due" in same_due.value.message_dict
+    assert ActionUpdate.objects.filter(action=action).count() == updates, "nothing recorded"
+    # With a comment, the same status keeps the comment — as a comment, not a status change.
+    services.action_set_status(actor=cast.member, action=action, status=action.status, comment="仍在整理")
+    latest = ActionUpdate.objects.filter(action=action).latest("id")
+    assert (latest.kind, latest.text) == (ActionUpdate.Kind.COMMENT, "仍在整理")
+    assert not ActionUpdate.objects.filter(action=action, kind=ActionUpdate.Kind.STATUS).exists()
