@@ -14,6 +14,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import QuerySet
 from django.test import Client
@@ -164,6 +165,18 @@ def test_anonymous_answers_are_written_in_shuffled_batches(cast, settings):
         assert sorted(Response.objects.values_list("comment", flat=True)) == [f"c{i}" for i in range(5)]
         assert not AnswerPool.objects.exists()
         assert Respondent.objects.count() == 5
+
+
+def test_the_worker_writes_the_waiting_answers_once_the_survey_closed(cast, settings):
+    settings.LIHUI_NOTIFY_ENABLED = False
+    meeting = held(cast.series, chair=cast.chair)
+    answer(cast.member, meeting, comment="会前发材料")
+    call_command("worker", "--once")  # still open: they wait
+    assert not Response.objects.exists() and AnswerPool.objects.get().size == 1
+    with time_machine.travel(survey_of(meeting).closes_at + dt.timedelta(seconds=1)):
+        call_command("worker", "--once")
+    assert list(Response.objects.values_list("comment", "person")) == [("会前发材料", None)]
+    assert not AnswerPool.objects.exists()
 
 
 def test_named_answer_keeps_the_person(cast):
