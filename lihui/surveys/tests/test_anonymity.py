@@ -147,3 +147,32 @@ def test_no_ordering_joins_them_in_a_restored_backup(answered, tmp_path):
             with psycopg.connect(**ops_backup._pg_params(target)) as conn, conn.cursor() as cursor:
                 hits, how = _best_join(cursor, truth)
     assert hits < N, f"in the restored backup, {how} names every answer"
+
+
+def test_the_migration_rewrites_earlier_anonymous_answers_in_shuffled_order(cast):
+    """Answers written before the pool lie in answering order: migration 0002 writes each
+    anonymous survey's answers again, shuffled, with new keys; every answer is kept."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    meeting = held(cast.series, chair=cast.chair)
+    survey = survey_of(meeting)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("surveys", "0001_initial")])
+    table, physical = Response._meta.db_table, "rowid" if VENDOR == "sqlite" else "ctid"
+    written = [f"c{i:02d}" for i in range(20)]
+    with connection.cursor() as cursor:
+        for comment in written:  # one at a time, as people answered
+            cursor.execute(
+                f'INSERT INTO "{table}" (id, survey_id, purpose_clear, time_well_used, outcomes_useful, discussion_open, overall, '
+                "comment, suggestion) VALUES (%s, %s, 1, 2, 3, 4, 5, %s, '')",
+                [uuid.uuid4().hex if VENDOR == "sqlite" else uuid.uuid4(), survey.pk, comment],
+            )
+        cursor.execute(f'SELECT comment FROM "{table}" ORDER BY {physical}')
+        assert [c for (c,) in cursor.fetchall()] == written
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        cursor.execute(f'SELECT comment FROM "{table}" ORDER BY {physical}')
+        after = [c for (c,) in cursor.fetchall()]
+    assert sorted(after) == written and after != written
+    assert Response.objects.filter(survey=survey, person=None, overall=5).count() == 20
