@@ -163,8 +163,8 @@ def test_the_migration_rewrites_earlier_anonymous_answers_in_shuffled_order(cast
     with connection.cursor() as cursor:
         for comment in written:  # one at a time, as people answered
             cursor.execute(
-                f'INSERT INTO "{table}" (id, survey_id, purpose_clear, time_well_used, outcomes_useful, discussion_open, overall, '
-                "comment, suggestion) VALUES (%s, %s, 1, 2, 3, 4, 5, %s, '')",
+                f'INSERT INTO "{table}" (id, survey_id, purpose_clear, time_well_used, outcomes_useful, discussion_open, '
+                "overall, comment, suggestion) VALUES (%s, %s, 1, 2, 3, 4, 5, %s, '')",
                 [uuid.uuid4().hex if VENDOR == "sqlite" else uuid.uuid4(), survey.pk, comment],
             )
         cursor.execute(f'SELECT comment FROM "{table}" ORDER BY {physical}')
