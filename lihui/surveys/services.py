@@ -136,6 +136,10 @@ def _pool_add(*, survey: Survey, answer: dict) -> None:
     """Put the answer at a random place in the survey's pool (locked: answers arriving
     together queue here); when twice the minimum wait, write a random half of them."""
     pool, _created = AnswerPool.objects.select_for_update().get_or_create(survey=survey)
+    if timezone.now() >= survey.closes_at:
+        # Checked before, but the close may have written the pool while this one waited for
+        # it: a pool made now would be written later as a batch of one.
+        raise ValidationError({"__all__": [_("This survey is closed: answers are no longer accepted.")]})
     answers = list(pool.answers)
     answers.insert(_random.randrange(len(answers) + 1), answer)
     keep = survey_min_answers()
@@ -159,8 +163,8 @@ def _write_batch(*, survey: Survey, answers: list[dict], count: int) -> list[dic
 def survey_release(*, survey: Survey) -> int:
     """When the survey has closed: write every answer still in its pool (shuffled) and
     drop the pool. Returns the number written; 0 while open or when nothing waits."""
-    if timezone.now() < survey.closes_at:
-        return 0
+    if timezone.now() < survey.closes_at or not AnswerPool.objects.filter(survey=survey).exists():
+        return 0  # (no lock taken to find nothing: the results page of a closed survey asks each time)
     with transaction.atomic():
         pool = AnswerPool.objects.select_for_update().filter(survey=survey).first()
         if pool is None:

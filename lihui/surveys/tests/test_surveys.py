@@ -243,6 +243,20 @@ def test_no_answer_after_closing(cast):
     assert nothing_kept()
 
 
+def test_an_answer_that_reaches_the_pool_after_the_close_is_refused(cast):
+    """It passed the "closed?" check, then waited for the pool while the close wrote it: a
+    pool made now would be written later as a batch of one. Refused, nothing kept."""
+    meeting = held(cast.series, chair=cast.chair)
+    closes = survey_of(meeting).closes_at
+    times = iter([closes - dt.timedelta(seconds=1)])
+    real_now = timezone.now
+    with mock.patch("lihui.surveys.services.timezone.now", side_effect=lambda: next(times, closes + dt.timedelta(seconds=1))):
+        with pytest.raises(ValidationError) as exc:
+            answer(cast.member, meeting)
+    assert "__all__" in exc.value.message_dict and real_now() < closes
+    assert nothing_kept()
+
+
 def test_only_the_people_asked_answer(cast):
     meeting = held(cast.open_series, chair=cast.chair)
     for person in (cast.outsider, cast.admin):  # sees the open series; an admin, not on the roster
