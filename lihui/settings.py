@@ -311,6 +311,10 @@ FILE_UPLOAD_HANDLERS = [
 ]
 LIHUI_WORKER_INTERVAL_SECONDS = env_int("LIHUI_WORKER_INTERVAL_SECONDS", 10)
 LIHUI_TOKEN_THROTTLE = env_str("LIHUI_TOKEN_THROTTLE", "10/m")
+# Survey results and every aggregate of answers (health, review, recommendations) appear
+# only for surveys with at least this many answers, and anonymous answers are written in
+# batches of at least this many: below it, averages would tell what one person answered.
+LIHUI_SURVEY_MIN_ANSWERS = max(1, env_int("LIHUI_SURVEY_MIN_ANSWERS", 3))
 
 # LOG_FORMAT=json: one JSON object per line (time, level, logger, message, exc_info).
 LOG_FORMAT = env_str("LOG_FORMAT", "text")

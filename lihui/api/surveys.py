@@ -18,6 +18,7 @@ from lihui.surveys.selectors import (
     survey_answered,
     survey_can_see_results,
     survey_for_meeting,
+    survey_hidden_notice,
     survey_may_answer,
     survey_results,
     survey_state,
@@ -57,10 +58,14 @@ class RemarkOut(Schema):
 
 
 class ResultsOut(Schema):
-    responses: int
+    responses: int = Field(description="answers received, also those an anonymous survey still holds back")
     invited: int = Field(description="people asked when the survey opened")
     rate: float | None = Field(description="responses ÷ invited, 0–1; null when nobody was asked")
     target_percent: int = Field(description="the series' response target")
+    in_results: int = Field(description="answers the scores and texts are made of (anonymous ones enter in batches)")
+    min_answers: int = Field(description="below this many answers in the results, none are shown")
+    hidden: bool = Field(description="true when in_results < min_answers: no averages, counts or texts")
+    notice: str | None = Field(description="why the results are hidden; null when they are shown")
     questions: list[QuestionResultOut]
     comments: list[RemarkOut]
     suggestions: list[RemarkOut]
@@ -112,6 +117,10 @@ def _results_out(survey) -> dict:
         "invited": r.invited,
         "rate": r.rate,
         "target_percent": r.target_percent,
+        "in_results": r.in_results,
+        "min_answers": r.min_answers,
+        "hidden": r.hidden,
+        "notice": survey_hidden_notice(r.min_answers) if r.hidden else None,
         "questions": [
             {"name": q.name, "label": q.label, "average": q.average, "distribution": [count for _s, count, _p in q.distribution]}
             for q in r.questions

@@ -48,13 +48,14 @@ from django.db.models.functions import Lag, RowNumber
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from lihui.actions.models import ActionItem
 from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.regime.models import AgendaKind, Membership, Series
 from lihui.reports.models import KpiValue, achievement
 from lihui.surveys.models import QUESTIONS, Response
+from lihui.surveys.selectors import survey_min_answers, surveys_with_enough_answers
 
 from .charts import Chart, ChartSeries
 from .compliance import CHECK_KEYS, CHECK_LABELS, PRESENT, SubqueryCount, compliance_annotate
@@ -416,9 +417,11 @@ def measure_actions(scope: Scope) -> Measure:
 
 def measure_survey(scope: Scope) -> Measure:
     """Average answer (1–5) per question and period, from the responses to surveys of the
-    meetings held then. One query."""
+    meetings held then — only surveys with at least LIHUI_SURVEY_MIN_ANSWERS answers, so
+    that no choice of scope or period singles out fewer (the results page's rule, and this
+    page is open to every viewer of the series). One query."""
     qs = (
-        Response.objects.filter(survey__meeting__in=scope.held())
+        Response.objects.filter(survey__meeting__in=scope.held(), survey__in=surveys_with_enough_answers())
         .annotate(period=scope.bucket("survey__meeting__start"))
         .order_by()
         .values("period")
@@ -435,7 +438,11 @@ def measure_survey(scope: Scope) -> Measure:
     return Measure(
         key="survey",
         title=_("Survey scores"),
-        description=_("Average answer per question, from 1 (disagree) to 5 (agree)."),
+        description=_("Average answer per question, from 1 (disagree) to 5 (agree).") + " " + ngettext(
+            "Surveys with fewer than %(n)s answer are left out, to keep answers anonymous.",
+            "Surveys with fewer than %(n)s answers are left out, to keep answers anonymous.",
+            survey_min_answers(),
+        ) % {"n": survey_min_answers()},
         columns=[_period_column(), Column("responses", _("Responses"), "int")]
         + [Column(name, str(label), "number") for name, label in QUESTIONS],
         rows=rows,

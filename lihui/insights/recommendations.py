@@ -170,9 +170,13 @@ def rule_reporting(series: Series, now: dt.datetime) -> Recommendation | None:
 
 def rule_satisfaction(series: Series, now: dt.datetime) -> Recommendation | None:
     from lihui.surveys.models import Response
+    from lihui.surveys.selectors import surveys_with_enough_answers
 
+    # A meeting's average is shown here as evidence: only from the minimum of answers up.
     rows = list(
-        Response.objects.filter(survey__meeting__series=series, survey__meeting__start__lte=now)
+        Response.objects.filter(
+            survey__meeting__series=series, survey__meeting__start__lte=now, survey__in=surveys_with_enough_answers()
+        )
         .values("survey__meeting_id", "survey__meeting__start", "survey__meeting__number")
         .annotate(overall=Avg("overall")).order_by("-survey__meeting__start")[: SATISFACTION_DROPS + 1]  # fmt: skip
     )

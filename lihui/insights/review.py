@@ -125,8 +125,12 @@ def review_report(*, series: Series, kind: str, start: dt.date, end: dt.date, no
         on_time=Count("id", filter=Q(status=ActionItem.Status.DONE, closed_at__date__lte=F("due"))),
     )
     from lihui.surveys.models import Response
+    from lihui.surveys.selectors import surveys_with_enough_answers
 
-    overall = Response.objects.filter(survey__meeting__in=held_qs).aggregate(avg=Avg("overall"), n=Count("id"))
+    # Only surveys with the minimum of answers, as on the health page.
+    overall = Response.objects.filter(survey__meeting__in=held_qs, survey__in=surveys_with_enough_answers()).aggregate(
+        avg=Avg("overall"), n=Count("id")
+    )
     present = Attendance.objects.filter(meeting__in=held_qs, status__in=["present", "late", "remote"]).count()
     minutes = held_qs.aggregate(m=Sum("duration_minutes"))["m"] or 0
     headline = [

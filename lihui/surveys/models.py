@@ -1,8 +1,17 @@
 """会后反馈: one survey per held meeting, five 1–5 questions, a comment and a suggestion.
 
-Anonymous surveys keep no link from an answer to a person: `Respondent` records that a
-person answered (so each answers once), `Response` what was answered, and nothing joins
-them: no foreign key, no timestamp, and answers have random keys."""
+What an anonymous survey promises, also against whoever reads the database or a backup:
+no answer can be told to be a given person's beyond "one of a group of at least
+LIHUI_SURVEY_MIN_ANSWERS people". `Respondent` records that a person answered (so each
+answers once) the moment they answer; what they answered goes into the survey's
+`AnswerPool`, one row holding the waiting answers in random order, and becomes a
+`Response` only in a batch: when 2 × the minimum are waiting, a random half is written
+(so a batch is never smaller than the minimum), and all the rest when the survey closes.
+Each batch is written in one transaction, in shuffled order, with random keys and no
+timestamp, so no ordering the database keeps (SQLite rowid, PostgreSQL ctid or xmin,
+keys) lines answers up with respondents. Not promised: someone watching the database
+while the survey is open (statement logs, the write-ahead log, copies taken between two
+answers) sees the pool change with each answer."""
 
 from __future__ import annotations
 
@@ -42,6 +51,9 @@ class Survey(models.Model):
 
 
 class Response(models.Model):
+    """What was answered. For an anonymous survey written only in shuffled batches (see the
+    module's docstring), never in the transaction in which the person answered."""
+
     # A random key and no timestamp: nothing orders answers the way respondents are ordered.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
@@ -68,7 +80,8 @@ class Response(models.Model):
 
 
 class Respondent(models.Model):
-    """That a person answered (never which answer is theirs when anonymous)."""
+    """That a person answered (never which answer is theirs when anonymous). No timestamp:
+    the id says in which order people answered, which the batches make worthless."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="respondents")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -78,3 +91,17 @@ class Respondent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.survey}"
+
+
+class AnswerPool(models.Model):
+    """The answers of an anonymous survey not yet written as `Response`s, in random order:
+    a list of {question: score, "comment": …, "suggestion": …}. One row per survey, locked
+    while an answer is added, deleted when the survey closes and the rest is written."""
+
+    survey = models.OneToOneField(Survey, primary_key=True, on_delete=models.CASCADE, related_name="pool")
+    answers = models.JSONField(default=list)
+    # len(answers), so that counts (the response rate) need not read the answers.
+    size = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.survey}: {self.size}"

@@ -7,15 +7,18 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
+from django.conf import settings
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from lihui.meetings.models import Attendance, Guest, Meeting
 from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.people.models import Person
 from lihui.regime.models import Membership
 
-from .models import QUESTIONS, Respondent, Response, Survey
+from .models import QUESTIONS, AnswerPool, Respondent, Response, Survey
 
 NAMES = [name for name, _label in QUESTIONS]
 SCORES = (1, 2, 3, 4, 5)
@@ -65,6 +68,27 @@ def survey_answered(*, person: Person, survey: Survey | None) -> bool:
     return survey is not None and Respondent.objects.filter(survey=survey, person=person).exists()
 
 
+def survey_min_answers() -> int:
+    """Below this many answers a survey shows no results and counts in no aggregate."""
+    return max(1, settings.LIHUI_SURVEY_MIN_ANSWERS)
+
+
+def survey_hidden_notice(minimum: int) -> str:
+    """What to say instead of results below the minimum (the API; the page says the same)."""
+    return ngettext(
+        "Fewer than %(n)s answer — results are hidden to keep answers anonymous.",
+        "Fewer than %(n)s answers — results are hidden to keep answers anonymous.",
+        minimum,
+    ) % {"n": minimum}
+
+
+def surveys_with_enough_answers() -> QuerySet:
+    """The ids of surveys with at least the minimum of answers written, for the aggregates
+    elsewhere (health, review, recommendations): `Response.objects.filter(survey__in=…)`.
+    Counting only such surveys, no choice of periods or meetings singles out fewer answers."""
+    return Survey.objects.annotate(n=Count("responses")).filter(n__gte=survey_min_answers()).values("pk")
+
+
 def survey_can_see_results(*, person: Person, meeting: Meeting) -> bool:
     """The chair, the minute-taker and admins."""
     return person.is_authenticated and meeting_can_take_notes(person=person, meeting=meeting)
@@ -96,9 +120,13 @@ class Remark:
 @dataclass
 class SurveyResults:
     survey: Survey
+    # every answer received (the response rate), written or still in the pool
     responses: int
     invited: int
     target_percent: int
+    # the answers the scores and texts are made of (the pool's wait until a batch is written)
+    in_results: int = 0
+    min_answers: int = 1
     questions: list[QuestionResult] = field(default_factory=list)
     comments: list[Remark] = field(default_factory=list)
     suggestions: list[Remark] = field(default_factory=list)
@@ -121,6 +149,16 @@ class SurveyResults:
     def meets_target(self) -> bool:
         return self.rate is not None and self.rate * 100 >= self.target_percent
 
+    @property
+    def hidden(self) -> bool:
+        """Too few answers to show any without telling what someone answered."""
+        return self.in_results < self.min_answers
+
+    @property
+    def waiting(self) -> int:
+        """Answers received but not yet in the results (an anonymous survey's pool)."""
+        return self.responses - self.in_results
+
 
 def _score_aggregates(prefix: str = "") -> dict:
     out = {}
@@ -132,26 +170,46 @@ def _score_aggregates(prefix: str = "") -> dict:
 def survey_results(*, survey: Survey) -> SurveyResults:
     """Averages and the 1–5 distribution of every question, the response rate against the
     series' target, and the comments and suggestions (named only when not anonymous).
-    Two queries whatever the number of answers: one aggregate, one for the texts.
 
-    The rate counts answers (`Response`), which stay when a person is removed."""
+    The rate counts every answer received (`Response`s, which stay when a person is
+    removed, and those waiting in an anonymous survey's pool). Scores and texts come from
+    the written `Response`s only, and only from the minimum number of answers up
+    (`hidden` below it). A closed survey's waiting answers are written first. Three
+    queries whatever the number of answers: the pool, one aggregate, the texts."""
+    from .services import survey_release  # the close is due: do it rather than show less
+
+    if timezone.now() >= survey.closes_at:
+        survey_release(survey=survey)
+        waiting = 0
+    else:
+        waiting = AnswerPool.objects.filter(survey=survey).values_list("size", flat=True).first() or 0
     aggregates = {"n": Count("id"), **_score_aggregates()}
     for name in NAMES:
         for score in SCORES:
             aggregates[f"n_{name}_{score}"] = Count("id", filter=Q(**{name: score}))
     row = Response.objects.filter(survey=survey).aggregate(**aggregates)
     n = row["n"]
-    questions = []
+    out = SurveyResults(
+        survey=survey,
+        responses=n + waiting,
+        invited=survey.invited,
+        target_percent=survey.meeting.series.survey_target_percent,
+        in_results=n,
+        min_answers=survey_min_answers(),
+    )
+    shown = not out.hidden
     for name, label in QUESTIONS:
-        counts = [(score, row[f"n_{name}_{score}"]) for score in SCORES]
-        questions.append(
+        counts = [(score, row[f"n_{name}_{score}"] if shown else 0) for score in SCORES]
+        out.questions.append(
             QuestionResult(
                 name=name,
                 label=str(label),
-                average=row[f"avg_{name}"],
-                distribution=[(score, count, round(count * 100 / n) if n else 0) for score, count in counts],
+                average=row[f"avg_{name}"] if shown else None,
+                distribution=[(score, count, round(count * 100 / n) if shown else 0) for score, count in counts],
             )
         )
+    if not shown:
+        return out
     texts = Response.objects.filter(survey=survey).exclude(comment="", suggestion="")
     if survey.anonymous:
         # Random keys: this order says nothing about who answered when.
@@ -160,15 +218,9 @@ def survey_results(*, survey: Survey) -> SurveyResults:
     else:
         rows = texts.order_by("person__sort_key", "id").values_list("comment", "suggestion", "person__name")
         pairs = [(c, s, who or "") for c, s, who in rows]
-    return SurveyResults(
-        survey=survey,
-        responses=n,
-        invited=survey.invited,
-        target_percent=survey.meeting.series.survey_target_percent,
-        questions=questions,
-        comments=[Remark(c, who) for c, _s, who in pairs if c],
-        suggestions=[Remark(s, who) for _c, s, who in pairs if s],
-    )
+    out.comments = [Remark(c, who) for c, _s, who in pairs if c]
+    out.suggestions = [Remark(s, who) for _c, s, who in pairs if s]
+    return out
 
 
 def survey_scores(*, meetings: Iterable[Meeting | int]) -> dict[int, dict]:
@@ -177,24 +229,28 @@ def survey_scores(*, meetings: Iterable[Meeting | int]) -> dict[int, dict]:
     `meetings`: a queryset of meetings (used as a subquery), or meetings / meeting ids.
     Returns `{meeting_id: {"purpose_clear": avg, "time_well_used": avg,
     "outcomes_useful": avg, "discussion_open": avg, "overall": avg, "responses": n,
-    "invited": i, "rate": r}}` where each avg is a float from 1 to 5, or None without
-    answers, and `rate` is responses ÷ invited from 0 to 1 (None when nobody was asked).
-    Meetings without a survey (not held, or the series runs none) are left out."""
+    "invited": i, "rate": r}}` where each avg is a float from 1 to 5, or None with fewer
+    answers written than the minimum, `responses` counts every answer received (also
+    those waiting in an anonymous survey's pool) and `rate` is responses ÷ invited from 0
+    to 1 (None when nobody was asked). Meetings without a survey (not held, or the series
+    runs none) are left out."""
     if not hasattr(meetings, "query"):
         meetings = [m.pk if isinstance(m, Meeting) else m for m in meetings]
     rows = (
         Survey.objects.filter(meeting__in=meetings)
-        .values("meeting_id", "invited")
+        .values("meeting_id", "invited", waiting=Coalesce("pool__size", 0))
         .annotate(n=Count("responses"), **_score_aggregates("responses__"))
         .order_by()
     )
+    least = survey_min_answers()
     out: dict[int, dict] = {}
     for row in rows:
         invited = row["invited"]
+        received = row["n"] + row["waiting"]
         out[row["meeting_id"]] = {
-            **{name: row[f"avg_{name}"] for name in NAMES},
-            "responses": row["n"],
+            **{name: row[f"avg_{name}"] if row["n"] >= least else None for name in NAMES},
+            "responses": received,
             "invited": invited,
-            "rate": row["n"] / invited if invited else None,
+            "rate": received / invited if invited else None,
         }
     return out

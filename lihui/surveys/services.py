@@ -1,11 +1,13 @@
 """Writes for the survey (会后反馈): open it when a meeting ends, record one answer per person.
 
-Anonymous surveys store the answer (`Response`, no person) and the fact that a person
-answered (`Respondent`) separately, with nothing joining them."""
+Anonymous surveys store the fact that a person answered (`Respondent`) at once, and the
+answer in the survey's `AnswerPool` until it is written as a `Response` in a shuffled
+batch (see `lihui.surveys.models`): nothing joins the two, not even the order of writes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,10 +19,12 @@ from django.utils.translation import gettext as _
 from lihui.meetings.models import Meeting
 from lihui.people.models import Person
 
-from .models import Respondent, Response, Survey
-from .selectors import NAMES, survey_invitee_ids, survey_may_answer
+from .models import AnswerPool, Respondent, Response, Survey
+from .selectors import NAMES, survey_invitee_ids, survey_may_answer, survey_min_answers
 
 MAX_TEXT = 2000
+# The operating system's randomness: the order of a batch must not be predictable.
+_random = secrets.SystemRandom()
 
 
 class AlreadyAnswered(ValidationError):
@@ -89,10 +93,11 @@ def _clean_scores(scores) -> tuple[dict[str, int], dict[str, list[str]]]:
     return clean, errors
 
 
-def survey_answer(*, actor: Person, survey: Survey, scores: dict, comment: str = "", suggestion: str = "") -> Response:
+def survey_answer(*, actor: Person, survey: Survey, scores: dict, comment: str = "", suggestion: str = "") -> Response | None:
     """Record the actor's answer: five scores (whole numbers 1–5), a comment and a
     suggestion (2,000 characters each at most). Only people asked may answer
-    (PermissionDenied otherwise), once (`AlreadyAnswered`), while the survey is open."""
+    (PermissionDenied otherwise), once (`AlreadyAnswered`), while the survey is open.
+    Returns the Response of a named survey; an anonymous answer waits in the pool (None)."""
     meeting = survey.meeting
     if not survey_may_answer(person=actor, meeting=meeting):
         raise PermissionDenied
@@ -120,7 +125,58 @@ def survey_answer(*, actor: Person, survey: Survey, scores: dict, comment: str =
                 Respondent.objects.create(survey=survey, person=actor)
         except IntegrityError:
             raise AlreadyAnswered from None
-        return Response.objects.create(
-            survey=survey, person=None if survey.anonymous else actor, comment=texts["comment"], suggestion=texts["suggestion"],
-            **clean,
-        )  # fmt: skip
+        answer = {**clean, "comment": texts["comment"], "suggestion": texts["suggestion"]}
+        if not survey.anonymous:
+            return Response.objects.create(survey=survey, person=actor, **answer)
+        _pool_add(survey=survey, answer=answer)
+        return None
+
+
+def _pool_add(*, survey: Survey, answer: dict) -> None:
+    """Put the answer at a random place in the survey's pool (locked: answers arriving
+    together queue here); when twice the minimum wait, write a random half of them."""
+    pool, _created = AnswerPool.objects.select_for_update().get_or_create(survey=survey)
+    if timezone.now() >= survey.closes_at:
+        # Checked before, but the close may have written the pool while this one waited for
+        # it: a pool made now would be written later as a batch of one.
+        raise ValidationError({"__all__": [_("This survey is closed: answers are no longer accepted.")]})
+    answers = list(pool.answers)
+    answers.insert(_random.randrange(len(answers) + 1), answer)
+    keep = survey_min_answers()
+    if len(answers) >= 2 * keep:
+        # Keep the minimum back, so that the batch written at close is never smaller.
+        answers = _write_batch(survey=survey, answers=answers, count=len(answers) - keep)
+    pool.answers, pool.size = answers, len(answers)
+    pool.save(update_fields=["answers", "size"])
+
+
+def _write_batch(*, survey: Survey, answers: list[dict], count: int) -> list[dict]:
+    """Write `count` answers picked at random, in shuffled order, as Responses (random
+    keys, one statement); return the others."""
+    answers = list(answers)
+    _random.shuffle(answers)
+    batch, rest = answers[:count], answers[count:]
+    Response.objects.bulk_create([Response(survey=survey, **answer) for answer in batch])
+    return rest
+
+
+def survey_release(*, survey: Survey) -> int:
+    """When the survey has closed: write every answer still in its pool (shuffled) and
+    drop the pool. Returns the number written; 0 while open or when nothing waits."""
+    if timezone.now() < survey.closes_at or not AnswerPool.objects.filter(survey=survey).exists():
+        return 0  # (no lock taken to find nothing: the results page of a closed survey asks each time)
+    with transaction.atomic():
+        pool = AnswerPool.objects.select_for_update().filter(survey=survey).first()
+        if pool is None:
+            return 0
+        _write_batch(survey=survey, answers=pool.answers, count=len(pool.answers))
+        pool.delete()
+        return len(pool.answers)
+
+
+def surveys_release_closed() -> int:
+    """For the worker: write the waiting answers of every survey that has closed."""
+    written = 0
+    for survey in Survey.objects.filter(pool__isnull=False, closes_at__lte=timezone.now()):
+        written += survey_release(survey=survey)
+    return written

@@ -133,7 +133,8 @@ def test_median_of_an_odd_and_an_even_count(team):
     assert rows[W23]["median_days"] == 1.5  # half days: (1 + 2) / 2
 
 
-def test_survey_scores(team):
+def test_survey_scores(team, settings):
+    settings.LIHUI_SURVEY_MIN_ANSWERS = 1  # the averages by hand; the minimum: the next test
     m16, m23 = team.held(16), team.held(23)
     s16 = Survey.objects.create(meeting=m16, opened_at=at(11, 16, 11), closes_at=at(11, 19), invited=5)
     s23 = Survey.objects.create(meeting=m23, opened_at=at(11, 23, 11), closes_at=at(11, 26), invited=5)
@@ -145,6 +146,24 @@ def test_survey_scores(team):
     assert rows[W16] == {"period": W16, "responses": 2, "purpose_clear": 4.0, "time_well_used": 4.0, "outcomes_useful": 4.0,
                          "discussion_open": 3.0, "overall": 1.5}  # fmt: skip
     assert rows[W23]["overall"] == 5.0 and rows[W30]["responses"] == 0 and rows[W30]["overall"] is None
+
+
+def test_survey_scores_leave_out_surveys_below_the_minimum(team):
+    """A week's averages come only from surveys with 3 answers or more: the 2 answers of the
+    16th and the 1 of the 23rd are not shown to any viewer of the series, even summed up."""
+    m16, m23 = team.held(16), team.held(23)
+    s16 = Survey.objects.create(meeting=m16, opened_at=at(11, 16, 11), closes_at=at(11, 19), invited=5)
+    s23 = Survey.objects.create(meeting=m23, opened_at=at(11, 23, 11), closes_at=at(11, 26), invited=5)
+    answers = ["purpose_clear", "time_well_used", "outcomes_useful", "discussion_open", "overall"]
+    for overall in (1, 2):
+        Response.objects.create(survey=s16, **dict.fromkeys(answers, overall))
+    Response.objects.create(survey=s23, **dict.fromkeys(answers, 5))
+    measure = report(team, "survey")
+    rows = by_period(measure)
+    assert (rows[W16]["responses"], rows[W16]["overall"], rows[W23]["responses"], rows[W23]["overall"]) == (0, None, 0, None)
+    Response.objects.create(survey=s16, **dict.fromkeys(answers, 3))
+    rows = by_period(report(team, "survey"))
+    assert (rows[W16]["responses"], rows[W16]["overall"], rows[W23]["overall"]) == (3, 2.0, None)
 
 
 def test_meeting_load(team):

@@ -218,6 +218,32 @@ def test_api_health(team):
     assert org["series"] is None and org["held_meetings"] == 1 and org["period"] == "12w"
 
 
+def test_survey_averages_of_few_answers_reach_no_viewer(team):
+    """Two answers (minimum 3): a member, who may not open the results, finds no average of
+    them on the health page, in its CSV or in the API; a third answer shows them."""
+    m16 = team.held(16)
+    survey = Survey.objects.create(meeting=m16, opened_at=at(11, 16, 11), closes_at=at(11, 19), invited=5)
+    scores = dict(purpose_clear=4, time_well_used=3, outcomes_useful=4, discussion_open=5)
+    Response.objects.create(survey=survey, overall=1, **scores)
+    Response.objects.create(survey=survey, overall=2, **scores)
+    viewer = client_for(team.a)
+    csv_url = reverse("insights:series_health", args=[team.series.pk]) + "?format=csv&measure=survey"
+    c, auth = api_client(team.a)
+    api_url = f"/api/v1/series/{team.series.pk}/health"
+
+    def seen():
+        week = next(r for r in _csv(viewer.get(csv_url)) if r[0] == "11月16日")
+        rows = next(m for m in c.get(api_url, **auth).json()["measures"] if m["key"] == "survey")["rows"]
+        api_week = next(r for r in rows if r["period"] == "11月16日")
+        page = viewer.get(reverse("insights:series_health", args=[team.series.pk]))
+        assert page.status_code == 200
+        return week[1:3], (api_week["responses"], api_week["overall"])
+
+    assert seen() == (["0", ""], (0, None))
+    Response.objects.create(survey=survey, overall=3, **scores)
+    assert seen() == (["3", "4.0"], (3, 2.0))
+
+
 def test_api_bad_period_is_422(team):
     c, auth = api_client(team.chair)
     response = c.get(f"/api/v1/series/{team.series.pk}/health?period=2w", **auth)

@@ -134,12 +134,21 @@ def answer(meeting, scores):
     Respondent.objects.bulk_create([Respondent(survey=survey, person=p) for p in [PersonFactory() for _ in scores]])
 
 
-def test_satisfaction_falling_three_times_in_a_row_fires(world):
+def test_satisfaction_falling_three_times_in_a_row_fires(world, settings):
+    settings.LIHUI_SURVEY_MIN_ANSWERS = 2  # two answers a meeting count here
     for m, scores in zip(world["held"][-4:], ([5, 4], [4, 4], [4, 3], [3, 3])):  # 4.5 → 4.0 → 3.5 → 3.0
         answer(m, scores)
     found = keys(world["series"])
     assert set(found) == {"satisfaction"}
     assert found["satisfaction"].figures == {"overall": [4.5, 4.0, 3.5, 3.0]}
+
+
+def test_satisfaction_from_fewer_answers_than_the_minimum_is_no_evidence(world):
+    """Its evidence is each meeting's average: with 2 answers a meeting (minimum 3) it would
+    tell what the two answered, so the rule does not see them."""
+    for m, scores in zip(world["held"][-4:], ([5, 4], [4, 4], [4, 3], [3, 3])):
+        answer(m, scores)
+    assert keys(world["series"]) == {}
 
 
 def test_satisfaction_that_recovers_once_does_not_fire(world):

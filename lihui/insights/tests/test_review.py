@@ -90,7 +90,8 @@ def build(month, value="2026-10", kind="monthly"):
         return review_report(series=month["series"], kind=kind, start=start, end=end)
 
 
-def test_the_headline_figures_of_a_hand_built_month(month):
+def test_the_headline_figures_of_a_hand_built_month(month, settings):
+    settings.LIHUI_SURVEY_MIN_ANSWERS = 2  # the survey's two answers count (the minimum: the next test)
     report = build(month)
     figures = dict(report.headline)
     assert report.held == 4 and not report.empty
@@ -102,6 +103,11 @@ def test_the_headline_figures_of_a_hand_built_month(month):
     assert figures["Attendances"] == "8"
     assert figures["Meeting time"] == "4.0 h"
     assert report.title == "运营周例会 — monthly review, October 2026"
+
+
+def test_satisfaction_from_fewer_answers_than_the_minimum_is_not_reported(month):
+    """The month's one survey has 2 answers, below the minimum of 3: no average in the report."""
+    assert dict(build(month).headline)["Average overall satisfaction (1–5)"] == "—"
 
 
 def test_an_empty_period_is_an_empty_report(month):

@@ -95,7 +95,7 @@ from lihui.people.services import api_token_create
 from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
 from lihui.regime.services import cadence_window_add, calendar_feed_regenerate
 from lihui.reports.models import Kpi, Report
-from lihui.surveys.models import Respondent, Response
+from lihui.surveys.models import AnswerPool, Respondent, Response
 from lihui.testing import make_cast
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -357,6 +357,7 @@ def snapshot() -> tuple:
         # the survey after the meeting: answers, and who answered
         list(Response.objects.order_by("pk").values_list("pk", "survey", "person", "overall", "comment")),
         list(Respondent.objects.order_by("pk").values_list("pk", "survey", "person")),
+        list(AnswerPool.objects.order_by("pk").values_list("pk", "answers")),  # anonymous answers not yet written
     )
 
 

@@ -4,8 +4,9 @@
 asked). Two members have answered already. 王强 opens the meeting page, follows 「填写会后
 反馈」, first sends the form with one question unanswered (refused, what he chose is kept),
 then answers all five, a comment and a suggestion, and sees the thank-you. The chair opens
-the results: 3 of 5 answered (60%) against the series' 60% target, averages with bars, the
-comments and suggestions without names (the survey is anonymous).
+the results: 3 of 5 answered (60%) against the series' 60% target, but the anonymous
+answers still wait to be written together (hidden); once the survey has closed, averages
+with bars, the comments and suggestions without names.
 
 Same Playwright setup as lihui/actions/tests/test_browser_capture.py; screenshots in
 <repo>/screenshots/survey-NN-*.png.
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from lihui.meetings.models import Meeting
 from lihui.meetings.services.live import meeting_end, meeting_start
-from lihui.surveys.models import Response, Survey
+from lihui.surveys.models import AnswerPool, Response, Survey
 from lihui.surveys.services import survey_answer
 from lihui.testing import PersonFactory, make_series
 
@@ -87,23 +88,35 @@ def test_member_answers_and_the_chair_reads_the_results(new_page):
     expect(page.locator("#field-time_well_used input[value='2']")).to_be_checked()  # kept
     expect(page.locator("#id_comment")).to_have_value("目的清楚，但超时二十分钟。")
     shots(page, "missing-answer")
-    assert Response.objects.count() == 2
+    assert AnswerPool.objects.get(survey=survey).size == 2
 
     page.locator("#field-overall label.choice").nth(3).click()
     with page.expect_navigation():
         page.get_by_test_id("survey-submit").click()
     expect(page.get_by_test_id("survey-thanks")).to_have_text(zh("Thank you: your answer was recorded."))
     shots(page, "thanks")
-    mine = Response.objects.get(comment="目的清楚，但超时二十分钟。")
-    assert mine.person_id is None
-    assert (mine.purpose_clear, mine.time_well_used, mine.outcomes_useful, mine.discussion_open, mine.overall) == (4, 2, 4, 5, 4)
+    scores = ("purpose_clear", "time_well_used", "outcomes_useful", "discussion_open", "overall")
+    mine = [a for a in AnswerPool.objects.get(survey=survey).answers if a["comment"] == "目的清楚，但超时二十分钟。"]
+    assert [tuple(a[k] for k in scores) for a in mine] == [(4, 2, 4, 5, 4)]
+    assert not Response.objects.exists()
 
-    # The chair reads the results.
+    # The chair reads the results: while open, the three answers wait.
     page = new_page()
     log_in(page, chair)
     page.goto(f"/meetings/{meeting.pk}/")
     follow(page, page.get_by_test_id("survey-results-link"), re.compile(rf"/meetings/{meeting.pk}/survey/results/$"))
     expect(page.get_by_test_id("survey-rate")).to_contain_text(zh("%(n)s of %(total)s answered (%(p)s%%)", n=3, total=5, p=60))
+    expect(page.get_by_test_id("survey-hidden")).to_be_visible()
+    expect(page.get_by_test_id("survey-waiting")).to_be_visible()
+    expect(page.get_by_test_id("survey-comments")).to_have_count(0)
+    shots(page, "results-waiting")
+
+    # Closed: the chair's next look writes them, shuffled, and shows them.
+    Survey.objects.filter(pk=survey.pk).update(closes_at=timezone.now())
+    page.reload()
+    expect(page.get_by_test_id("survey-rate")).to_contain_text(zh("%(n)s of %(total)s answered (%(p)s%%)", n=3, total=5, p=60))
+    mine = Response.objects.get(comment="目的清楚，但超时二十分钟。")
+    assert mine.person_id is None
     expect(page.get_by_test_id("survey-target")).to_have_text(zh("target %(t)s%%", t=60))
     # time well used: (3 + 2 + 2) / 3 = 2.3; overall: (4 + 3 + 4) / 3 = 3.7
     expect(page.locator("tr[data-question=time_well_used] td.avg strong")).to_have_text("2.3")

@@ -1,16 +1,20 @@
 """The survey after a meeting (会后反馈): opened when the meeting ends (through `meeting_end`
 and the notices hook), answered once per person, anonymous without a link from answer to
-person, closed after the series' days; results and rate computed in the database."""
+person (answers wait in a pool and are written in batches: test_anonymity.py), closed
+after the series' days; results and rate computed in the database, shown only from
+LIHUI_SURVEY_MIN_ANSWERS answers up."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import QuerySet
 from django.test import Client
@@ -23,9 +27,9 @@ from lihui.meetings.services.live import attendance_set, meeting_end, meeting_st
 from lihui.notify.models import Message
 from lihui.people.services import api_token_create
 from lihui.regime.models import Membership, Series
-from lihui.surveys.models import Respondent, Response, Survey
+from lihui.surveys.models import AnswerPool, Respondent, Response, Survey
 from lihui.surveys.selectors import survey_results, survey_scores
-from lihui.surveys.services import AlreadyAnswered, survey_answer, survey_open
+from lihui.surveys.services import AlreadyAnswered, survey_answer, survey_open, surveys_release_closed
 from lihui.testing import PersonFactory
 
 GOOD = {"purpose_clear": 5, "time_well_used": 4, "outcomes_useful": 4, "discussion_open": 3, "overall": 4}
@@ -46,6 +50,25 @@ def survey_of(meeting: Meeting) -> Survey:
 
 def answer(person, meeting, scores=None, comment="", suggestion=""):
     return survey_answer(actor=person, survey=survey_of(meeting), scores=scores or GOOD, comment=comment, suggestion=suggestion)
+
+
+def received() -> list[dict]:
+    """Every answer kept, written or waiting in a pool (comment and scores)."""
+    fields = [*GOOD, "comment", "suggestion"]
+    written = list(Response.objects.values(*fields))
+    return written + [{k: a[k] for k in fields} for pool in AnswerPool.objects.all() for a in pool.answers]
+
+
+def nothing_kept() -> bool:
+    return not received() and not Respondent.objects.exists()
+
+
+@contextmanager
+def closed(meeting):
+    """Past the close, after the worker's pass has written what waited."""
+    with time_machine.travel(survey_of(meeting).closes_at + dt.timedelta(minutes=1)):
+        surveys_release_closed()
+        yield
 
 
 def bearer(person) -> dict:
@@ -113,11 +136,49 @@ def test_with_attendance_those_who_attended_are_asked(cast):
 
 def test_anonymous_answer_keeps_no_link_to_the_person(cast):
     meeting = held(cast.series, chair=cast.chair)
-    response = answer(cast.member, meeting, comment="节奏不错", suggestion="材料提前一天发")
-    response.refresh_from_db()
+    assert answer(cast.member, meeting, comment="节奏不错", suggestion="材料提前一天发") is None
+    # Waiting in the pool, not yet an answer row; the person only as a respondent.
+    assert not Response.objects.exists()
+    assert AnswerPool.objects.get().answers == [{**GOOD, "comment": "节奏不错", "suggestion": "材料提前一天发"}]
+    assert AnswerPool.objects.get().size == 1
+    assert list(Respondent.objects.values_list("person_id", flat=True)) == [cast.member.pk]
+    with closed(meeting):
+        response = Response.objects.get()
     assert response.person_id is None
     assert (response.purpose_clear, response.overall, response.comment) == (5, 4, "节奏不错")
-    assert list(Respondent.objects.values_list("person_id", flat=True)) == [cast.member.pk]
+    assert not AnswerPool.objects.exists()
+
+
+def test_anonymous_answers_are_written_in_shuffled_batches(cast, settings):
+    """Twice the minimum waiting: a random half is written, the minimum stays back; at the
+    close the rest. No batch is smaller than the minimum."""
+    settings.LIHUI_SURVEY_MIN_ANSWERS = 2
+    meeting = team_meeting(cast, extra=2)  # 5 asked
+    people = [m.person for m in Membership.objects.filter(series=cast.series).select_related("person").order_by("pk")]
+    counts = []
+    for i, person in enumerate(people):
+        answer(person, meeting, comment=f"c{i}")
+        counts.append((Response.objects.count(), AnswerPool.objects.get().size))
+    assert counts == [(0, 1), (0, 2), (0, 3), (2, 2), (2, 3)]
+    assert sorted(a["comment"] for a in received()) == [f"c{i}" for i in range(5)]
+    with closed(meeting):
+        assert sorted(Response.objects.values_list("comment", flat=True)) == [f"c{i}" for i in range(5)]
+        assert not AnswerPool.objects.exists()
+        assert Respondent.objects.count() == 5
+
+
+def test_the_worker_writes_the_waiting_answers_once_the_survey_closed(cast, settings):
+    settings.LIHUI_NOTIFY_ENABLED = False
+    meeting = held(cast.series, chair=cast.chair)
+    answer(cast.member, meeting, comment="会前发材料")
+    # The pass starts by dropping old connections: here that would be the test's own.
+    with mock.patch("lihui.meetings.management.commands.worker.close_old_connections"):
+        call_command("worker", "--once")  # still open: they wait
+        assert not Response.objects.exists() and AnswerPool.objects.get().size == 1
+        with time_machine.travel(survey_of(meeting).closes_at + dt.timedelta(seconds=1)):
+            call_command("worker", "--once")
+    assert list(Response.objects.values_list("comment", "person")) == [("会前发材料", None)]
+    assert not AnswerPool.objects.exists()
 
 
 def test_named_answer_keeps_the_person(cast):
@@ -131,7 +192,7 @@ def test_a_second_answer_is_refused(cast):
     answer(cast.member, meeting)
     with pytest.raises(AlreadyAnswered):
         answer(cast.member, meeting, scores={**GOOD, "overall": 1})
-    assert Response.objects.count() == 1
+    assert [a["overall"] for a in received()] == [4]
 
 
 def test_a_second_answer_sent_at_the_same_moment_is_refused_by_the_database(cast):
@@ -141,7 +202,7 @@ def test_a_second_answer_sent_at_the_same_moment_is_refused_by_the_database(cast
     answer(cast.member, meeting)
     with mock.patch.object(QuerySet, "exists", return_value=False), pytest.raises(AlreadyAnswered):
         answer(cast.member, meeting)
-    assert Response.objects.count() == 1 and Respondent.objects.count() == 1
+    assert len(received()) == 1 and Respondent.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -161,7 +222,7 @@ def test_bad_scores_are_refused(cast, scores, field):
     with pytest.raises(ValidationError) as exc:
         answer(cast.member, meeting, scores=scores)
     assert field in exc.value.message_dict
-    assert not Response.objects.exists() and not Respondent.objects.exists()
+    assert nothing_kept()
 
 
 def test_too_long_texts_are_refused(cast):
@@ -169,7 +230,7 @@ def test_too_long_texts_are_refused(cast):
     with pytest.raises(ValidationError) as exc:
         answer(cast.member, meeting, comment="长" * 2001)
     assert "comment" in exc.value.message_dict
-    assert not Response.objects.exists()
+    assert nothing_kept()
 
 
 def test_no_answer_after_closing(cast):
@@ -179,7 +240,21 @@ def test_no_answer_after_closing(cast):
         with pytest.raises(ValidationError) as exc:
             answer(cast.member, meeting)
     assert "__all__" in exc.value.message_dict
-    assert not Response.objects.exists()
+    assert nothing_kept()
+
+
+def test_an_answer_that_reaches_the_pool_after_the_close_is_refused(cast):
+    """It passed the "closed?" check, then waited for the pool while the close wrote it: a
+    pool made now would be written later as a batch of one. Refused, nothing kept."""
+    meeting = held(cast.series, chair=cast.chair)
+    closes = survey_of(meeting).closes_at
+    times = iter([closes - dt.timedelta(seconds=1)])
+    real_now = timezone.now
+    with mock.patch("lihui.surveys.services.timezone.now", side_effect=lambda: next(times, closes + dt.timedelta(seconds=1))):
+        with pytest.raises(ValidationError) as exc:
+            answer(cast.member, meeting)
+    assert "__all__" in exc.value.message_dict and real_now() < closes
+    assert nothing_kept()
 
 
 def test_only_the_people_asked_answer(cast):
@@ -187,7 +262,7 @@ def test_only_the_people_asked_answer(cast):
     for person in (cast.outsider, cast.admin):  # sees the open series; an admin, not on the roster
         with pytest.raises(PermissionDenied):
             answer(person, meeting)
-    assert not Response.objects.exists()
+    assert nothing_kept()
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -227,12 +302,49 @@ def test_results_by_hand(cast):
 def test_anonymous_results_show_no_names(cast):
     meeting = team_meeting(cast, extra=0)
     answer(cast.member, meeting, comment="很好")
-    r = survey_results(survey=survey_of(meeting))
+    answer(cast.chair, meeting)
+    answer(cast.minute_taker, meeting)
+    with time_machine.travel(survey_of(meeting).closes_at + dt.timedelta(minutes=1)):
+        client = Client()
+        client.force_login(cast.chair)
+        # The chair's look after the close writes the waiting answers first.
+        page = client.get(reverse("surveys:results", args=[meeting.pk])).content.decode()
+        r = survey_results(survey=survey_of(meeting))
     assert [(x.text, x.name) for x in r.comments] == [("很好", "")]
+    assert "很好" in page and cast.member.name not in page
+
+
+def test_results_are_hidden_below_the_minimum(cast):
+    """Two answers of a named survey, minimum 3: the rate, but no average, count or text."""
+    meeting = team_meeting(cast, extra=0, anonymous=False)
+    answer(cast.member, meeting, {**GOOD, "overall": 1}, comment="太长了")
+    answer(cast.chair, meeting, {**GOOD, "overall": 5})
+    r = survey_results(survey=survey_of(meeting))
+    assert (r.responses, r.in_results, r.min_answers, r.hidden, r.rate_percent) == (2, 2, 3, True, 67)
+    assert all(q.average is None and [c for _s, c, _p in q.distribution] == [0] * 5 for q in r.questions)
+    assert r.comments == [] and r.suggestions == []
     client = Client()
     client.force_login(cast.chair)
     page = client.get(reverse("surveys:results", args=[meeting.pk])).content.decode()
-    assert "很好" in page and cast.member.name not in page
+    assert 'data-testid="survey-hidden"' in page and "Fewer than 3 answers" in page
+    assert "太长了" not in page and 'data-testid="survey-scores"' not in page
+    answer(cast.minute_taker, meeting, {**GOOD, "overall": 3})
+    r = survey_results(survey=survey_of(meeting))
+    assert not r.hidden and {q.name: q.average for q in r.questions}["overall"] == pytest.approx(3.0)
+    assert "太长了" in client.get(reverse("surveys:results", args=[meeting.pk])).content.decode()
+
+
+def test_live_anonymous_results_change_only_by_whole_batches(cast):
+    """While open, the chair sees written batches only: three answers wait (hidden, the rate
+    counts them); the sixth writes three at once."""
+    meeting = team_meeting(cast, extra=3)  # 6 asked
+    people = [m.person for m in Membership.objects.filter(series=cast.series).select_related("person").order_by("pk")]
+    seen = []
+    for person in people:
+        answer(person, meeting)
+        r = survey_results(survey=survey_of(meeting))
+        seen.append((r.responses, r.in_results, r.hidden))
+    assert seen == [(1, 0, True), (2, 0, True), (3, 0, True), (4, 0, True), (5, 0, True), (6, 3, False)]
 
 
 def test_results_without_answers(cast):
@@ -254,7 +366,7 @@ def test_results_page_queries_do_not_grow_with_answers(cast):
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
 
-    Response.objects.create(survey=survey, comment="一", suggestion="二", **GOOD)
+    Response.objects.bulk_create([Response(survey=survey, comment="一", suggestion="二", **GOOD) for _i in range(3)])
     one = count()
     Response.objects.bulk_create([Response(survey=survey, comment=f"意见{i}", suggestion=f"建议{i}", **GOOD) for i in range(19)])
     assert count() == one
@@ -269,12 +381,19 @@ def test_survey_scores_in_one_query(cast, django_assert_num_queries):
 
     with django_assert_num_queries(1):
         scores = survey_scores(meetings=Meeting.objects.filter(series=cast.series))
+    # Waiting in the pool: counted in the rate, not (yet, and below the minimum) in the averages.
+    assert (scores[first.pk]["responses"], scores[first.pk]["invited"], scores[first.pk]["overall"]) == (2, 3, None)
+    assert scores[first.pk]["rate"] == pytest.approx(2 / 3)
+
+    answer(cast.minute_taker, first, {**GOOD, "overall": 5})
+    with closed(first), django_assert_num_queries(1):
+        scores = survey_scores(meetings=Meeting.objects.filter(series=cast.series))
 
     assert set(scores) == {first.pk, second.pk}
-    assert scores[first.pk]["overall"] == pytest.approx(3.5)
+    assert scores[first.pk]["overall"] == pytest.approx(4.0)
     assert scores[first.pk]["purpose_clear"] == pytest.approx(5.0)
-    assert (scores[first.pk]["responses"], scores[first.pk]["invited"]) == (2, 3)
-    assert scores[first.pk]["rate"] == pytest.approx(2 / 3)
+    assert (scores[first.pk]["responses"], scores[first.pk]["invited"]) == (3, 3)
+    assert scores[first.pk]["rate"] == pytest.approx(1.0)
     assert scores[second.pk]["responses"] == 0 and scores[second.pk]["overall"] is None and scores[second.pk]["rate"] == 0
     with django_assert_num_queries(1):
         assert set(survey_scores(meetings=[first, not_held.pk])) == {first.pk}
@@ -307,11 +426,11 @@ def test_page_states_and_answering(cast):
     assert response.status_code == 302
     page = member.get(url).content.decode()
     assert 'data-testid="survey-thanks"' in page and 'data-testid="survey-form"' not in page
-    assert Response.objects.get().comment == "议程清晰"
+    assert [a["comment"] for a in received()] == ["议程清晰"]
 
     again = member.post(url, form_data(overall="1"))
     assert again.status_code == 409 and 'data-testid="survey-error"' in again.content.decode()
-    assert Response.objects.count() == 1
+    assert [a["overall"] for a in received()] == [4]
 
 
 @pytest.mark.parametrize("override, field", [({"overall": "6"}, "overall"), ({"overall": "abc"}, "overall"),
@@ -322,7 +441,7 @@ def test_page_refuses_bad_input_with_the_form_again(cast, override, field):
     assert response.status_code == 422
     assert response.context["form"].errors[field]
     assert 'id="field-%s"' % field in response.content.decode()
-    assert not Response.objects.exists()
+    assert nothing_kept()
 
 
 def test_page_after_closing(cast):
@@ -333,7 +452,7 @@ def test_page_after_closing(cast):
         assert 'data-testid="survey-closed"' in member.get(url).content.decode()
         response = member.post(url, form_data())
         assert response.status_code == 422 and 'data-testid="survey-error"' in response.content.decode()
-    assert not Response.objects.exists()
+    assert nothing_kept()
 
 
 def test_page_permissions(cast):
@@ -346,7 +465,7 @@ def test_page_permissions(cast):
     assert page.status_code == 200 and 'data-testid="survey-not-asked"' in page.content.decode()
     assert outsider.post(reverse("surveys:survey", args=[open_meeting.pk]), form_data()).status_code == 403
     assert login(cast.admin).post(reverse("surveys:survey", args=[open_meeting.pk]), form_data()).status_code == 403
-    assert not Response.objects.exists()
+    assert nothing_kept()
     results = reverse("surveys:results", args=[private.pk])
     assert {who: login(getattr(cast, who)).get(results).status_code for who in ("chair", "minute_taker", "member", "outsider", "admin")} == {
         "chair": 200, "minute_taker": 200, "member": 403, "outsider": 404, "admin": 200,
@@ -386,10 +505,21 @@ def test_api_get_and_answer(cast):
 
     again = post_json(client, api_url(meeting, "/responses"), body, member)
     assert again.status_code == 409 and set(again.json()) == {"error", "fields"} and again.json()["error"]
-    assert Response.objects.count() == 1
+    assert len(received()) == 1
 
     chair = client.get(api_url(meeting), **bearer(cast.chair)).json()
     assert chair["results"]["responses"] == 1 and chair["results"]["rate"] == pytest.approx(1 / 3)
+    # One answer: hidden, and said why.
+    assert (chair["results"]["in_results"], chair["results"]["min_answers"], chair["results"]["hidden"]) == (0, 3, True)
+    assert chair["results"]["notice"] == "Fewer than 3 answers — results are hidden to keep answers anonymous."
+    assert chair["results"]["comments"] == [] and all(q["average"] is None for q in chair["results"]["questions"])
+
+    for person in (cast.chair, cast.minute_taker):
+        assert post_json(client, api_url(meeting, "/responses"), {"scores": GOOD}, bearer(person)).status_code == 201
+    with time_machine.travel(survey_of(meeting).closes_at + dt.timedelta(minutes=1)):
+        chair = client.get(api_url(meeting), **bearer(cast.chair)).json()
+    assert (chair["results"]["responses"], chair["results"]["in_results"], chair["results"]["hidden"]) == (3, 3, False)
+    assert chair["results"]["notice"] is None
     assert chair["results"]["comments"] == [{"text": "好", "name": None}]
 
 
@@ -413,7 +543,7 @@ def test_api_refuses_bad_input(cast, body, field):
     assert response.status_code == 422, response.content
     data = response.json()
     assert data["error"] and data["fields"][field]
-    assert not Response.objects.exists() and not Respondent.objects.exists()
+    assert nothing_kept()
 
 
 def test_api_refusals(cast):
@@ -431,4 +561,4 @@ def test_api_refusals(cast):
         response = post_json(client, api_url(private, "/responses"), body, bearer(cast.member))
         assert response.status_code == 422 and response.json()["fields"]["__all__"]
         assert client.get(api_url(private), **bearer(cast.member)).json()["state"] == "closed"
-    assert not Response.objects.exists()
+    assert nothing_kept()

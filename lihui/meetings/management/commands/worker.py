@@ -1,7 +1,7 @@
 """The background worker: keeps every series planned to the rolling horizon, the
-archive's search index in step with what meetings record, queues the notices time
-brings (invitations, agendas at the lead time, reminders, daily and weekly ones) and
-delivers the outbox.
+archive's search index in step with what meetings record, writes the waiting answers of
+closed anonymous surveys, queues the notices time brings (invitations, agendas at the
+lead time, reminders, daily and weekly ones) and delivers the outbox.
 
 Several workers may run at once (each claims a series with a conditional UPDATE).
 SIGTERM and Ctrl-C finish the current pass, then exit.
@@ -23,6 +23,7 @@ from lihui.notices.services import notices_run
 from lihui.notify.services import deliver_due
 from lihui.ops.heartbeat import heartbeat_record
 from lihui.search.services import search_refresh
+from lihui.surveys.services import surveys_release_closed
 
 log = logging.getLogger("lihui.worker")
 
@@ -71,6 +72,12 @@ class Command(BaseCommand):
                 idempotency_keys_purge()
             except Exception:
                 log.exception("idempotency key purge failed")
+            try:
+                released = surveys_release_closed()
+                if released:
+                    log.info("wrote %d waiting answers of closed surveys", released)
+            except Exception:
+                log.exception("survey close pass failed")
             if settings.LIHUI_NOTIFY_ENABLED:
                 try:
                     queued = notices_run()
