@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -48,6 +50,20 @@ def profile(request):
         {"form": form, "token_form": TokenForm(), "tokens": api_token_list(person=request.user), "new_secret": new_secret,
          "notices": notices},
     )  # fmt: skip
+
+
+@login_required
+def password_change(request):
+    """Everyone's own password. Saving it revokes the person's API tokens (Person.save) and
+    ends their other sessions (each session carries an HMAC of the old hash); this one is
+    carried over to the new hash so the person stays signed in here."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = form.save()
+        update_session_auth_hash(request, person)
+        messages.success(request, _("Your password was changed. Your API tokens were revoked and your other sign-ins ended."))
+        return redirect("people:profile")
+    return render(request, "people/password_change.html", {"form": form})
 
 
 @login_required
