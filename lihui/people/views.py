@@ -41,14 +41,18 @@ def profile(request):
     from lihui.notices.kinds import LABELS, PERSONAL_TRANSPORTS
     from lihui.notices.selectors import preferences_for
 
+    from lihui.regime.models import CalendarFeed
+
     new_secret = request.session.pop("new_token_secret", None)
+    new_feed_url = request.session.pop(CalendarFeed.new_url_session_key(None), None)  # shown once, like the token
     chosen = preferences_for(person=request.user)
     notices = [(label, [(f"{kind}:{t}", chosen[(kind, t)]) for t in PERSONAL_TRANSPORTS]) for kind, label in LABELS.items()]
     return render(
         request,
         "people/profile.html",
         {"form": form, "token_form": TokenForm(), "tokens": api_token_list(person=request.user), "new_secret": new_secret,
-         "notices": notices},
+         "notices": notices, "new_feed_url": new_feed_url,
+         "own_feed": CalendarFeed.objects.filter(person=request.user, series=None).first()},
     )  # fmt: skip
 
 

@@ -305,8 +305,8 @@ def snapshot() -> tuple:
         list(CadenceWindow.objects.order_by("pk").values_list("pk", "start_date", "end_date")),
         list(Membership.objects.order_by("pk").values_list("pk", "series_id", "person_id", "role")),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked")),
-        list(CalendarFeed.objects.order_by("pk").values_list("pk", "person", "series", "token")),
-        list(Person.objects.order_by("pk").values_list("pk", "language", "time_zone", "is_active")),
+        list(CalendarFeed.objects.order_by("pk").values_list("pk", "person", "series", "digest")),
+        list(Person.objects.order_by("pk").values_list("pk", "language", "time_zone", "is_active", "password")),
         list(Preference.objects.order_by("pk").values_list("pk", "person", "kind", "transport", "enabled")),
         # preparing and running a meeting
         list(
@@ -585,7 +585,7 @@ WEB: dict[str, Web] = {
     # feed is for its roster (the admin is not on it): seen but not on the roster is 403.
     "meetings:feed": Web(
         get=everyone(200),
-        kwargs=lambda w, t, role: {"token": calendar_feed_regenerate(person=w.person(role)).token},
+        kwargs=lambda w, t, role: {"token": calendar_feed_regenerate(person=w.person(role))[1]},
         anonymous=("GET", 200),
     ),
     "meetings:feed_regenerate": Web(get=everyone(405), post=everyone(302)),
@@ -811,6 +811,12 @@ WEB: dict[str, Web] = {
         get=everyone(200),
         post=everyone(302),
         data=lambda w, t, r: {"save_preferences": "1", "language": "en", "time_zone": "Europe/Berlin"},
+    ),
+    # Everyone's own password (a change also revokes their API tokens): anyone signed in.
+    "people:password_change": Web(
+        get=everyone(200),
+        post=everyone(302),
+        data=lambda w, t, r: {"old_password": "pw", "new_password1": "双十一 backup 2026!", "new_password2": "双十一 backup 2026!"},
     ),
     "people:token_create": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"name": "脚本"}),
     # The person picker's suggestions (names of active colleagues): anyone signed in; a read.
