@@ -77,6 +77,7 @@ from lihui.permission_rules import (
     minutes_kept,
     own_item,
     participants,
+    series_content,
     series_manage,
     series_read,
 )
@@ -679,11 +680,13 @@ WEB: dict[str, Web] = {
     # (lihui/search/tests).
     "search:search": Web(get=everyone(200)),
     # The minutes draft is read as the meeting is.
-    "actions:minutes": Web(get=meeting_read(200), kwargs=meeting_kwargs),
-    "actions:minutes_md": Web(get=meeting_read(200), kwargs=meeting_kwargs),
-    "actions:minutes_print": Web(get=meeting_read(200), kwargs=meeting_kwargs),
-    "actions:minutes_docx": Web(get=meeting_read(200), kwargs=meeting_kwargs),
-    "actions:minutes_revisions": Web(get=meeting_read(200), kwargs=minutes_saved_kwargs),
+    # Draft minutes (here) and their revisions are read as the series is; published ones as
+    # the meeting is (lihui/api/tests/test_guest_scope.py).
+    "actions:minutes": Web(get=series_content(200), kwargs=meeting_kwargs),
+    "actions:minutes_md": Web(get=series_content(200), kwargs=meeting_kwargs),
+    "actions:minutes_print": Web(get=series_content(200), kwargs=meeting_kwargs),
+    "actions:minutes_docx": Web(get=series_content(200), kwargs=meeting_kwargs),
+    "actions:minutes_revisions": Web(get=series_content(200), kwargs=minutes_saved_kwargs),
     # Writing and publishing them: whoever takes the notes (chair, minute-taker, admins), once
     # the meeting has taken place (started, here). Without approval the minute-taker publishes.
     "actions:minutes_edit": Web(get=minutes_kept(200), post=minutes_kept(302), kwargs=started_kwargs, data=minutes_data),
