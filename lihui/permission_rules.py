@@ -47,6 +47,14 @@ def meeting_read(ok: int = 200) -> Expect:
     return _by_visibility(ok, {"outsider": 404}, {})
 
 
+def series_content(ok: int = 200) -> Expect:
+    """What in one meeting concerns the whole series — the review of earlier actions (the
+    open actions of the series), the minutes before they are published, their revisions:
+    seen as the series is (series_read). A guest reads the meeting they are invited to and
+    its published minutes, not the series' business they were not invited to."""
+    return series_read(ok)
+
+
 def series_manage(ok: int) -> Expect:
     """Changing a series: only the chair and admins; others who can see it get 403, others
     404 (the guest on the private series)."""

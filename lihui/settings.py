@@ -322,8 +322,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "lihui.ops.logging.JsonFormatter"}},
+    # Feed tokens and secret query parameters masked in every line (lihui/ops/logging.py).
+    "filters": {"redact": {"()": "lihui.ops.logging.RedactSecrets"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if LOG_FORMAT == "json" else {})}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -28,3 +28,30 @@ def visible_meeting_or_404(person, pk: int):
     if meeting is None:
         raise Http404
     return meeting
+
+
+def series_content_meeting_or_404(person, pk: int):
+    """The meeting if `person` may see the series' business in it (the review of the series'
+    open actions, draft minutes, revisions), else 404: a guest of one item sees the meeting,
+    not that (lihui/meetings/selectors.py, meeting_series_content_visible)."""
+    from django.http import Http404
+
+    from lihui.meetings.selectors import meeting_series_content_visible
+
+    meeting = visible_meeting_or_404(person, pk)
+    if not meeting_series_content_visible(person=person, meeting=meeting):
+        raise Http404
+    return meeting
+
+
+def minutes_meeting_or_404(person, pk: int):
+    """The meeting if `person` may read its minutes as they stand (published: every
+    participant; a draft: whoever sees the series), else 404."""
+    from django.http import Http404
+
+    from lihui.actions.minutes import minutes_can_read
+
+    meeting = visible_meeting_or_404(person, pk)
+    if not minutes_can_read(person=person, meeting=meeting):
+        raise Http404
+    return meeting

@@ -26,7 +26,14 @@ from lihui.markdown import markdown_escape as _md
 from lihui.markdown import markdown_tokens
 
 from lihui.meetings.models import AgendaItem, Attendance, Meeting, Minutes as MinutesRecord, MinutesRevision
-from lihui.meetings.selectors import meeting_agenda, meeting_can_run, meeting_can_take_notes, meeting_chair_id, meeting_participants
+from lihui.meetings.selectors import (
+    meeting_agenda,
+    meeting_can_run,
+    meeting_can_take_notes,
+    meeting_chair_id,
+    meeting_participants,
+    meeting_series_content_visible,
+)
 from lihui.meetings.services.text import meeting_text_changed
 from lihui.notices.services import minutes_published
 from lihui.people.models import Person
@@ -327,6 +334,15 @@ def minutes_save(*, actor: Person, meeting: Meeting, text: str, base_revision: i
                 *([audit_change("comment", COMMENT_LABEL, None, comment)] if comment else []),
             ])  # fmt: skip
     return revision
+
+
+def minutes_can_read(*, person: Person, meeting: Meeting) -> bool:
+    """For a person who sees the meeting: published minutes are every participant's record
+    (they are mailed to them); a draft, which reviews the series' open actions, is for whoever
+    sees the series — not for a guest of one item of a private series."""
+    if meeting_series_content_visible(person=person, meeting=meeting):
+        return True
+    return MinutesRecord.objects.filter(meeting=meeting, state=MinutesRecord.State.PUBLISHED).exists()
 
 
 def minutes_can_publish(*, person: Person, meeting: Meeting) -> bool:

@@ -30,8 +30,8 @@ from lihui.actions.selectors import (
 from lihui.meetings.models import AgendaItem
 from lihui.people.models import Person
 
-from lihui.web import visible_meeting_or_404
 from lihui.idempotency.http import idempotent
+from lihui.web import series_content_meeting_or_404, visible_meeting_or_404
 
 from .schemas import ErrorOut, Id, StrictIn
 
@@ -191,9 +191,10 @@ def action_create(request, meeting_id: Id, payload: ActionIn):
 
 @router.get("/meetings/{meeting_id}/review", response={200: list[ActionOut], **ERRORS})
 def review_list(request, meeting_id: Id):
-    """跟进: the open actions of the series this meeting reviews."""
+    """跟进: the open actions of the series this meeting reviews, for those who see the
+    series (a guest of one item: 404, as each of these actions is to them)."""
     today = _today(request)
-    return [_out(a, today) for a in review_actions(meeting=_meeting(request, meeting_id))]
+    return [_out(a, today) for a in review_actions(meeting=series_content_meeting_or_404(request.user, meeting_id))]
 
 
 @router.post("/meetings/{meeting_id}/review/{action_id}", response={200: ActionOut, **ERRORS})

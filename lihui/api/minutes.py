@@ -16,7 +16,7 @@ from lihui.actions import minutes as m
 from lihui.actions.documents import minutes_docx
 from lihui.idempotency.http import idempotent
 from lihui.meetings.models import MinutesRevision
-from lihui.web import visible_meeting_or_404
+from lihui.web import minutes_meeting_or_404, series_content_meeting_or_404, visible_meeting_or_404
 
 from .schemas import ErrorOut, Id, StrictIn
 
@@ -97,8 +97,9 @@ def _revision_out(r: MinutesRevision, *, text: bool = False) -> dict:
 
 @router.get("/meetings/{meeting_id}/minutes", response={200: MinutesOut, **ERRORS})
 def minutes_get(request, meeting_id: Id):
-    """The current text: the latest revision, or the draft assembled from the meeting."""
-    return _minutes_out(visible_meeting_or_404(request.user, meeting_id))
+    """The current text: the latest revision, or the draft assembled from the meeting. A
+    draft is for those who see the series; published minutes for every participant."""
+    return _minutes_out(minutes_meeting_or_404(request.user, meeting_id))
 
 
 @router.put("/meetings/{meeting_id}/minutes", response={201: RevisionOut, 409: MinutesConflictOut, **ERRORS})
@@ -138,8 +139,8 @@ def minutes_publish(request, meeting_id: Id, payload: MinutesStateIn):
 
 @router.get("/meetings/{meeting_id}/minutes/revisions", response={200: list[RevisionOut], **ERRORS})
 def minutes_revisions(request, meeting_id: Id):
-    """Newest first."""
-    meeting = visible_meeting_or_404(request.user, meeting_id)
+    """Newest first. Drafts among them: for those who see the series."""
+    meeting = series_content_meeting_or_404(request.user, meeting_id)
     return [_revision_out(r) for r in MinutesRevision.objects.filter(minutes__meeting=meeting).select_related("author").order_by("-number")]
 
 
@@ -147,7 +148,7 @@ def minutes_revisions(request, meeting_id: Id):
 def minutes_revision(request, meeting_id: Id, number: Id):
     from django.shortcuts import get_object_or_404
 
-    meeting = visible_meeting_or_404(request.user, meeting_id)
+    meeting = series_content_meeting_or_404(request.user, meeting_id)
     r = get_object_or_404(MinutesRevision.objects.select_related("author"), minutes__meeting=meeting, number=number)
     return _revision_out(r, text=True)
 
@@ -164,7 +165,7 @@ def _file(data, content_type: str, name: str) -> HttpResponse:
     openapi_extra={"responses": {200: {"description": "Markdown", "content": {"text/markdown": {"schema": {"type": "string"}}}}}},
 )
 def minutes_markdown(request, meeting_id: Id):
-    meeting = visible_meeting_or_404(request.user, meeting_id)
+    meeting = minutes_meeting_or_404(request.user, meeting_id)
     _record, _head, text = m.minutes_text(meeting=meeting)
     return _file(text, "text/markdown; charset=utf-8", f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md")
 
@@ -178,7 +179,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     openapi_extra={"responses": {200: {"description": "Word", "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}}}}},
 )
 def minutes_word(request, meeting_id: Id):
-    meeting = visible_meeting_or_404(request.user, meeting_id)
+    meeting = minutes_meeting_or_404(request.user, meeting_id)
     record, head, text = m.minutes_text(meeting=meeting)
     data = minutes_docx(meeting=meeting, record=record, head=head, text=text)
     return _file(data, DOCX, f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.docx")

@@ -186,6 +186,15 @@ def meeting_visible_to_person(*, person: Person, pk: int) -> Meeting | None:
     return meeting
 
 
+def meeting_series_content_visible(*, person: Person, meeting: Meeting) -> bool:
+    """What in a meeting is the series' business rather than the meeting's — the review of
+    the series' open actions, the minutes before they are published and their revisions:
+    for whoever sees the series (roster, admins; all staff for an open one). A guest sees
+    the meeting they were invited to, not the private series: each of its actions is 404
+    to them, so a list of them must be too (lihui/permission_rules.py, series_content)."""
+    return series_visible_to(person=person).filter(pk=meeting.series_id).exists()
+
+
 def meeting_agenda(*, meeting: Meeting, light: bool = False) -> list:
     """Agenda items with presenter, materials and guests — a fixed number of queries
     whatever the number of items or people. `light`: items and presenters only (live state)."""

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from pypinyin import lazy_pinyin
@@ -86,7 +87,50 @@ class Person(AbstractUser):
         if not self.name:
             self.name = self.get_full_name() or self.username
         self.sort_key = sort_key_for(self.name)
+        credentials_end = self._credentials_end(kwargs.get("update_fields"))
         super().save(*args, **kwargs)
+        if credentials_end:
+            ApiToken.revoke_all(person=self)
+
+    # Tokens are revoked here, where the row is written, and not in set_password() or in the
+    # views: every way a password changes ends in this save — the password page, the admin's
+    # set-password, `manage.py changepassword`, a reset, set_unusable_password() (which skips
+    # set_password), a hash assigned by a script — and comparing with the stored row also
+    # catches an instance that was never loaded or is stale. The SELECT is paid only by saves
+    # that write the password or is_active (not last_login's, not preferences'). Only
+    # QuerySet.update() bypasses it: use it for neither field. Sessions need nothing here:
+    # Django ends them itself, since each one carries an HMAC of the password hash and
+    # inactive people are refused.
+    def _credentials_end(self, update_fields) -> bool:
+        """True when this save writes a new password hash or deactivates the account."""
+        if self.pk is None:
+            return False
+        if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+            return False
+        stored = Person.objects.filter(pk=self.pk).values("password", "is_active").first()
+        if stored is None:
+            return False
+        deactivated = stored["is_active"] and not self.is_active
+        if self._rehashing:
+            # check_password() saves an upgraded hash of the same password: not a change.
+            return deactivated
+        return deactivated or stored["password"] != self.password
+
+    _rehashing = False
+
+    def check_password(self, raw_password):
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    async def acheck_password(self, raw_password):
+        self._rehashing = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing = False
 
 
 class ApiToken(models.Model):
@@ -109,6 +153,11 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def revoke_all(cls, *, person: Person) -> int:
+        """Revoke every live token of `person` (a new password, a deactivated account)."""
+        return cls.objects.filter(person=person, revoked__isnull=True).update(revoked=timezone.now())
 
     @staticmethod
     def digest_of(secret: str) -> str:

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -39,15 +41,33 @@ def profile(request):
     from lihui.notices.kinds import LABELS, PERSONAL_TRANSPORTS
     from lihui.notices.selectors import preferences_for
 
+    from lihui.regime.models import CalendarFeed
+
     new_secret = request.session.pop("new_token_secret", None)
+    new_feed_url = request.session.pop(CalendarFeed.new_url_session_key(None), None)  # shown once, like the token
     chosen = preferences_for(person=request.user)
     notices = [(label, [(f"{kind}:{t}", chosen[(kind, t)]) for t in PERSONAL_TRANSPORTS]) for kind, label in LABELS.items()]
     return render(
         request,
         "people/profile.html",
         {"form": form, "token_form": TokenForm(), "tokens": api_token_list(person=request.user), "new_secret": new_secret,
-         "notices": notices},
+         "notices": notices, "new_feed_url": new_feed_url,
+         "own_feed": CalendarFeed.objects.filter(person=request.user, series=None).first()},
     )  # fmt: skip
+
+
+@login_required
+def password_change(request):
+    """Everyone's own password. Saving it revokes the person's API tokens (Person.save) and
+    ends their other sessions (each session carries an HMAC of the old hash); this one is
+    carried over to the new hash so the person stays signed in here."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = form.save()
+        update_session_auth_hash(request, person)
+        messages.success(request, _("Your password was changed. Your API tokens were revoked and your other sign-ins ended."))
+        return redirect("people:profile")
+    return render(request, "people/password_change.html", {"form": form})
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -440,12 +441,14 @@ class AgendaTemplateItem(models.Model):
 
 class CalendarFeed(models.Model):
     """A secret .ics subscription URL: a person's own meetings (no series), or one series'
-    meetings for one of its members. The token is the credential (calendar apps cannot sign
-    in), so it is shown back to its owner; regenerating replaces it and the old URL dies."""
+    meetings for one of its members. The token in the URL is the credential (calendar apps
+    cannot sign in), so like an API token only its SHA-256 is stored — a database or a backup
+    holds no working address — and the URL is shown once, when made; regenerating replaces
+    it and the old URL dies."""
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
     series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    token = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True)
 
@@ -462,11 +465,20 @@ class CalendarFeed(models.Model):
     def __str__(self) -> str:
         return f"{self.person_id}/{self.series_id or '-'}"
 
-    @property
-    def url(self) -> str:
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @staticmethod
+    def url_for(token: str) -> str:
         from django.urls import reverse
 
-        return settings.SITE_URL.rstrip("/") + reverse("meetings:feed", kwargs={"token": self.token})
+        return settings.SITE_URL.rstrip("/") + reverse("meetings:feed", kwargs={"token": token})
+
+    @staticmethod
+    def new_url_session_key(series_id: int | None) -> str:
+        """Where the pages keep a new URL until they show it, once."""
+        return f"new_feed_url:{series_id or 'own'}"
 
 
 class RegimeVersion(models.Model):

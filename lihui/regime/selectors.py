@@ -70,7 +70,9 @@ def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
     """The feed a secret URL stands for, or None: unknown or replaced token, inactive owner,
     or an owner who has left the series' roster since."""
     feed = (
-        CalendarFeed.objects.select_related("person", "series").filter(token=token, person__is_active=True).first()
+        CalendarFeed.objects.select_related("person", "series")
+        .filter(digest=CalendarFeed.digest_of(token), person__is_active=True)
+        .first()
     )
     if feed is None or (feed.series_id and not series_feed_allowed(person=feed.person, series=feed.series)):
         return None

@@ -349,20 +349,22 @@ def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) ->
     return list(series.agenda_template.all())
 
 
-def calendar_feed_regenerate(*, person: Person, series: Series | None = None) -> CalendarFeed:
+def calendar_feed_regenerate(*, person: Person, series: Series | None = None) -> tuple[CalendarFeed, str]:
     """Make the person's secret feed URL (their own meetings, or one series they are on
-    the roster of), or replace it: the old URL stops working at once."""
+    the roster of), or replace it: the old URL stops working at once. Returns the feed and
+    its token, which is not stored (only its SHA-256): show it now or never."""
     if series is not None and not series_feed_allowed(person=person, series=series):
         raise PermissionDenied
     token = secrets.token_urlsafe(32)
+    digest = CalendarFeed.digest_of(token)
     with transaction.atomic():
         feed, created = CalendarFeed.objects.select_for_update().get_or_create(
-            person=person, series=series, defaults={"token": token}
+            person=person, series=series, defaults={"digest": digest}
         )
         if not created:
-            feed.token, feed.created, feed.last_used = token, timezone.now(), None
-            feed.save(update_fields=["token", "created", "last_used"])
-    return feed
+            feed.digest, feed.created, feed.last_used = digest, timezone.now(), None
+            feed.save(update_fields=["digest", "created", "last_used"])
+    return feed, token
 
 
 def calendar_feed_touch(*, feed: CalendarFeed) -> None:

@@ -17,7 +17,7 @@ from lihui.idempotency.http import idempotent
 
 from . import services
 from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
-from .models import CadenceWindow, Membership, Series
+from .models import CadenceWindow, CalendarFeed, Membership, Series
 from .selectors import series_can_manage, series_holiday_years_unknown, series_list, series_roster, series_visible_to
 
 
@@ -120,6 +120,8 @@ def series_detail(request, pk: int):
             "load": series_load(series=series, now=now),
             "can_manage": series_can_manage(person=request.user, series=series),
             "holiday_years_unknown": series_holiday_years_unknown(series=series),
+            "series_feed": CalendarFeed.objects.filter(person=request.user, series=series).first(),
+            "new_feed_url": request.session.pop(CalendarFeed.new_url_session_key(series.pk), None),  # shown once
         },
     )
 

@@ -20,6 +20,7 @@ from lihui.markdown import markdown_html
 from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.meetings.views.agenda import meeting_for
 from lihui.regime.selectors import series_can_view
+from lihui.web import minutes_meeting_or_404, series_content_meeting_or_404
 
 from ..documents import minutes_docx
 from ..minutes import (
@@ -69,7 +70,7 @@ def _context(request, meeting) -> dict:
 @login_required
 def minutes(request, pk: int):
     """会议纪要: the current text, where it stands, and what may be done with it."""
-    meeting = meeting_for(request, pk)
+    meeting = minutes_meeting_or_404(request.user, pk)  # a draft: the series'; published: every participant's
     return render(request, "actions/minutes.html", _context(request, meeting))
 
 
@@ -131,7 +132,7 @@ def minutes_state(request, pk: int):
 
 @login_required
 def minutes_history(request, pk: int):
-    meeting = meeting_for(request, pk)
+    meeting = series_content_meeting_or_404(request.user, pk)  # drafts among them
     return render(
         request,
         "actions/minutes_revisions.html",
@@ -146,7 +147,7 @@ def _filename(meeting, ext: str) -> str:
 
 @login_required
 def minutes_md(request, pk: int):
-    meeting = meeting_for(request, pk)
+    meeting = minutes_meeting_or_404(request.user, pk)
     _record, _head, text = minutes_text(meeting=meeting)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(meeting, "md")}"'
@@ -155,7 +156,7 @@ def minutes_md(request, pk: int):
 
 @login_required
 def minutes_word(request, pk: int):
-    meeting = meeting_for(request, pk)
+    meeting = minutes_meeting_or_404(request.user, pk)
     record, head, text = minutes_text(meeting=meeting)
     response = HttpResponse(minutes_docx(meeting=meeting, record=record, head=head, text=text), content_type=DOCX)
     response["Content-Disposition"] = f'attachment; filename="{_filename(meeting, "docx")}"'
@@ -164,5 +165,5 @@ def minutes_word(request, pk: int):
 
 @login_required
 def minutes_print(request, pk: int):
-    meeting = meeting_for(request, pk)
+    meeting = minutes_meeting_or_404(request.user, pk)
     return render(request, "actions/minutes_print.html", _context(request, meeting))

@@ -29,6 +29,7 @@ from ..selectors import (
     meeting_is_participant,
     meeting_neighbours,
     meeting_participants,
+    meeting_series_content_visible,
     meeting_visible_to_person,
 )
 from ..services import agenda as agenda_services
@@ -112,12 +113,17 @@ def meeting_detail(request, pk: int):
 
 
 def _followup(request, meeting: Meeting) -> dict:
+    from lihui.actions.minutes import minutes_can_read
     from lihui.actions.selectors import meeting_actions, meeting_decisions, review_actions
 
+    # The review of the series' open actions is the series' business: a guest of one item
+    # does not get it, not even handed to the template (lihui/web.py, series_content_meeting_or_404).
+    sees_series = meeting_series_content_visible(person=request.user, meeting=meeting)
     return {
         "decisions": meeting_decisions(meeting=meeting),
         "actions": meeting_actions(meeting=meeting),
-        "review": review_actions(meeting=meeting),
+        "review": review_actions(meeting=meeting) if sees_series else [],
+        "can_read_minutes": meeting.actual_start is not None and minutes_can_read(person=request.user, meeting=meeting),
         "today": timezone.localdate(),
     }
 

@@ -1,7 +1,9 @@
 """Calendar feeds: secret .ics URLs that calendar apps subscribe to, and their regeneration.
 
 The feed URL is reached without a session (calendar apps cannot sign in): its token is the
-credential. An unknown or replaced token answers 404, like any page one may not see."""
+credential. An unknown or replaced token answers 404, like any page one may not see. Only
+the token's SHA-256 is stored, so a new URL is shown once, on the page the owner returns to
+(kept in their session until then), like a new API token."""
 
 from __future__ import annotations
 
@@ -73,7 +75,8 @@ def feed(request, token: str):
 @login_required
 @require_POST
 def feed_regenerate(request):
-    calendar_feed_regenerate(person=request.user)
+    _feed, token = calendar_feed_regenerate(person=request.user)
+    request.session[CalendarFeed.new_url_session_key(None)] = CalendarFeed.url_for(token)
     messages.success(request, _("Your calendar URL is new; the old one no longer works."))
     return redirect("people:profile")
 
@@ -86,6 +89,7 @@ def series_feed_regenerate(request, series_pk: int):
         raise Http404
     if not series_feed_allowed(person=request.user, series=series):
         raise PermissionDenied
-    calendar_feed_regenerate(person=request.user, series=series)
+    _feed, token = calendar_feed_regenerate(person=request.user, series=series)
+    request.session[CalendarFeed.new_url_session_key(series.pk)] = CalendarFeed.url_for(token)
     messages.success(request, _("Your calendar URL is new; the old one no longer works."))
     return redirect("regime:detail", pk=series.pk)

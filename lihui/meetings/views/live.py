@@ -17,7 +17,14 @@ from lihui.people.models import Person
 from lihui.reports.selectors import reports_attach
 
 from ..models import AgendaItem, Attendance, Guest, Meeting
-from ..selectors import live_state, meeting_agenda, meeting_can_run, meeting_can_take_notes, meeting_participants
+from ..selectors import (
+    live_state,
+    meeting_agenda,
+    meeting_can_run,
+    meeting_can_take_notes,
+    meeting_participants,
+    meeting_series_content_visible,
+)
 from ..services import agenda as agenda_services
 from ..services import live as live_services
 from .agenda import meeting_for
@@ -32,18 +39,24 @@ def _attendance_rows(meeting: Meeting) -> list[dict]:
     return rows
 
 
+def _minutes_can_read(request, meeting: Meeting) -> bool:
+    from lihui.actions.minutes import minutes_can_read
+
+    return minutes_can_read(person=request.user, meeting=meeting)
+
+
 def _followup(request, meeting: Meeting, current=None) -> dict:
     from lihui.actions.selectors import review_actions
     from lihui.actions.views import followup_context
 
-    from lihui.regime.selectors import series_can_view
-
+    # A guest for one topic sees this meeting's actions, but not the series' action pages
+    # nor the review of its open actions: not even handed to the template.
+    sees_series = meeting_series_content_visible(person=request.user, meeting=meeting)
     return {
         **followup_context(request, meeting, current),
-        "review": review_actions(meeting=meeting),
+        "review": review_actions(meeting=meeting) if sees_series else [],
         "today": timezone.localdate(),
-        # A guest for one topic sees this meeting's actions, but not the series' action pages.
-        "sees_series": series_can_view(person=request.user, series=meeting.series),
+        "sees_series": sees_series,
     }
 
 
@@ -228,6 +241,7 @@ def recap(request, pk: int):
             "absent": [r for r in rows if not r["mark"] or r["mark"].status in ("excused", "absent")],
             "participants_count": len(rows),
             "report_items": [i for i in items if i.kind == "report"],
+            "can_read_minutes": _minutes_can_read(request, meeting),
             **_followup(request, meeting),
         },
     )

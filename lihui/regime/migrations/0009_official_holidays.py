@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('regime', '0007_regimeversion'),
+        ('regime', '0008_calendarfeed_digest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
