@@ -37,9 +37,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 from common import section_database
+
+if TYPE_CHECKING:
+    from lihui.notify.sink import RobotSink as Sink
 
 REPO = Path(__file__).resolve().parent.parent
 FULL_MESSAGES = 10_000

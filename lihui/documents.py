@@ -290,7 +290,7 @@ def to_bytes(doc: Document) -> bytes:
 def _inline(paragraph: Paragraph, token, *, bold: bool = False, size: float | None = None) -> None:
     """The runs of one inline Markdown token: bold, italic, code, strike; links keep their
     address in brackets (a .docx from us carries no live links someone typed)."""
-    strong = em = code = strike = 0
+    strong = em = strike = 0
     link: str | None = None
     for child in token.children or []:
         kind = child.type
