@@ -209,11 +209,30 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 LIHUI_LOGIN_FAILURES_PER_ACCOUNT = env_int("LIHUI_LOGIN_FAILURES_PER_ACCOUNT", 5)
 LIHUI_LOGIN_FAILURES_PER_ADDRESS = env_int("LIHUI_LOGIN_FAILURES_PER_ADDRESS", 20)
 LIHUI_LOGIN_WINDOW_MINUTES = env_int("LIHUI_LOGIN_WINDOW_MINUTES", 15)
+# Every rate limit (sign-in, the API's token exchange, capture) reads the client address this
+# way (lihui.people.throttle.client_address); X-Forwarded-For is never trusted beyond it.
 LIHUI_PROXY_COUNT = env_int("LIHUI_PROXY_COUNT", 0)
+NINJA_NUM_PROXIES = LIHUI_PROXY_COUNT  # for any ninja throttle that keeps ninja's own address lookup
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if env_str("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}}
+# Rate limits and failed sign-ins count in the "throttle" cache, which every web process must
+# share or "5 per account" means 5 per worker: Redis when REDIS_URL is set, else a table in the
+# database (lihui/ratelimit.py; `migrate` creates it). MAX_ENTRIES is high because culling a
+# full cache would drop live counts — an attacker could flush their own by filling it.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"},
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {
+            "BACKEND": "lihui.ratelimit.DatabaseCache",
+            "LOCATION": "lihui_throttle_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+    }
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

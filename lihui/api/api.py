@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
@@ -33,6 +32,8 @@ from lihui.people import services as people_services
 from lihui.people.middleware import person_preferences_activate
 from lihui.people.models import Department, Person
 from lihui.people.selectors import api_token_list, person_list
+from lihui.people.throttle import client_address
+from lihui.ratelimit import counter_add, throttle_cache
 from lihui.regime import cadence as c
 from lihui.regime import services as regime_services
 from lihui.regime.holidays import HolidayCalendar
@@ -54,6 +55,19 @@ class BearerAuth(HttpBearer):
         request.user = person
         person_preferences_activate(request, person)  # the middleware ran before we knew who
         return person
+
+
+class AddressRateThrottle(AnonRateThrottle):
+    """ninja's per-address throttle, counting in the shared throttle cache and reading the
+    address as every other limit does: ninja's own lookup believes any X-Forwarded-For
+    unless NINJA_NUM_PROXIES is set, so a forged header would give each request a fresh count."""
+
+    @property
+    def cache(self):
+        return throttle_cache()
+
+    def get_ident(self, request):
+        return client_address(request)
 
 
 class SignedInSession(SessionAuth):
@@ -158,7 +172,7 @@ def on_database_error(request, exc):
 @api.post(
     "/auth/token",
     auth=None,
-    throttle=[AnonRateThrottle(settings.LIHUI_TOKEN_THROTTLE)],
+    throttle=[AddressRateThrottle(settings.LIHUI_TOKEN_THROTTLE)],
     response={201: s.TokenOut, 401: s.ErrorOut, 422: s.ErrorOut, 429: s.ErrorOut},
     tags=["auth"],
 )
@@ -167,11 +181,11 @@ def token_create(request, payload: s.TokenIn):
     # Per-account limit on top of the per-address throttle: 10 failures lock for 15 min.
     # Hashed: a username may hold any character, a cache key (memcached's) may not.
     key = f"lihui:token-fail:{hashlib.sha256(payload.username.lower().encode()).hexdigest()}"
-    if cache.get(key, 0) >= 10:
+    if throttle_cache().get(key, 0) >= 10:
         return error(request, 429, _("Too many failed attempts. Try again later."))
     person = authenticate(request, username=payload.username, password=payload.password)
     if person is None:
-        cache.set(key, cache.get(key, 0) + 1, 15 * 60)
+        counter_add(key, seconds=15 * 60)
         return error(request, 401, _("Wrong username or password."))
     token, secret = people_services.api_token_create(person=person, name=payload.name)
     return Status(201, {"token": secret, "id": token.id, "name": token.name})
