@@ -391,7 +391,7 @@ def occurrences(request, series_id: s.Id, q: Query[RangeQuery]):
         raise DjangoValidationError({"end": [_("The end date is before the start date.")]})
     if (q.end - q.start).days > MAX_RANGE_DAYS:
         raise DjangoValidationError({"end": [_("Ask for at most three years at a time.")]})
-    if q.start.year < 1900 or q.end.year > 2200:
+    if q.start < c.FIRST_DAY or q.end > c.LAST_DAY:
         raise DjangoValidationError({"start": [_("Dates must lie between 1900 and 2200.")]})
     series = _visible_series(request, series_id)
     zone = ZoneInfo(series.time_zone)
