@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lihui.security.AnonymousUploadMiddleware",  # before the CSRF check would parse the body
+    "lihui.security.PrivateResponsesNotStoredMiddleware",
     "lihui.people.middleware.PersonPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -303,6 +305,8 @@ LIHUI_MATERIAL_TYPES = env_list(
     "LIHUI_MATERIAL_TYPES", "pdf,docx,xlsx,pptx,doc,xls,ppt,png,jpg,gif,txt,csv,md,zip"
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A material is uploaded one file at a time; Django's default lets one request spool 100.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Uploads are measured as they arrive: past LIHUI_MATERIAL_MAX_BYTES the rest is never written (lihui/uploads.py).
 FILE_UPLOAD_HANDLERS = [
     "lihui.uploads.SizeLimitUploadHandler",
@@ -318,10 +322,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "lihui.ops.logging.JsonFormatter"}},
+    "filters": {"client_errors_one_line": {"()": "lihui.ops.logging.ClientErrorsWithoutTraceback"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if LOG_FORMAT == "json" else {})}
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # A 403 or 400 is logged as one line, without the traceback Django attaches.
+    "loggers": {"django.request": {"filters": ["client_errors_one_line"]}},
 }
 # /healthz answers 503 when no worker started a pass for this long (default 3 passes + 60 s).
 LIHUI_HEALTH_WORKER_MAX_AGE_SECONDS = env_int("LIHUI_HEALTH_WORKER_MAX_AGE_SECONDS", 3 * LIHUI_WORKER_INTERVAL_SECONDS + 60)
