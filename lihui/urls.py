@@ -20,4 +20,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),
 ]
+handler400 = "lihui.ops.views.bad_request"  # under /api/v1/: the API's error shape, 413 when too large
 handler500 = "lihui.ops.views.server_error"  # a database that is away: 503 with Retry-After

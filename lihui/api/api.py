@@ -150,8 +150,9 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
-    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-        # ninja's "Cannot parse request body": malformed JSON is invalid input like any other.
+    if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+        # ninja's "Cannot parse request body": malformed JSON (or JSON nested too deep for the
+        # parser) is invalid input like any other.
         return error(request, 422, _("Some fields are not valid."), {"__all__": [_("The request body is not valid JSON.")]})
     return error(request, exc.status_code, str(exc))
 
