@@ -13,6 +13,7 @@ from ninja.responses import Status
 
 from lihui.actions import minutes as m
 from lihui.actions.documents import minutes_docx
+from lihui.markdown import markdown_without_html
 from lihui.meetings.models import MinutesRevision
 from lihui.web import visible_meeting_or_404
 
@@ -163,7 +164,8 @@ def _file(data, content_type: str, name: str) -> HttpResponse:
 def minutes_markdown(request, meeting_id: Id):
     meeting = visible_meeting_or_404(request.user, meeting_id)
     _record, _head, text = m.minutes_text(meeting=meeting)
-    return _file(text, "text/markdown; charset=utf-8", f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md")
+    # Opened in other programs, which may pass the notes' raw HTML through: escape it.
+    return _file(markdown_without_html(text), "text/markdown; charset=utf-8", f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md")
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
