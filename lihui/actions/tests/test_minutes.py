@@ -42,7 +42,7 @@ from lihui.actions.minutes import (
     minutes_text,
 )
 from lihui.actions.services import action_create, action_review, decision_record
-from lihui.markdown import markdown_escape, markdown_html
+from lihui.markdown import markdown_escape, markdown_html, markdown_without_html
 from lihui.meetings.models import AgendaItem, Meeting, Minutes, MinutesRevision
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.meetings.services.live import attendance_set, meeting_end, meeting_go_to, meeting_start, notes_save
@@ -775,7 +775,9 @@ def test_pages_and_exports(ran):
     assert 'data-testid="minutes-edit"' not in html and 'data-testid="minutes-publish"' not in html  # a member reads
     md = c.get(url("minutes_md", ran.meeting))
     assert md.status_code == 200 and md["Content-Type"] == "text/markdown; charset=utf-8"
-    assert md.content.decode() == english(draft, ran.meeting)
+    # the draft, with the notes' raw HTML escaped for programs that pass HTML through
+    assert md.content.decode() == markdown_without_html(english(draft, ran.meeting))
+    assert "\\<script>alert(1)\\</script>" in md.content.decode()
     minutes_save(actor=ran.taker, meeting=ran.meeting, text="# 已保存的纪要\n\n正文", base_revision=0)
     assert c.get(url("minutes_md", ran.meeting)).content.decode() == "# 已保存的纪要\n\n正文"
     html = c.get(url("minutes_print", ran.meeting)).content.decode()
