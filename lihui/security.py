@@ -67,7 +67,8 @@ class AnonymousUploadMiddleware:
     time anything touches request.POST or request.FILES, and the CSRF check does that for any
     POST without the X-CSRFToken header, before a view could ask who is sending. So an
     anonymous multipart request is refused unread, except at the sign-in forms (a script may
-    post those as multipart), whose file parts are skipped unwritten (NoFilesUploadHandler).
+    post those as multipart) and when it is an empty form; their file parts are skipped
+    unwritten (NoFilesUploadHandler).
     An API call that carries a token goes on: ninja checks the token before it reads the
     body. Placed after AuthenticationMiddleware."""
 
@@ -75,20 +76,32 @@ class AnonymousUploadMiddleware:
         self.get_response = get_response
         self._sign_in_paths: frozenset[str] | None = None
 
+    # An empty multipart form (a bare POST from a script or a test client) is ~20 bytes: below
+    # this nothing can be worth refusing, and its file parts are skipped all the same.
+    EMPTY_FORM_BYTES = 1024
+
+    @staticmethod
+    def _content_length(request) -> int:
+        try:
+            return int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return 0  # Django reads such a body as empty
+
     def sign_in_paths(self) -> frozenset[str]:
         if self._sign_in_paths is None:  # the URLconf is not loaded yet when middleware is made
             self._sign_in_paths = frozenset({resolve_url(settings.LOGIN_URL), reverse("admin:login")})
         return self._sign_in_paths
 
     def __call__(self, request):
-        if request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/") and not request.user.is_authenticated:
+        multipart = request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/")
+        if multipart and not request.user.is_authenticated:
             if request.path.startswith(API_PREFIX):
                 if not request.META.get("HTTP_AUTHORIZATION"):
                     return api_error_response(401, _("Authentication required: send Authorization: Bearer <token>."))
-            elif request.path in self.sign_in_paths():
-                request.upload_handlers = [NoFilesUploadHandler(request)]
             else:
-                raise PermissionDenied(_("Sign in before you send files."))
+                if request.path not in self.sign_in_paths() and self._content_length(request) > self.EMPTY_FORM_BYTES:
+                    raise PermissionDenied(_("Sign in before you send files."))
+                request.upload_handlers = [NoFilesUploadHandler(request)]
         return self.get_response(request)
 
 

@@ -30,7 +30,7 @@ def parses(monkeypatch) -> list[str]:
 
 
 def _files(n: int) -> dict:
-    return {f"f{i}": SimpleUploadedFile(f"{i}.txt", b"x" * 100) for i in range(n)}
+    return {f"f{i}": SimpleUploadedFile(f"{i}.txt", b"x" * 2048) for i in range(n)}
 
 
 @pytest.mark.parametrize("path", ["/items/1/materials/", "/api/v1/agenda-items/1/materials", "/api/v1/auth/token", "/nowhere/"])

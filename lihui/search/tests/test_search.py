@@ -242,3 +242,16 @@ def test_the_widest_allowed_dates_search(cast, archive):
     wide = {"q": "退货", "from": "1900-01-01", "to": "2200-12-31"}
     assert len(client.get("/api/v1/search", wide).json()["hits"]) == 2
     assert client.get("/search/", wide).context["errors"] == []
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize(
+    "path, param",
+    [("/actions/", "due_from"), ("/actions/", "due_to"), ("/actions/export.xlsx", "due_to"), ("/api/v1/actions", "due_from"),
+     ("/api/v1/actions", "due_to")],
+)  # fmt: skip
+def test_the_boards_other_date_inputs_take_the_extremes(cast, archive, path, param, value):
+    """The boards compare dates as dates (never zoned), so the extremes simply match or not."""
+    client = Client()
+    client.force_login(cast.chair)
+    assert client.get(path, {param: value, "overdue": "1"}).status_code == 200
