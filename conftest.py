@@ -74,8 +74,13 @@ def _end_stray_connections(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Rate limits and other cached state never leak from one test into the next."""
-    from django.core.cache import cache
+def _empty_cache(request):
+    """Rate limits and other cached state never leak from one test into the next. The
+    throttle cache is a database table: a test with the database (from its first query on)
+    starts with it empty; one without cannot count anything there."""
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+        caches["throttle"].clear()

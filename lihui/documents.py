@@ -55,6 +55,33 @@ HEADER_FILL = "F2F2F2"
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+# Text a spreadsheet program would run as a formula (CSV / formula injection): a leading =, +,
+# - or @, and also a TAB, CR or LF before one, since programs strip those when they import a
+# cell. One guard for every export: the .xlsx lists (lihui/actions/exports.py) mark such text
+# as a quoted string cell; CSV, which has no cell types, gets Excel's quote prefix.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def spreadsheet_text(value: object) -> str:
+    """A CSV cell: text that looks like a formula gets a leading ' (numbers such as -5 stay)."""
+    text = str(value)
+    return "'" + text if formula_like(text) and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    if text[:1] in ("\t", "\r", "\n"):
+        return False  # float() ignores surrounding whitespace; a spreadsheet may not
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def xml_safe(text: object) -> str:
     """The text with characters XML cannot hold removed and line ends made `\\n`."""
     text = "" if text is None else str(text)

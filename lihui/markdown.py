@@ -6,6 +6,7 @@ fetch addresses someone typed into the minutes."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -54,3 +55,48 @@ def markdown_escape(text: str) -> str:
     for ch in "\\`*_{}[]<>()#+-.!|~&=":
         out = out.replace(ch, "\\" + ch)
     return "\n".join(line.lstrip(" \t") for line in out.split("\n"))
+
+
+_CODE_SPAN = re.compile(r"(`+).+?(?<!`)\1(?!`)")
+_AUTOLINK = re.compile(r"<(?:https?://|mailto:)[^<>\s]*>", re.IGNORECASE)
+_ANGLE = re.compile(r"(\\*)<")
+
+
+def _escape_angles(segment: str) -> str:
+    """Backslash every `<` not already escaped (an odd run of backslashes before it), keeping autolinks."""
+    out, pos = [], 0
+    for link in _AUTOLINK.finditer(segment):
+        out.append(_ANGLE.sub(_backslash, segment[pos : link.start()]))
+        out.append(link.group())
+        pos = link.end()
+    out.append(_ANGLE.sub(_backslash, segment[pos:]))
+    return "".join(out)
+
+
+def _backslash(match: re.Match) -> str:
+    slashes = match.group(1)
+    return slashes + ("\\<" if len(slashes) % 2 == 0 else "<")
+
+
+def markdown_without_html(text: str) -> str:
+    """The Markdown as our pages read it, for programs that do not: they pass raw HTML
+    through, so every `<` outside code is backslash-escaped — the text shows as typed, and
+    no tag, script or event handler comes alive (`\\<` renders as `<` here too). Code blocks,
+    code spans and <https://…> autolinks are left as they are."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    code_lines: set[int] = set()
+    for tok in markdown_tokens(text):
+        if tok.type in ("fence", "code_block") and tok.map:
+            code_lines.update(range(*tok.map))
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if n in code_lines or "<" not in line:
+            continue
+        parts, pos = [], 0
+        for span in _CODE_SPAN.finditer(line):
+            parts.append(_escape_angles(line[pos : span.start()]))
+            parts.append(span.group())
+            pos = span.end()
+        parts.append(_escape_angles(line[pos:]))
+        lines[n] = "".join(parts)
+    return "\n".join(lines)

@@ -147,6 +147,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lihui.security.AnonymousUploadMiddleware",  # before the CSRF check would parse the body
+    "lihui.security.PrivateResponsesNotStoredMiddleware",
     "lihui.people.middleware.PersonPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -225,11 +227,30 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 LIHUI_LOGIN_FAILURES_PER_ACCOUNT = env_int("LIHUI_LOGIN_FAILURES_PER_ACCOUNT", 5)
 LIHUI_LOGIN_FAILURES_PER_ADDRESS = env_int("LIHUI_LOGIN_FAILURES_PER_ADDRESS", 20)
 LIHUI_LOGIN_WINDOW_MINUTES = env_int("LIHUI_LOGIN_WINDOW_MINUTES", 15)
+# Every rate limit (sign-in, the API's token exchange, capture) reads the client address this
+# way (lihui.people.throttle.client_address); X-Forwarded-For is never trusted beyond it.
 LIHUI_PROXY_COUNT = env_int("LIHUI_PROXY_COUNT", 0)
+NINJA_NUM_PROXIES = LIHUI_PROXY_COUNT  # for any ninja throttle that keeps ninja's own address lookup
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if env_str("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}}
+# Rate limits and failed sign-ins count in the "throttle" cache, which every web process must
+# share or "5 per account" means 5 per worker: Redis when REDIS_URL is set, else a table in the
+# database (lihui/ratelimit.py; `migrate` creates it). MAX_ENTRIES is high because culling a
+# full cache would drop live counts — an attacker could flush their own by filling it.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"},
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {
+            "BACKEND": "lihui.ratelimit.DatabaseCache",
+            "LOCATION": "lihui_throttle_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+    }
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -303,6 +324,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Stored materials readable by the app's user only (Django's default is 0644, whatever the umask).
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# A material is uploaded one file at a time; Django's default lets one request spool 100.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Uploads are measured as they arrive: past LIHUI_MATERIAL_MAX_BYTES the rest is never written (lihui/uploads.py).
 FILE_UPLOAD_HANDLERS = [
     "lihui.uploads.SizeLimitUploadHandler",
@@ -323,7 +346,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "lihui.ops.logging.JsonFormatter"}},
     # Feed tokens and secret query parameters masked in every line (lihui/ops/logging.py).
-    "filters": {"redact": {"()": "lihui.ops.logging.RedactSecrets"}},
+    "filters": {
+        "redact": {"()": "lihui.ops.logging.RedactSecrets"},
+        "client_errors_one_line": {"()": "lihui.ops.logging.ClientErrorsWithoutTraceback"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -332,6 +358,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # A 403 or 400 is logged as one line, without the traceback Django attaches.
+    "loggers": {"django.request": {"filters": ["client_errors_one_line"]}},
 }
 # /healthz answers 503 when no worker started a pass for this long (default 3 passes + 60 s).
 LIHUI_HEALTH_WORKER_MAX_AGE_SECONDS = env_int("LIHUI_HEALTH_WORKER_MAX_AGE_SECONDS", 3 * LIHUI_WORKER_INTERVAL_SECONDS + 60)

@@ -21,11 +21,12 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from lihui.documents import FORMULA_STARTS, formula_like  # noqa: F401 (FORMULA_STARTS: the one guard, re-exported)
+
 from .models import ActionItem
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 50_000  # rows per file: a bigger list is a sign the filters are missing
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
@@ -50,14 +51,14 @@ def _cell(ws, value):
     str as a string and a date as a date), a cell only where that is not enough."""
     if isinstance(value, str):
         value = _clean(value)
-        formula_like = value.startswith(FORMULA_STARTS)
-        if not formula_like and value not in ERROR_CODES:
+        formula = formula_like(value)
+        if not formula and value not in ERROR_CODES:
             return value
         cell = WriteOnlyCell(ws)
         cell.value = value
         # After the value: openpyxl takes a leading "=" for a formula and "#N/A" for an error.
         cell.data_type = "s"
-        cell.quotePrefix = formula_like
+        cell.quotePrefix = formula
         return cell
     if isinstance(value, dt.datetime):
         cell = WriteOnlyCell(ws, value=value)

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
@@ -34,6 +33,8 @@ from lihui.people import services as people_services
 from lihui.people.middleware import person_preferences_activate
 from lihui.people.models import Department, Person
 from lihui.people.selectors import api_token_list, person_list
+from lihui.people.throttle import client_address
+from lihui.ratelimit import counter_add, throttle_cache
 from lihui.regime import cadence as c
 from lihui.regime import services as regime_services
 from lihui.regime.models import CadenceWindow, Membership, Series, holiday_calendar
@@ -55,6 +56,19 @@ class BearerAuth(HttpBearer):
         request.user = person
         person_preferences_activate(request, person)  # the middleware ran before we knew who
         return person
+
+
+class AddressRateThrottle(AnonRateThrottle):
+    """ninja's per-address throttle, counting in the shared throttle cache and reading the
+    address as every other limit does: ninja's own lookup believes any X-Forwarded-For
+    unless NINJA_NUM_PROXIES is set, so a forged header would give each request a fresh count."""
+
+    @property
+    def cache(self):
+        return throttle_cache()
+
+    def get_ident(self, request):
+        return client_address(request)
 
 
 class SignedInSession(SessionAuth):
@@ -137,8 +151,9 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
-    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-        # ninja's "Cannot parse request body": malformed JSON is invalid input like any other.
+    if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+        # ninja's "Cannot parse request body": malformed JSON (or JSON nested too deep for the
+        # parser) is invalid input like any other.
         return error(request, 422, _("Some fields are not valid."), {"__all__": [_("The request body is not valid JSON.")]})
     return error(request, exc.status_code, str(exc))
 
@@ -159,7 +174,7 @@ def on_database_error(request, exc):
 @api.post(
     "/auth/token",
     auth=None,
-    throttle=[AnonRateThrottle(settings.LIHUI_TOKEN_THROTTLE)],
+    throttle=[AddressRateThrottle(settings.LIHUI_TOKEN_THROTTLE)],
     response={201: s.TokenOut, 401: s.ErrorOut, 422: s.ErrorOut, 429: s.ErrorOut},
     tags=["auth"],
 )
@@ -168,11 +183,11 @@ def token_create(request, payload: s.TokenIn):
     # Per-account limit on top of the per-address throttle: 10 failures lock for 15 min.
     # Hashed: a username may hold any character, a cache key (memcached's) may not.
     key = f"lihui:token-fail:{hashlib.sha256(payload.username.lower().encode()).hexdigest()}"
-    if cache.get(key, 0) >= 10:
+    if throttle_cache().get(key, 0) >= 10:
         return error(request, 429, _("Too many failed attempts. Try again later."))
     person = authenticate(request, username=payload.username, password=payload.password)
     if person is None:
-        cache.set(key, cache.get(key, 0) + 1, 15 * 60)
+        counter_add(key, seconds=15 * 60)
         return error(request, 401, _("Wrong username or password."))
     token, secret = people_services.api_token_create(person=person, name=payload.name)
     return Status(201, {"token": secret, "id": token.id, "name": token.name})
@@ -379,7 +394,7 @@ def occurrences(request, series_id: s.Id, q: Query[RangeQuery]):
         raise DjangoValidationError({"end": [_("The end date is before the start date.")]})
     if (q.end - q.start).days > MAX_RANGE_DAYS:
         raise DjangoValidationError({"end": [_("Ask for at most three years at a time.")]})
-    if q.start.year < 1900 or q.end.year > 2200:
+    if q.start < c.FIRST_DAY or q.end > c.LAST_DAY:
         raise DjangoValidationError({"start": [_("Dates must lie between 1900 and 2200.")]})
     series = _visible_series(request, series_id)
     zone = ZoneInfo(series.time_zone)

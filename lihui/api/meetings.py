@@ -369,9 +369,11 @@ def _agenda_out(meeting: Meeting, viewer: Person) -> dict:
 
 @router.get("/meetings/{meeting_id}/agenda", response={200: AgendaOut, **ERRORS})
 def agenda_get(request, meeting_id: Id):
-    """The meeting's agenda (made from the series' template the first time it is asked for)."""
+    """The meeting's agenda (made from the series' template the first time the chair or an
+    admin asks for it; until then others see it empty)."""
     meeting = _meeting(request, meeting_id)
-    agenda_services.agenda_ensure(meeting=meeting)
+    if meeting_can_prepare(person=request.user, meeting=meeting):  # a reader's GET writes nothing
+        agenda_services.agenda_ensure(meeting=meeting)
     return _agenda_out(meeting, request.user)
 
 

@@ -15,6 +15,7 @@ from ninja.responses import Status
 from lihui.actions import minutes as m
 from lihui.actions.documents import minutes_docx
 from lihui.idempotency.http import idempotent
+from lihui.markdown import markdown_without_html
 from lihui.meetings.models import MinutesRevision
 from lihui.web import minutes_meeting_or_404, series_content_meeting_or_404, visible_meeting_or_404
 
@@ -167,7 +168,8 @@ def _file(data, content_type: str, name: str) -> HttpResponse:
 def minutes_markdown(request, meeting_id: Id):
     meeting = minutes_meeting_or_404(request.user, meeting_id)
     _record, _head, text = m.minutes_text(meeting=meeting)
-    return _file(text, "text/markdown; charset=utf-8", f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md")
+    # Opened in other programs, which may pass the notes' raw HTML through: escape it.
+    return _file(markdown_without_html(text), "text/markdown; charset=utf-8", f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md")
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -8,6 +8,8 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
+from lihui.regime.cadence import FIRST_DAY, LAST_DAY
+
 Id = Annotated[int, Field(ge=1, le=2**53)]
 
 # A wall-clock time in the series' time zone: "09:30" or "09:30:00", never with an offset.
@@ -35,7 +37,7 @@ def _local_time(value):
 LocalTime = Annotated[dt.time, BeforeValidator(_local_time), WithJsonSchema(LOCAL_TIME_SCHEMA)]
 
 # Dates the calendar arithmetic can handle (a year 1 or 9999 date overflows once zoned).
-Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31), description="between 1900-01-01 and 2200-12-31")]
+Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY, description=f"between {FIRST_DAY} and {LAST_DAY}")]
 Frequency = Literal["daily", "weekly", "monthly", "quarterly"]
 Role = Literal["chair", "minute_taker", "member", "optional"]
 

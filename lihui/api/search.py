@@ -13,7 +13,7 @@ from lihui.search.selectors import search
 from lihui.search.services import search_catch_up
 from lihui.search.tokens import MAX_QUERY, QueryError
 
-from .schemas import ErrorOut, Id, NoNul
+from .schemas import Day, ErrorOut, Id, NoNul
 
 router = Router(tags=["search"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -24,8 +24,8 @@ class SearchFilter(NoNul):
     q: Annotated[str, Field(min_length=1, max_length=MAX_QUERY, description="words to find; Chinese needs no spaces")]
     series: Id | None = None
     kind: Kind | None = None
-    date_from: dt.date | None = Field(None, alias="from")
-    date_to: dt.date | None = Field(None, alias="to")
+    date_from: Day | None = Field(None, alias="from")
+    date_to: Day | None = Field(None, alias="to")
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     offset: Annotated[int, Field(ge=0, le=10_000)] = 0
 

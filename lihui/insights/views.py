@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from lihui.documents import spreadsheet_text
 from lihui.regime.models import Series
 from lihui.regime.selectors import person_is_admin, series_visible_to
 
@@ -23,22 +24,9 @@ def _csv(measure: Measure, *, name: str) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([c.label for c in measure.columns])
     for row in measure.table():
-        writer.writerow(["" if v is None else _cell(v) for v in row])
+        # Names and titles are typed by people: never let a spreadsheet read one as a formula.
+        writer.writerow(["" if v is None else spreadsheet_text(v) for v in row])
     return response
-
-
-def _cell(value):
-    text = str(value)
-    # Names and titles are typed by people: never let a spreadsheet read one as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _page(request, *, series_qs, series: Series | None, name: str):

@@ -68,3 +68,16 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack_info"] = self.formatStack(record.stack_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class ClientErrorsWithoutTraceback(logging.Filter):
+    """A 4xx is the answer to a request, not a fault of ours: Django logs refusals (403) and
+    unreadable requests (400) with the exception's traceback, dozens of lines per refused
+    click that bury real errors. Keep the one line (method, path, status); 5xx keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

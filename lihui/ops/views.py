@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 import sys
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from lihui.ops.heartbeat import worker_status
+from lihui.security import API_PREFIX, api_error_response
 
 log = logging.getLogger("lihui.ops")
 
@@ -46,3 +50,16 @@ def server_error(request, template_name="500.html"):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return HttpResponseServerError(loader.get_template(template_name).render())
+
+
+def bad_request(request, exception=None):
+    """handler400: a request Django could not read (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    too many fields or files, a broken multipart body) — raised before any view, often by the
+    CSRF check. Under /api/v1/ the answer is the API's error shape like every other: 413 for
+    too much, 400 for unreadable. Pages keep Django's plain 400 page."""
+    too_big = isinstance(exception, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent))
+    if request.path.startswith(API_PREFIX):
+        if too_big:
+            return api_error_response(413, _("The request is too large."))
+        return api_error_response(400, _("The request could not be read."))
+    return defaults.bad_request(request, exception)

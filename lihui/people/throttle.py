@@ -5,9 +5,9 @@ The count is kept by the authentication backend, so every place that checks a pa
 sign-in page, the admin's, the API's token exchange) shares it; the sign-in forms only turn
 "blocked" into a clear message (lihui/people/forms.py).
 
-The counts live in the cache, like lihui/ratelimit.py's (shared by every process through
-Redis when REDIS_URL is set). Unlike its limits, these count only failures, are read before a
-password is checked and are cleared by a success, so they keep their own small counter: it
+The counts live in the throttle cache, like lihui/ratelimit.py's (shared by every process:
+the database's cache table, or Redis when REDIS_URL is set). Unlike its limits, these count
+only failures, are read before a password is checked and are cleared by a success, so they keep their own small counter: it
 starts at the first failure and expires LIHUI_LOGIN_WINDOW_MINUTES later.
 """
 
@@ -18,9 +18,10 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import ngettext
+
+from lihui.ratelimit import counter_add, throttle_cache
 
 
 def client_address(request) -> str:
@@ -48,23 +49,21 @@ def _counters(request, username: str) -> list[tuple[str, int]]:
 
 def login_blocked(request, username: str) -> bool:
     """True when the account or the address has used up its failures in the window."""
-    return any(cache.get(key, 0) >= limit for key, limit in _counters(request, username))
+    counters = _counters(request, username)
+    counts = throttle_cache().get_many([key for key, _limit in counters])
+    return any(counts.get(key, 0) >= limit for key, limit in counters)
 
 
 def login_failed(request, username: str) -> None:
     window = settings.LIHUI_LOGIN_WINDOW_MINUTES * 60
     for key, _limit in _counters(request, username):
-        cache.add(key, 0, window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window)
+        counter_add(key, seconds=window)
 
 
 def login_succeeded(request, username: str) -> None:
     """Clear the account's count. The address keeps its count: signing in to one account
     someone knows must not reopen the address for guessing at others."""
-    cache.delete(_account_key(username))
+    throttle_cache().delete(_account_key(username))
 
 
 def blocked_message() -> str:

@@ -23,6 +23,9 @@ FREQUENCIES = (DAILY, WEEKLY, MONTHLY, QUARTERLY)
 BY_DAY, BY_WEEKDAY = "day", "weekday"
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_INTERVAL = 365
+# The dates anything typed may name: the calendar arithmetic handles them (a year-1 or a
+# year-9999 date overflows once zoned or stepped past), and no meeting lies outside.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
 MAX_DURATION = 24 * 60
 
 # Policies for an occurrence that falls on a public holiday.

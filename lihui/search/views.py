@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from lihui.regime.cadence import FIRST_DAY, LAST_DAY
 from lihui.regime.selectors import series_visible_to
 
 from .models import SearchEntry
@@ -22,10 +23,14 @@ def _date(value: str, field: str, errors: list[str]) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         errors.append(_("%(field)s: enter a valid date (YYYY-MM-DD).") % {"field": field})
         return None
+    if not FIRST_DAY <= day <= LAST_DAY:  # year 1 or 9999 overflows once zoned
+        errors.append(_("Dates must lie between 1900 and 2200."))
+        return None
+    return day
 
 
 @login_required

@@ -42,7 +42,7 @@ from lihui.actions.minutes import (
     minutes_text,
 )
 from lihui.actions.services import action_create, action_review, decision_record
-from lihui.markdown import markdown_escape, markdown_html
+from lihui.markdown import markdown_escape, markdown_html, markdown_without_html
 from lihui.meetings.models import AgendaItem, Meeting, Minutes, MinutesRevision
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.meetings.services.live import attendance_set, meeting_end, meeting_go_to, meeting_start, notes_save
@@ -399,6 +399,34 @@ def test_hostile_text_is_inert_on_the_page_in_print_and_in_word(hostile, saved):
     assert md["Content-Type"].startswith("text/markdown") and "attachment" in md["Content-Disposition"]
 
 
+@pytest.mark.parametrize("saved", [False, True], ids=["assembled draft", "saved revision"])
+def test_the_markdown_file_carries_no_raw_html(hostile, saved):
+    """minutes.md is opened in other programs, many of which pass raw HTML through (ours
+    does not): there the notes' HTML must still read as the text our pages show."""
+    from markdown_it import MarkdownIt
+
+    if saved:
+        code = "```\n<b>代码里</b> 保持原样\n```\n\n`<i>行内</i>` 与 <https://ok.example/auto>"
+        text = draft(hostile.meeting) + "\n\n" + "\n\n".join(HOSTILE) + "\n\n" + code
+        minutes_save(actor=hostile.taker, meeting=hostile.meeting, text=text, base_revision=0)
+    from django.utils import translation
+
+    with translation.override(hostile.chair.language):  # a draft is written in the reader's language
+        stored = minutes_text(meeting=hostile.meeting)[2]
+    passes_html = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).disable("image")
+    c = client(hostile.chair)
+    for path in (url("minutes_md", hostile.meeting), f"/api/v1/meetings/{hostile.meeting.pk}/minutes.md"):
+        md = c.get(path).content.decode()
+        markup = Markup.of(passes_html.render(md))
+        assert set(markup.tags) <= ALLOWED_TAGS, set(markup.tags) - ALLOWED_TAGS  # no raw HTML came alive
+        assert not [(t, n) for t, n, _v in markup.attrs if (t, n) not in ALLOWED_ATTRIBUTES or "javascript" in _v.lower()]
+        assert not [v for _t, n, v in markup.attrs if n == "style" and not re.fullmatch(r"text-align:\s*(left|right|center);?", v)]
+        _assert_literal(markup.text)
+        assert markdown_html(md) == markdown_html(stored)  # our own renderer reads it unchanged
+    if saved:
+        assert "<b>代码里</b> 保持原样" in md and "`<i>行内</i>`" in md and "<https://ok.example/auto>" in md
+
+
 def test_page_renders_notes_and_a_good_link(ran):
     AgendaItem.objects.filter(pk=ran.first.pk).update(notes="**粗体** [正常链接](https://ok.example/page) ~~删除~~")
     html = article(client(ran.chair).get(url("minutes", ran.meeting)).content.decode())
@@ -747,7 +775,9 @@ def test_pages_and_exports(ran):
     assert 'data-testid="minutes-edit"' not in html and 'data-testid="minutes-publish"' not in html  # a member reads
     md = c.get(url("minutes_md", ran.meeting))
     assert md.status_code == 200 and md["Content-Type"] == "text/markdown; charset=utf-8"
-    assert md.content.decode() == english(draft, ran.meeting)
+    # the draft, with the notes' raw HTML escaped for programs that pass HTML through
+    assert md.content.decode() == markdown_without_html(english(draft, ran.meeting))
+    assert "\\<script>alert(1)\\</script>" in md.content.decode()
     minutes_save(actor=ran.taker, meeting=ran.meeting, text="# 已保存的纪要\n\n正文", base_revision=0)
     assert c.get(url("minutes_md", ran.meeting)).content.decode() == "# 已保存的纪要\n\n正文"
     html = c.get(url("minutes_print", ran.meeting)).content.decode()

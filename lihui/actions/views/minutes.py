@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lihui.idempotency.http import idempotent
-from lihui.markdown import markdown_html
+from lihui.markdown import markdown_html, markdown_without_html
 from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.meetings.views.agenda import meeting_for
 from lihui.regime.selectors import series_can_view
@@ -149,7 +149,8 @@ def _filename(meeting, ext: str) -> str:
 def minutes_md(request, pk: int):
     meeting = minutes_meeting_or_404(request.user, pk)
     _record, _head, text = minutes_text(meeting=meeting)
-    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    # Opened in other programs, which may pass the notes' raw HTML through: escape it.
+    response = HttpResponse(markdown_without_html(text), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(meeting, "md")}"'
     return response
 

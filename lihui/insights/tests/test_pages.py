@@ -161,6 +161,25 @@ def test_csv_escapes_formulas(team):
     assert rows[1][0] == "'=HYPERLINK(1)"
 
 
+@pytest.mark.parametrize("name", ["\t=HYPERLINK(1)", "\r=HYPERLINK(1)", "\n=1+1", "@SUM(1)", "-1+1", "+1+1"])
+def test_csv_escapes_formulas_behind_a_tab_or_carriage_return(team, name):
+    for day in (16, 23, 30):
+        attend(team.held(day), team.c, "absent")
+    from lihui.people.models import Person
+
+    Person.objects.filter(pk=team.c.pk).update(name=name)
+    rows = _csv(client_for(team.chair).get(reverse("insights:health") + "?format=csv&measure=absentees"))
+    assert rows[1][0] == "'" + name
+
+
+def test_one_formula_guard_for_csv_and_xlsx():
+    from lihui.actions import exports
+    from lihui.documents import FORMULA_STARTS, spreadsheet_text
+
+    assert exports.FORMULA_STARTS is FORMULA_STARTS
+    assert [spreadsheet_text(v) for v in ("-5", "+1.5", "\t=1", "=1", "平常")] == ["-5", "+1.5", "'\t=1", "'=1", "平常"]
+
+
 def test_csv_of_an_empty_range_has_its_header(team):
     rows = _csv(client_for(team.chair).get(reverse("insights:health") + "?format=csv&measure=checks"))
     assert rows[0] == [_("Rule"), _("Kept"), _("Applicable"), _("Rate")] and len(rows) == 10

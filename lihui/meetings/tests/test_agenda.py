@@ -911,3 +911,23 @@ def test_an_oversized_upload_is_never_spooled_to_disk_beyond_the_limit(ready, me
     )
     assert response.status_code == 422 and "too large" in str(response.json()["fields"])
     assert not Material.objects.exists()
+
+
+def test_opening_a_meeting_writes_nothing_for_who_cannot_prepare_it(board):
+    """The agenda is made from the template by the first visit of someone who may shape it
+    (the chair, an admin) or by the worker before invitations go out; a member's GET only reads."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    meeting = board.meeting
+    member = client_for(board.member)
+    for url in (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/live/", f"/api/v1/meetings/{meeting.pk}/agenda"):
+        with CaptureQueriesContext(connection) as queries:
+            assert member.get(url).status_code == 200, url
+        writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+        assert writes == [], url
+    meeting.refresh_from_db()
+    assert not meeting.agenda_created and not meeting.items.exists()
+    assert client_for(board.chair).get(f"/meetings/{meeting.pk}/").status_code == 200
+    meeting.refresh_from_db()
+    assert meeting.agenda_created and meeting.items.exists()

@@ -77,7 +77,11 @@ def agenda_context(request, meeting: Meeting) -> dict:
 @login_required
 def meeting_detail(request, pk: int):
     meeting = meeting_for(request, pk)
-    if meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.HELD):
+    # Only who may shape the agenda makes it by looking (the worker makes it before the
+    # invitations): a reader's GET writes nothing.
+    if meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.HELD) and meeting_can_prepare(
+        person=request.user, meeting=meeting
+    ):
         agenda_services.agenda_ensure(meeting=meeting)
     context = agenda_context(request, meeting)
     can_prepare = context["can_prepare"]

@@ -80,7 +80,8 @@ def _live_context(request, meeting: Meeting) -> dict:
 @login_required
 def live(request, pk: int):
     meeting = meeting_for(request, pk)
-    agenda_services.agenda_ensure(meeting=meeting)
+    if meeting_can_run(person=request.user, meeting=meeting):  # a reader's GET writes nothing
+        agenda_services.agenda_ensure(meeting=meeting)
     if meeting.actual_end is not None:
         return redirect("meetings:recap", pk=meeting.pk)
     return render(request, "meetings/live.html", _live_context(request, meeting))

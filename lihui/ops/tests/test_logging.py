@@ -48,3 +48,29 @@ def test_log_format_json_switches_the_console_handler():
     env["LOG_FORMAT"] = "text"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.stderr.strip() == "你好 3"
+
+
+def test_a_refusal_is_one_log_line_without_a_traceback(cast, caplog):
+    """A 403 is an answer, not a fault: Django logs it with the exception's traceback, which
+    buried real errors under every refused click."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(cast.member)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get(f"/series/{cast.series.pk}/audit/").status_code == 403
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.status_code == 403 and record.exc_info is None and record.exc_text is None
+    assert "Traceback" not in caplog.text
+
+
+def test_a_server_error_keeps_its_traceback(caplog):
+    from django.http import HttpResponse
+    from django.utils.log import log_response
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        with caplog.at_level(logging.ERROR, logger="django.request"):
+            log_response("Internal Server Error: %s", "/x", response=HttpResponse(status=500), request=RequestFactory().get("/x"), exception=exc)
+    assert "Traceback" in caplog.text and "boom" in caplog.text

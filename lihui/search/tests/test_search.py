@@ -208,3 +208,50 @@ def test_a_search_leaves_fresh_marks_to_a_running_worker(cast, archive):
     assert search_catch_up() == 0 and _titles(cast.chair, "尺码") == []
     Meeting.objects.filter(pk=item.meeting_id).update(text_changed=timezone.now() - SETTLE - dt.timedelta(seconds=1))
     assert search_catch_up() == 1 and _titles(cast.chair, "尺码") == ["note:双十一复盘"]
+
+
+OUT_OF_RANGE = [("from", "0001-01-01"), ("to", "9999-12-31"), ("from", "9999-12-31"), ("to", "0001-01-01"), ("from", "1899-12-31")]
+
+
+@pytest.mark.parametrize("param, value", OUT_OF_RANGE)
+def test_dates_out_of_range_are_a_form_error_on_the_page(cast, archive, param, value):
+    from django.utils import translation
+
+    client = Client()
+    client.force_login(cast.chair)
+    r = client.get("/search/", {"q": "退货", param: value})
+    assert r.status_code == 200
+    with translation.override("zh-hans"):
+        assert r.context["errors"] == [translation.gettext("Dates must lie between 1900 and 2200.")]
+    assert r.context["date_" + param] == value  # kept in the form for the reader to correct
+
+
+@pytest.mark.parametrize("param, value", OUT_OF_RANGE)
+def test_dates_out_of_range_are_a_422_in_the_api(cast, archive, param, value):
+    client = Client()
+    client.force_login(cast.chair)
+    r = client.get("/api/v1/search", {"q": "退货", param: value})
+    assert r.status_code == 422
+    body = r.json()
+    assert set(body) == {"error", "fields"} and list(body["fields"]) == [param]
+
+
+def test_the_widest_allowed_dates_search(cast, archive):
+    client = Client()
+    client.force_login(cast.chair)
+    wide = {"q": "退货", "from": "1900-01-01", "to": "2200-12-31"}
+    assert len(client.get("/api/v1/search", wide).json()["hits"]) == 2
+    assert client.get("/search/", wide).context["errors"] == []
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize(
+    "path, param",
+    [("/actions/", "due_from"), ("/actions/", "due_to"), ("/actions/export.xlsx", "due_to"), ("/api/v1/actions", "due_from"),
+     ("/api/v1/actions", "due_to")],
+)  # fmt: skip
+def test_the_boards_other_date_inputs_take_the_extremes(cast, archive, path, param, value):
+    """The boards compare dates as dates (never zoned), so the extremes simply match or not."""
+    client = Client()
+    client.force_login(cast.chair)
+    assert client.get(path, {param: value, "overdue": "1"}).status_code == 200
