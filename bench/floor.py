@@ -75,9 +75,9 @@ def _actions(dataset, today: dt.date) -> int:
 def _search_index(seed: int) -> int:
     """SEARCH_ROWS archive rows of search.py's synthetic text (退货 in 5 %) on the newest 2,000
     held meetings, inserted the way section 7 does; returns the rows in the index."""
+    import search
     from django.db import connection
 
-    import search
     from lihui.meetings.models import Meeting
     from lihui.search.models import SearchEntry
 
@@ -96,12 +96,11 @@ def _search_index(seed: int) -> int:
 
 def run(args, helpers) -> dict:
     """`helpers` is bench/run.py (materialize, add_history, NextItem)."""
+    import generate
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client, override_settings
     from django.utils import timezone
-
-    import generate
 
     scale = (generate.Scale("10×", 100, 1_000, 20, 6) if args.quick
              else generate.Scale("10×", 500, 5_000, 60, 30))  # fmt: skip  (the 10× of sections 1–3)

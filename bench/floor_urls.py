@@ -7,7 +7,8 @@ from django.shortcuts import render
 from django.urls import path
 
 from lihui.people.models import Person
-from lihui.urls import handler500, urlpatterns as project_urlpatterns  # noqa: F401  (handler500: same error page)
+from lihui.urls import handler500  # noqa: F401  (handler500: same error page)
+from lihui.urls import urlpatterns as project_urlpatterns
 
 
 @login_required

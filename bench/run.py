@@ -171,8 +171,8 @@ def n(x: float | int) -> str:
 def materialize(dataset) -> dict:
     """meetings_plan(series, since=start, until=start + 3 years) for every series, timed."""
     from django.db import connection
-
     from generate import years_after
+
     from lihui.meetings import services
     from lihui.meetings.models import Meeting
 
@@ -218,6 +218,7 @@ def raw_expansion(dataset) -> dict:
     """The same rules, no database: Rule.expand of the base rule (and of each window over
     its dates), then the pure planner cadence.plan (windows + holiday policy)."""
     from generate import years_after
+
     from lihui.regime import cadence as c
     from lihui.regime.holidays import HolidayCalendar
     from lihui.regime.models import Series, company_days_off
@@ -357,8 +358,8 @@ def replan_check(dataset) -> dict:
     """Re-running the plan over the same three years must change nothing; time it and
     count its queries for the showcase series."""
     from django.db import connection
-
     from generate import years_after
+
     from lihui.meetings.models import Meeting
     from lihui.meetings.services import meetings_plan
 
@@ -473,6 +474,7 @@ def measure_meeting(case, chair, token: str, requests: int, budget: float) -> di
 def meeting_section(dataset, args, today: dt.date) -> dict:
     """Build the big and the small meeting (untimed), then request their pages."""
     import generate
+
     from lihui.people.services import api_token_create
 
     t = time.perf_counter()
@@ -490,10 +492,9 @@ def meeting_section(dataset, args, today: dt.date) -> dict:
 
 
 def run_scale(scale, args, *, meetings: bool = False) -> dict:
+    import generate
     from django.core.management import call_command
     from django.utils import timezone
-
-    import generate
 
     call_command("flush", interactive=False, verbosity=0)
     today = timezone.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
@@ -736,9 +737,8 @@ def main() -> None:
     t_total = time.perf_counter()
     db_label = setup_django(args)
 
-    from django.core.management import call_command
-
     import generate
+    from django.core.management import call_command
 
     print(f"Database: {db_label}; migrating …", flush=True)
     call_command("migrate", interactive=False, verbosity=0)

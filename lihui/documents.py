@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import docx
+from django.utils import timezone, translation
 from docx.document import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -39,7 +40,6 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
-from django.utils import timezone, translation
 
 FONT_EAST_ASIA = "SimSun"  # 宋体; see the module docstring for why
 FONT_LATIN = "Times New Roman"

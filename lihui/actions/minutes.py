@@ -11,7 +11,6 @@ cannot turn into markup. Pages, print, .docx and search all read the same text."
 from __future__ import annotations
 
 import datetime as dt
-
 import difflib
 from dataclasses import dataclass, field
 
@@ -24,8 +23,8 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from lihui.audit.services import E, V, audit_change, audit_record
 from lihui.markdown import markdown_escape as _md
 from lihui.markdown import markdown_tokens
-
-from lihui.meetings.models import AgendaItem, Attendance, Meeting, Minutes as MinutesRecord, MinutesRevision
+from lihui.meetings.models import AgendaItem, Attendance, Meeting, MinutesRevision
+from lihui.meetings.models import Minutes as MinutesRecord
 from lihui.meetings.selectors import (
     meeting_agenda,
     meeting_can_run,

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja.decorators import decorate_view
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from lihui.actions import services
@@ -27,10 +27,9 @@ from lihui.actions.selectors import (
     person_zone,
     review_actions,
 )
+from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem
 from lihui.people.models import Person
-
-from lihui.idempotency.http import idempotent
 from lihui.web import series_content_meeting_or_404, visible_meeting_or_404
 
 from .schemas import ErrorOut, Id, StrictIn

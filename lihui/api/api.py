@@ -17,18 +17,18 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja.decorators import decorate_view
 from ninja import NinjaAPI, Query, Schema
-from ninja.responses import Status
+from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.responses import Status
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AnonRateThrottle
 
+from lihui.idempotency.http import idempotent
 from lihui.meetings import services as meeting_services
 from lihui.meetings.models import Meeting
 from lihui.ops.views import RETRY_AFTER_SECONDS
-from lihui.web import visible_meeting_or_404
 from lihui.people import services as people_services
 from lihui.people.middleware import person_preferences_activate
 from lihui.people.models import Department, Person
@@ -39,7 +39,7 @@ from lihui.regime import cadence as c
 from lihui.regime import services as regime_services
 from lihui.regime.models import CadenceWindow, Membership, Series, holiday_calendar
 from lihui.regime.selectors import series_visible_to
-from lihui.idempotency.http import idempotent
+from lihui.web import visible_meeting_or_404
 
 from . import schemas as s
 from .errors import pydantic_errors_to_fields
@@ -89,18 +89,16 @@ api = NinjaAPI(
     auth=[BearerAuth(), SignedInSession()],
 )
 
-from .meetings import router as meetings_router  # noqa: E402 (after the handlers it relies on)
-
 from .actions import router as actions_router  # noqa: E402
-from .minutes import router as minutes_router  # noqa: E402
-from .search import router as search_router  # noqa: E402
+from .audit import router as audit_router  # noqa: E402
 from .capture import router as capture_router  # noqa: E402
 from .insights import router as insights_router  # noqa: E402
+from .meetings import router as meetings_router  # noqa: E402 (after the handlers it relies on)
+from .minutes import router as minutes_router  # noqa: E402
 from .regime_document import router as regime_document_router  # noqa: E402
-from .surveys import router as surveys_router  # noqa: E402
 from .review import router as review_router  # noqa: E402
-from .audit import router as audit_router  # noqa: E402
-
+from .search import router as search_router  # noqa: E402
+from .surveys import router as surveys_router  # noqa: E402
 
 api.add_router("", meetings_router)
 api.add_router("", actions_router)

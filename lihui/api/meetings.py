@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from ninja.decorators import decorate_view
 from ninja import Field, File, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.selectors import (
     live_state,
@@ -29,9 +30,7 @@ from lihui.regime.models import AgendaKind
 from lihui.reports import services as report_services
 from lihui.reports.models import Kpi
 from lihui.reports.selectors import reports_attach
-
 from lihui.web import visible_meeting_or_404
-from lihui.idempotency.http import idempotent
 
 from .schemas import ErrorOut, Id, StrictIn
 

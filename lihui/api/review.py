@@ -4,8 +4,8 @@ monthly or quarterly review report (复盘报告) as JSON, Markdown or Word."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404

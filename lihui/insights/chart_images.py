@@ -22,8 +22,7 @@ def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    from matplotlib import font_manager
-    from matplotlib import pyplot
+    from matplotlib import font_manager, pyplot
 
     families = []
     for path in CJK_FONTS:

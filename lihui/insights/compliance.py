@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db import NotSupportedError
 from django.db.models import (
     BooleanField,
     Case,
@@ -42,7 +43,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db import NotSupportedError
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
 from django.db.models.sql.constants import LOUTER

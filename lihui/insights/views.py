@@ -14,7 +14,7 @@ from lihui.documents import spreadsheet_text
 from lihui.regime.models import Series
 from lihui.regime.selectors import person_is_admin, series_visible_to
 
-from .health import DEFAULT_PERIOD, MEASURE_KEYS, PERIOD_LABELS, PERIODS, PeriodError, Measure, health_report
+from .health import DEFAULT_PERIOD, MEASURE_KEYS, PERIOD_LABELS, PERIODS, Measure, PeriodError, health_report
 
 
 def _csv(measure: Measure, *, name: str) -> HttpResponse:

@@ -6,8 +6,7 @@ import datetime as dt
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 from docx.shared import RGBColor
 
 from lihui import documents as d

@@ -8,8 +8,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from lihui.actions.models import ActionItem
 from lihui.meetings.models import Meeting

@@ -16,7 +16,6 @@ from .forms import LoginForm, PreferencesForm, TokenForm
 from .selectors import api_token_list, person_search
 
 
-
 class LoginView(auth_views.LoginView):
     template_name = "people/login.html"
     redirect_authenticated_user = True
@@ -40,7 +39,6 @@ def profile(request):
             return redirect("people:profile")
     from lihui.notices.kinds import LABELS, PERSONAL_TRANSPORTS
     from lihui.notices.selectors import preferences_for
-
     from lihui.regime.models import CalendarFeed
 
     new_secret = request.session.pop("new_token_secret", None)

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from .holidays import HolidayCalendar
 

@@ -32,10 +32,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
-from django.utils.translation import ngettext, pgettext
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext, pgettext
 
 from lihui import documents as d
 from lihui.markdown import markdown_escape
@@ -719,7 +718,6 @@ def regime_markdown(doc: Document) -> str:
 def regime_docx(*, text: str, title: str, language: str) -> bytes:
     """A version's (or a rendering's) Markdown as Word, with the toolkit's fonts and tables."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-
     from docx.shared import Cm, Pt
 
     doc = d.new_document(language, title=title)

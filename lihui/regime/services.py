@@ -33,8 +33,8 @@ from .models import (
     OfficialYear,
     PresenterRole,
     Series,
+    Weekday,
 )
-from .models import Weekday
 from .selectors import person_is_admin, series_can_manage, series_feed_allowed
 
 SERIES_FIELDS = [

@@ -2,18 +2,18 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lihui.idempotency.http import idempotent
 from lihui.meetings.selectors import series_load, series_occurrences
 from lihui.people.selectors import person_list
 from lihui.web import add_service_errors
-from lihui.idempotency.http import idempotent
 
 from . import services
 from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from lihui.meetings.models import AgendaItem
 from lihui.meetings.selectors import meeting_can_prepare
+from lihui.meetings.services.text import meeting_text_changed
 from lihui.people.models import Department, Person
 from lihui.regime.models import AgendaKind
 
 from .models import Kpi, KpiValue, Report
-from lihui.meetings.services.text import meeting_text_changed
 
 TEXT_FIELDS = ("progress", "problems", "plan", "feedback")
 MAX_VALUE = Decimal("1e10")

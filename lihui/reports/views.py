@@ -4,12 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from lihui.meetings.forms import ReportForm
-from lihui.people.models import Department
 from lihui.meetings.views.agenda import item_for
+from lihui.people.models import Department
 from lihui.regime.models import AgendaKind
 from lihui.web import add_service_errors
 

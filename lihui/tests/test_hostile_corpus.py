@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import re
 import zipfile
 from html.parser import HTMLParser
@@ -19,7 +18,6 @@ import openpyxl
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,7 +25,6 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from icalendar import Calendar
 
-from lihui.actions.models import ActionItem
 from lihui.actions.services import action_create, decision_record
 from lihui.markdown import markdown_escape
 from lihui.meetings.ics import feed_ics, meeting_ics

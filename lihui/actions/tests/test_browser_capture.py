@@ -41,6 +41,7 @@ from lihui.testing import PersonFactory, make_series
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from lihui.testing_browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
+
 expect = sync_api.expect
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

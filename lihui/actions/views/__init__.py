@@ -17,13 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem
-from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants
+from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants, meeting_visible_to_person
 from lihui.meetings.views.agenda import meeting_for
 from lihui.people.models import Department, Person
-from lihui.meetings.selectors import meeting_visible_to_person
 from lihui.regime.selectors import series_can_view, series_visible_to
-from lihui.idempotency.http import idempotent
 
 from .. import services
 from ..exports import CONTENT_TYPE, EXPORT_LIMIT, actions_xlsx_capped, xlsx_filename

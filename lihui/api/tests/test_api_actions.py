@@ -6,8 +6,8 @@ import pytest
 
 from lihui.actions.models import ActionItem
 
-from .test_api_meetings import world  # noqa: F401 (fixture)
 from .test_api import Api
+from .test_api_meetings import world  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

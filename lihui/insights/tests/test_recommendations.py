@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from lihui.actions.models import ActionItem
-from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.insights.recommendations import series_recommendations
+from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.regime.models import AgendaKind, Membership
 from lihui.surveys.models import Respondent, Response, Survey
 from lihui.testing import PersonFactory, make_series

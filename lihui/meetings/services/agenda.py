@@ -3,9 +3,8 @@ and publishing the agenda."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 import codecs
+from pathlib import PurePath
 
 import filetype
 from django.conf import settings

@@ -33,6 +33,7 @@ from lihui.testing import DepartmentFactory, PersonFactory, make_series
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from lihui.testing_browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
+
 expect = sync_api.expect
 
 POLL_MS = 6_000  # live.js polls the state every 2 s: a screen follows within two polls

@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lihui.idempotency.http import idempotent
 from lihui.people.models import Person
-from lihui.regime.selectors import meeting_holiday_year_unknown, series_can_view
 from lihui.regime.models import Membership
+from lihui.regime.selectors import meeting_holiday_year_unknown, series_can_view
 from lihui.reports.selectors import reports_attach, reports_status
 from lihui.web import add_service_errors, visible_meeting_or_404
-from lihui.idempotency.http import idempotent
 
 from ..forms import AddItemForm, CancelForm, GuestForm, ItemForm, MaterialForm, MoveForm, PurposeForm
 from ..models import AgendaItem, Guest, Material, Meeting

@@ -56,6 +56,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 vobject = pytest.importorskip("vobject")
 
 from lihui.testing_browser import BROWSER_MARKS, SCREENSHOTS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
+
 expect = sync_api.expect
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -21,9 +21,9 @@ from django.utils import timezone
 from lihui.actions.models import ActionItem
 from lihui.actions.services import action_create, action_set_status
 from lihui.meetings.models import AgendaItem, Meeting
-from lihui.meetings.services import meeting_cancel, meeting_move
 from lihui.meetings.services import agenda as agenda_services
 from lihui.meetings.services import live as live_services
+from lihui.meetings.services import meeting_cancel, meeting_move
 from lihui.notices import kinds as k
 from lihui.notices import services as notices
 from lihui.notices.models import Preference

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.core.management import call_command
 from django.contrib.auth.management.commands import changepassword
+from django.core.management import call_command
 from django.test import Client
 
 from lihui.people.models import ApiToken, Person

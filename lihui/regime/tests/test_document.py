@@ -21,8 +21,8 @@ from lihui.people.models import Department
 from lihui.people.services import api_token_create
 from lihui.regime.document import (
     chinese_number,
-    regime_docx,
     regime_document,
+    regime_docx,
     regime_markdown,
     regime_version_ensure,
     standard_ground_rules,

@@ -18,8 +18,8 @@ from django.urls import reverse
 from lihui.regime import holidays
 from lihui.regime.holidays import HolidayCalendar, official_notice_parse
 from lihui.regime.models import OfficialDay, OfficialYear, holiday_calendar
-from lihui.regime.services import official_year_enter
 from lihui.regime.selectors import holiday_years_unknown
+from lihui.regime.services import official_year_enter
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 12, 7, 10, 0, tzinfo=SH)

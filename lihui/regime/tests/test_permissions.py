@@ -65,6 +65,17 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from lihui.actions.minutes import minutes_save
+from lihui.actions.models import ActionItem, ActionUpdate, Decision
+from lihui.actions.services import action_create
+from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting, Minutes, MinutesRevision
+from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
+from lihui.meetings.services.live import meeting_start
+from lihui.notices.models import Preference
+from lihui.notify.models import Channel, Message
+from lihui.ops.heartbeat import heartbeat_record
+from lihui.people.models import ApiToken, Department, Person
+from lihui.people.services import api_token_create
 from lihui.permission_rules import (
     ROLES,
     TARGETS,
@@ -81,18 +92,6 @@ from lihui.permission_rules import (
     series_manage,
     series_read,
 )
-from lihui.actions.minutes import minutes_save
-from lihui.notices.models import Preference
-from lihui.actions.models import ActionItem, ActionUpdate, Decision
-from lihui.actions.services import action_create
-from lihui.meetings.models import Minutes, MinutesRevision
-from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
-from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
-from lihui.meetings.services.live import meeting_start
-from lihui.notify.models import Channel, Message
-from lihui.ops.heartbeat import heartbeat_record
-from lihui.people.models import ApiToken, Department, Person
-from lihui.people.services import api_token_create
 from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
 from lihui.regime.services import cadence_window_add, calendar_feed_regenerate
 from lihui.reports.models import Kpi, Report

@@ -13,7 +13,7 @@ from django.utils import timezone
 from lihui.actions.services import action_comment, action_create, decision_record
 from lihui.meetings.models import Meeting
 from lihui.meetings.services.agenda import agenda_ensure, agenda_item_add
-from lihui.meetings.services.live import meeting_start, notes_save
+from lihui.meetings.services.live import notes_save
 from lihui.search.models import SearchEntry
 from lihui.search.selectors import search, snippet
 from lihui.search.services import search_index_meeting, search_rebuild, search_refresh

@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from lihui.meetings.models import Attendance, Meeting
+from lihui.meetings.models import Meeting
 from lihui.meetings.services.live import attendance_set, meeting_end, meeting_start
 from lihui.notify.models import Message
 from lihui.people.services import api_token_create
