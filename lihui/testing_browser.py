@@ -55,6 +55,20 @@ class Shots:
         return path
 
 
+def launch_chromium(playwright):
+    """Debian's chromium. Under bin/test-shifted it runs on the real clock (it stalls under
+    libfaketime); `shift_page_clock` gives each page the shifted one."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")} if os.environ.get("LIHUI_SHIFTED_CLOCK") else None
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
+
+
+def shift_page_clock(context) -> None:
+    """Under bin/test-shifted: the server's clock in the pages, ticking from now (or from the
+    moment a test has frozen). Elsewhere the pages keep the browser's own clock."""
+    if os.environ.get("LIHUI_SHIFTED_CLOCK"):
+        context.clock.install(time=time.time())
+
+
 def browser_pages(live_server, monkeypatch):
     """Generator for a fixture: yields `open_page(width=1280, height=900)`, which opens a page
     in a fresh browser context (separate cookies: separate people), one chromium for all."""
@@ -64,10 +78,7 @@ def browser_pages(live_server, monkeypatch):
     # next to one unless told it is safe (the live server has its own thread).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
-        # Under bin/test-shifted, chromium runs on the real clock (it stalls under libfaketime);
-        # each page gets the shifted one below.
-        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")} if os.environ.get("LIHUI_SHIFTED_CLOCK") else None
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
+        browser = launch_chromium(p)
         contexts = []
 
         def open_page(width: int = 1280, height: int = 900):
@@ -77,9 +88,7 @@ def browser_pages(live_server, monkeypatch):
             )  # fmt: skip
             context.set_default_timeout(TIMEOUT_MS)
             context.set_default_navigation_timeout(TIMEOUT_MS)
-            if os.environ.get("LIHUI_SHIFTED_CLOCK"):
-                # The server's clock, ticking from now — or from the moment a test has frozen.
-                context.clock.install(time=time.time())
+            shift_page_clock(context)
             contexts.append(context)
             return context.new_page()
 

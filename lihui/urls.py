@@ -22,7 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),
     # Pages name the icon in <head>; this is for clients that ask for the old default path.
-    path("favicon.ico", RedirectView.as_view(url=static("lihui/favicon.svg"), permanent=True)),
+    path("favicon.ico", RedirectView.as_view(url=static("lihui/favicon.svg"), permanent=True), name="favicon"),
 ]
 handler400 = "lihui.ops.views.bad_request"  # under /api/v1/: the API's error shape, 413 when too large
 handler500 = "lihui.ops.views.server_error"  # a database that is away: 503 with Retry-After

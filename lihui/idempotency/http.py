@@ -88,7 +88,10 @@ def idempotent(operation: str):
                 return view(request, *args, **kwargs)
             key = request.headers.get(HEADER)
             from_header = key is not None
-            if not from_header and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            # Pages send the key as a hidden field; the API only as the header, so its body is
+            # left unread here for ninja (a form body it cannot parse is then its 400, not ours).
+            is_form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+            if not from_header and is_form and not request.path.startswith("/api/"):
                 key = request.POST.get(FORM_FIELD)
             if key is None:
                 return view(request, *args, **kwargs)

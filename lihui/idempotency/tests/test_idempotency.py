@@ -207,7 +207,7 @@ def test_a_resubmitted_page_form_redirects_to_the_first_result(world):  # noqa: 
     again = client.post(f"/series/{series.pk}/meetings/new/", form)
     assert again.status_code == 302 and again["Location"] == first["Location"]
     assert Meeting.objects.count() == before
-    assert any("already been sent" in str(m) for m in get_messages(again.wsgi_request))
+    assert any("已经提交过" in str(m) for m in get_messages(again.wsgi_request))
     assert IdempotencyKey.objects.filter(operation="meeting_add", person=world["chair"]).count() == 1
 
 

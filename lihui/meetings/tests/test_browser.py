@@ -28,17 +28,10 @@ from lihui.regime.holidays import HolidayCalendar
 from lihui.regime.models import CadenceWindow, Series
 from lihui.templatetags_builtins import format_day
 from lihui.testing import PersonFactory
+from lihui.testing_browser import CHROMIUM, launch_chromium, shift_page_clock
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 10_000
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "screenshots"
 
@@ -107,10 +100,11 @@ def page(live_server, monkeypatch):
     # next to one unless told it is safe (the live server has its own thread).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         context = browser.new_context(
             base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
         )
+        shift_page_clock(context)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         pg = context.new_page()

@@ -434,8 +434,8 @@ def test_a_webhook_moved_to_another_host_needs_its_secret_again(cast, make_robot
     response = edit(login(cast.chair), channel, kind="webhook", url="https://attacker.example.net/lihui", secret="")
     assert response.status_code == 200
     assert response.context["form"].errors["secret"] == [
-        "The robot URL now points to another host: enter the signing secret again (the stored one is never sent to a new host)."
-    ]
+        "机器人地址已指向另一台主机：请重新输入签名密钥（已保存的密钥绝不会用于新的主机）。"
+    ], "in the chair's language (zh-Hans)"
     assert robots(cast.series) == before
 
 
@@ -450,7 +450,7 @@ def test_a_signing_robot_moved_to_another_host_loses_its_secret_and_says_so(cast
     channel.refresh_from_db()
     assert (channel.url, channel.secret) == (new_url, "")
     shown = [str(m) for m in response.context["messages"]]
-    assert any("signing secret was removed" in m for m in shown), shown
+    assert any("已删除其签名密钥" in m for m in shown), shown
 
 
 def test_a_new_secret_for_the_new_host_is_kept(cast, make_robot):
@@ -476,7 +476,7 @@ def test_admin_moving_a_robot_to_another_host_loses_its_secret(cast, make_robot)
     assert response.status_code == 200
     channel.refresh_from_db()
     assert channel.secret == ""
-    assert any("signing secret was removed" in str(m) for m in response.context["messages"])
+    assert any("已删除其签名密钥" in str(m) for m in response.context["messages"])
 
 
 def _log(series) -> list:

@@ -579,6 +579,8 @@ WEB: dict[str, Web] = {
     "meetings:load": Web(get=everyone(200)),
     # /healthz (lihui/ops): for monitors, no sign-in and nothing private; 200 while a worker's
     # heartbeat is fresh (one is recorded first), so anonymous GETs get 200 too.
+    # The old default icon path: a redirect to the static icon, for everyone.
+    "favicon": Web(get=everyone(301), anonymous=("GET", 301)),
     "healthz": Web(get=everyone(200), kwargs=lambda w, t, r: heartbeat_record(name="test-worker") or {}, anonymous=("GET", 200)),
     # Calendar feeds: the token is the credential, so a signed-in session adds nothing and a
     # signed-out calendar app gets the feed; each role fetches its own. A bad token: 404

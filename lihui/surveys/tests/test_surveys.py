@@ -326,7 +326,7 @@ def test_results_are_hidden_below_the_minimum(cast):
     client = Client()
     client.force_login(cast.chair)
     page = client.get(reverse("surveys:results", args=[meeting.pk])).content.decode()
-    assert 'data-testid="survey-hidden"' in page and "Fewer than 3 answers" in page
+    assert 'data-testid="survey-hidden"' in page and "答卷少于 3 份" in page
     assert "太长了" not in page and 'data-testid="survey-scores"' not in page
     answer(cast.minute_taker, meeting, {**GOOD, "overall": 3})
     r = survey_results(survey=survey_of(meeting))
@@ -511,7 +511,7 @@ def test_api_get_and_answer(cast):
     assert chair["results"]["responses"] == 1 and chair["results"]["rate"] == pytest.approx(1 / 3)
     # One answer: hidden, and said why.
     assert (chair["results"]["in_results"], chair["results"]["min_answers"], chair["results"]["hidden"]) == (0, 3, True)
-    assert chair["results"]["notice"] == "Fewer than 3 answers — results are hidden to keep answers anonymous."
+    assert chair["results"]["notice"] == "答卷少于 3 份，为保证匿名，暂不显示结果。"
     assert chair["results"]["comments"] == [] and all(q["average"] is None for q in chair["results"]["questions"])
 
     for person in (cast.chair, cast.minute_taker):
