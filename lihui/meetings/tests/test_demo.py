@@ -29,6 +29,8 @@ MOMENTS = [
     dt.datetime(2027, 2, 5, 20, 0, tzinfo=SH),  # 除夕 2027
     dt.datetime(2028, 11, 8, 10, 0, tzinfo=SH),  # inside the 双十一 peak window
     dt.datetime(2029, 3, 25, 9, 0, tzinfo=SH),  # Europe's DST change
+    dt.datetime(2027, 2, 6, 0, 10, tzinfo=SH),  # 春节 2027, just after midnight
+    dt.datetime(2027, 8, 20, 10, 0, tzinfo=SH),  # midway between the two sales peaks
 ]
 
 
@@ -45,6 +47,8 @@ def test_the_demo_is_dated_from_the_day_it_runs(moment):
         assert soon.exists(), "this week's and next week's meetings"
         ended = [m for m in mine.filter(start__lt=now) if m.start + dt.timedelta(minutes=m.duration_minutes) <= now]
         assert not ended, "no meeting that has ended is still 'scheduled'"
+        weekly = Meeting.objects.filter(series__title="运营周例会")
+        assert weekly.filter(window__isnull=False).exists(), "a sales peak (双十一 or 618) in the demo's span"
 
         published = Minutes.objects.filter(published_at__isnull=False, meeting__start__lt=now)
         latest = published.order_by("-meeting__start").select_related("meeting").first()

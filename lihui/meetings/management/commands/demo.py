@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone, translation
@@ -110,14 +111,20 @@ class Command(BaseCommand):
                 RosterEntry(people["gaoxin"], "optional"),
             ],
         )
+        # The sales peak nearest today within the demo's span (16 weeks back, the plan ahead):
+        # 双十一 (1–15 Nov) or 618 (1–18 Jun) — one of them always falls in it.
+        peaks = [(name, dt.date(y, m, 1), dt.date(y, m, last)) for y in (today.year - 1, today.year, today.year + 1)
+                 for name, m, last in (("618", 6, 18), ("双十一", 11, 15))]  # fmt: skip
+        horizon = today + dt.timedelta(days=settings.LIHUI_PLAN_HORIZON_DAYS - 7)
+        peak_name, peak_start, peak_end = max((p for p in peaks if p[1] <= horizon and p[2] >= weekly.start_date), key=lambda p: p[1])
         cadence_window_add(
             actor=supervisor,
             series=weekly,
             data={
                 "kind": "peak",
-                "name": "双十一",
-                "start_date": dt.date(today.year, 11, 1),
-                "end_date": dt.date(today.year, 11, 15),
+                "name": peak_name,
+                "start_date": peak_start,
+                "end_date": peak_end,
                 "frequency": "daily",
                 "interval": 2,
                 "start_time": dt.time(18, 0),
