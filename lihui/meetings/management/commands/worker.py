@@ -28,6 +28,18 @@ from lihui.surveys.services import surveys_release_closed
 log = logging.getLogger("lihui.worker")
 
 
+def run_pass(name: str, work, done: str | None = None) -> None:
+    """One step of a pass: log what it did (when `done` says how and it did something), or
+    log its failure and go on."""
+    try:
+        result = work()
+    except Exception:
+        log.exception("%s pass failed", name)
+        return
+    if done and result:
+        log.info(done, result)
+
+
 class Command(BaseCommand):
     help = "Run the background worker (extends the planning horizon)."
 
@@ -52,45 +64,16 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA optimize")
                 optimized = time.monotonic()
-            try:  # /healthz reads this; a failed write is logged, the pass goes on
-                heartbeat_record(name=worker_name)
-            except Exception:
-                log.exception("heartbeat failed")
-            try:
-                planned = meetings_extend_horizon()
-                if planned:
-                    log.info("extended the plan of %d series", planned)
-            except Exception:  # a bad pass must not kill the worker; the next one retries
-                log.exception("planning pass failed")
-            try:
-                indexed = search_refresh(limit=500)
-                if indexed:
-                    log.info("indexed %d meetings for search", indexed)
-            except Exception:
-                log.exception("indexing pass failed")
-            try:
-                idempotency_keys_purge()
-            except Exception:
-                log.exception("idempotency key purge failed")
-            try:
-                released = surveys_release_closed()
-                if released:
-                    log.info("wrote %d waiting answers of closed surveys", released)
-            except Exception:
-                log.exception("survey close pass failed")
+            # /healthz reads the heartbeat. A bad pass must not kill the worker: it is logged
+            # and the next pass retries.
+            run_pass("heartbeat", lambda: heartbeat_record(name=worker_name))
+            run_pass("planning", meetings_extend_horizon, "extended the plan of %d series")
+            run_pass("indexing", lambda: search_refresh(limit=500), "indexed %d meetings for search")
+            run_pass("idempotency key purge", idempotency_keys_purge)
+            run_pass("survey close", surveys_release_closed, "wrote %d waiting answers of closed surveys")
             if settings.LIHUI_NOTIFY_ENABLED:
-                try:
-                    queued = notices_run()
-                    if queued:
-                        log.info("queued notices: %s", queued)
-                except Exception:
-                    log.exception("notices pass failed")
-                try:
-                    delivered = deliver_due(worker=worker_name, limit=200)
-                    if delivered:
-                        log.info("delivered %d messages", delivered)
-                except Exception:
-                    log.exception("delivery pass failed")
+                run_pass("notices", notices_run, "queued notices: %s")
+                run_pass("delivery", lambda: deliver_due(worker=worker_name, limit=200), "delivered %d messages")
             if once or self.stopping:
                 return
             for _ in range(settings.LIHUI_WORKER_INTERVAL_SECONDS):
