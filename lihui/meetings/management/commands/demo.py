@@ -311,6 +311,9 @@ class Command(BaseCommand):
         roster = list(series.memberships.select_related("person"))
         supervisor = next(m.person for m in roster if m.role == "chair")
         n = len(held)
+        # The three newest held meetings, last week's (run in detail, absent there) included.
+        newest = set(Meeting.objects.filter(series=series, status=Meeting.Status.HELD)
+                     .order_by("-start").values_list("pk", flat=True)[:3])  # fmt: skip
         owners = [m.person for m in roster if m.role != "optional"]
         titles = ["核对华东仓库存差异", "更新客服话术库", "整理大促复盘数据", "确认下月营销预算", "优化退货审核流程",
                   "跟进物流商赔付", "梳理差评 TOP10 原因", "准备年货节备货计划"]  # fmt: skip
@@ -337,8 +340,9 @@ class Command(BaseCommand):
                 t += dt.timedelta(seconds=item.seconds_used)
             AgendaItem.objects.bulk_update(items, ["seconds_used"])
             Meeting.objects.filter(pk=meeting.pk).update(actual_start=start, actual_end=t, agenda_published_at=meeting.start - lead)
-            # In the weekly meeting, with last week's: three times running.
-            absent_streak = i >= n - 2 and series.title == "运营周例会"
+            # In the weekly meeting: absent at the three newest held meetings (peak-time ones
+            # after last week's included, so the streak holds whatever the day).
+            absent_streak = series.title == "运营周例会" and meeting.pk in newest
             Attendance.objects.bulk_create([
                 Attendance(meeting=meeting, person=m.person, recorded_by=supervisor,
                            status="absent" if (m.person.username == "liuyang" and absent_streak) else
