@@ -279,6 +279,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every star
 
 # How far ahead occurrences exist as rows; the worker keeps the horizon rolling.
 LIHUI_PLAN_HORIZON_DAYS = env_int("LIHUI_PLAN_HORIZON_DAYS", 90)
+# How long after End the chair (or deputy) may resume a meeting, timings kept.
+LIHUI_RESUME_GRACE_MINUTES = env_int("LIHUI_RESUME_GRACE_MINUTES", 30)
 
 MEDIA_ROOT = Path(env_str("LIHUI_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: materials go through a permission-checked view

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import factory
 
+from lihui.meetings.services import meetings_plan
 from lihui.people.models import Department, Person
 from lihui.regime.models import Series
 from lihui.regime.services import RosterEntry, series_create
@@ -36,8 +38,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-def make_series(*, chair: Person, roster: list[tuple[Person, str]] | None = None, **data) -> Series:
-    """A weekly Monday 09:30 series unless `data` says otherwise, planned through the service."""
+def make_series(*, chair: Person, roster: list[tuple[Person, str]] | None = None, from_start: bool = True, **data) -> Series:
+    """A weekly Monday 09:30 series unless `data` says otherwise, planned through the service
+    as if created on its start date. `from_start=False`: created now, planned as the service does."""
     fields = {
         "title": "运营周例会",
         "frequency": "weekly",
@@ -49,7 +52,12 @@ def make_series(*, chair: Person, roster: list[tuple[Person, str]] | None = None
     }
     fields.update(data)
     entries = [RosterEntry(chair, "chair")] + [RosterEntry(p, role) for p, role in (roster or [])]
-    return series_create(actor=chair, data=fields, roster=entries)
+    series = series_create(actor=chair, data=fields, roster=entries)
+    if from_start:
+        # The test's world: the series has been in Lihui since its start date, so its past
+        # meetings exist as they would have been planned then (series_create plans from now).
+        meetings_plan(series=series, since=dt.datetime.combine(series.start_date, dt.time.min, tzinfo=ZoneInfo(series.time_zone)))
+    return series
 
 
 @dataclass

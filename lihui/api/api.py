@@ -281,7 +281,7 @@ def _series_out(x: Series) -> dict:
 
 
 def _series_data(payload: s.SeriesIn) -> tuple[dict, list[regime_services.RosterEntry]]:
-    data = payload.dict(exclude={"roster"})
+    data = payload.dict(exclude={"roster", "record_history"})
     data["purpose"] = "\n".join(p.strip() for p in data["purpose"] if p.strip())
     data["ground_rules"] = "\n".join(p.strip() for p in data["ground_rules"] if p.strip())
     data["time_zone"] = data["time_zone"] or settings.LIHUI_DEFAULT_TIME_ZONE
@@ -312,7 +312,7 @@ def series_list(request):
 @decorate_view(idempotent("series_create"))
 def series_create(request, payload: s.SeriesIn):
     data, roster = _series_data(payload)
-    series = regime_services.series_create(actor=request.user, data=data, roster=roster)
+    series = regime_services.series_create(actor=request.user, data=data, roster=roster, history=payload.record_history)
     return Status(201, _series_out(_visible_series(request, series.pk)))
 
 

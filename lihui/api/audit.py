@@ -18,7 +18,7 @@ from .schemas import ErrorOut, Id
 router = Router(tags=["audit"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 MAX_LIMIT = 500
-Entity = Literal["series", "roster", "attendance", "minutes", "decision", "action", "channel"]
+Entity = Literal["series", "roster", "attendance", "minutes", "decision", "action", "channel", "meeting"]
 
 
 class ChangeOut(Schema):

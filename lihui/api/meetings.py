@@ -561,10 +561,12 @@ def live_get(request, meeting_id: Id):
 
 
 @router.post("/meetings/{meeting_id}/start", response={200: LiveOut, **ERRORS})
-def live_start(request, meeting_id: Id):
+def live_start(request, meeting_id: Id, early: bool = False):
+    """Start the meeting. More than an hour before its slot, only with `early=true` (the
+    answer without it is a 422 that says when the meeting is planned)."""
     meeting = _meeting(request, meeting_id)
     agenda_services.agenda_ensure(meeting=meeting)
-    meeting = live_services.meeting_start(actor=request.user, meeting=meeting)
+    meeting = live_services.meeting_start(actor=request.user, meeting=meeting, confirm_early=early)
     return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 
@@ -580,6 +582,13 @@ def live_go(request, meeting_id: Id, payload: GoIn):
 @router.post("/meetings/{meeting_id}/end", response={200: LiveOut, **ERRORS})
 def live_end(request, meeting_id: Id):
     meeting = live_services.meeting_end(actor=request.user, meeting=_meeting(request, meeting_id))
+    return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
+
+
+@router.post("/meetings/{meeting_id}/resume", response={200: LiveOut, **ERRORS})
+def live_resume(request, meeting_id: Id):
+    """Undo End within the grace period (LIHUI_RESUME_GRACE_MINUTES), timings kept."""
+    meeting = live_services.meeting_resume(actor=request.user, meeting=_meeting(request, meeting_id))
     return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 

@@ -39,7 +39,7 @@ LocalTime = Annotated[dt.time, BeforeValidator(_local_time), WithJsonSchema(LOCA
 # Dates the calendar arithmetic can handle (a year 1 or 9999 date overflows once zoned).
 Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY, description=f"between {FIRST_DAY} and {LAST_DAY}")]
 Frequency = Literal["daily", "weekly", "monthly", "quarterly"]
-Role = Literal["chair", "minute_taker", "member", "optional"]
+Role = Literal["chair", "deputy_chair", "minute_taker", "member", "optional"]
 
 
 def _has_nul(value) -> bool:
@@ -155,6 +155,9 @@ class SeriesIn(CadenceIn):
     visibility: Literal["roster", "organization"] = "roster"
     holiday_policy: Literal["skip", "next_workday", "keep"] = "next_workday"
     roster: Annotated[list[RosterIn], Field(min_length=1, max_length=500)]
+    # On create, with a start date in the past: enter the meetings since then as history
+    # (held, 补录) instead of planning from the next meeting only. Ignored on update.
+    record_history: bool = False
 
 
 class RosterOut(Schema):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEntry(models.Model):
@@ -22,6 +23,7 @@ class AuditEntry(models.Model):
         DECISION = "decision", _("Decision")
         ACTION = "action", _("Action item")
         CHANNEL = "channel", _("Group robot")
+        MEETING = "meeting", pgettext_lazy("meeting record", "Meeting")
 
     class Verb(models.TextChoices):
         CREATED = "created", _("created")
@@ -33,6 +35,10 @@ class AuditEntry(models.Model):
         EDITED = "edited", _("edited")
         COMMENTED = "commented", _("commented")
         REVIEWED = "reviewed", _("reviewed")
+        STARTED = "started", _("started")
+        ENDED = "ended", _("ended")
+        RESUMED = "resumed", _("resumed")
+        AMENDED = "amended", _("amended")
 
     # The log belongs to its series: it goes when the series is deleted (by its chair or an
     # admin), like every other record of it.

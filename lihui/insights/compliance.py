@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db import NotSupportedError
 from django.db.models import (
@@ -44,7 +45,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.db.models.sql.constants import LOUTER
 from django.db.models.sql.datastructures import Join
 from django.utils import timezone
@@ -333,9 +334,12 @@ def compliance_annotate(meetings: QuerySet[Meeting], *, now: dt.datetime | None 
         ),
         c_started_on_time=_check(
             When(actual_start__isnull=True, then=NA),
+            # On time: from an hour before the slot (Meeting.target_end's "early") to the tolerance after.
             When(_Timely(
-                Q(actual_start__lte=_at(F("start") + _minutes(F("series__start_tolerance_minutes")))),
-                LessThanOrEqual(_Micros("actual_start"), _Micros("start") + _int(F("series__start_tolerance_minutes")) * MINUTE),
+                Q(actual_start__lte=_at(F("start") + _minutes(F("series__start_tolerance_minutes"))),
+                  actual_start__gte=_at(F("start") - Value(dt.timedelta(hours=1)))),
+                LessThanOrEqual(_Micros("actual_start"), _Micros("start") + _int(F("series__start_tolerance_minutes")) * MINUTE)
+                & GreaterThanOrEqual(_Micros("actual_start"), _Micros("start") - HOUR),
             ), then=Value(1)),
         ),
         c_ended_on_time=_check(
@@ -430,6 +434,10 @@ def _evidence(key: str, m: Meeting, passed: bool | None, now: dt.datetime) -> st
         if m.actual_start is None:
             return _("No start time was recorded.")
         late = m.actual_start - m.start
+        if late < -dt.timedelta(hours=1):
+            local = timezone.localtime(m.start, ZoneInfo(s.time_zone))
+            return _("Started %(hours)s h before its slot (planned for %(when)s).") % {
+                "hours": _h(-late), "when": f"{local:%Y-%m-%d %H:%M}"}
         if late.total_seconds() > 59:
             return _("Started %(minutes)s min late (tolerance: %(tolerance)s min).") % {
                 "minutes": _m(late), "tolerance": s.start_tolerance_minutes}
@@ -498,15 +506,15 @@ def _checklist(m: Meeting, now: dt.datetime) -> MeetingCompliance:
 def compliance_table(*, meetings: QuerySet[Meeting], now: dt.datetime | None = None) -> list[MeetingCompliance]:
     """The checklist of every held meeting in `meetings`, oldest first. One query."""
     now = now or timezone.now()
-    qs = compliance_annotate(meetings.filter(status=Meeting.Status.HELD), now=now).select_related("series").order_by("start", "id")
+    qs = compliance_annotate(meetings.filter(status=Meeting.Status.HELD, is_history=False), now=now).select_related("series").order_by("start", "id")
     return [_checklist(m, now) for m in qs]
 
 
 def meeting_compliance(*, meeting: Meeting, now: dt.datetime | None = None) -> MeetingCompliance | None:
     """One meeting's checklist and score; None unless it was held (only held meetings are
     measured). One query."""
-    if meeting.status != Meeting.Status.HELD:
-        return None
+    if meeting.status != Meeting.Status.HELD or meeting.is_history:
+        return None  # history (补录) was not run under the regime
     rows = compliance_table(meetings=Meeting.objects.filter(pk=meeting.pk), now=now)
     return rows[0] if rows else None
 

@@ -138,9 +138,10 @@ class Scope:
         return self.now.astimezone(self.zone).date()
 
     def held(self) -> QuerySet[Meeting]:
-        """Held meetings of the scope's series that started in the periods."""
+        """Held meetings of the scope's series that started in the periods (history entered
+        afterwards, 补录, was not run under the regime and is not measured)."""
         return Meeting.objects.filter(
-            series__in=self.series, status=Meeting.Status.HELD, start__gte=self.start, start__lt=self.end
+            series__in=self.series, status=Meeting.Status.HELD, is_history=False, start__gte=self.start, start__lt=self.end
         )
 
     def bucket(self, field_name: str) -> "PeriodBucket":

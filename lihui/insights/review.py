@@ -109,7 +109,7 @@ def review_report(*, series: Series, kind: str, start: dt.date, end: dt.date, no
     since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
     until = dt.datetime.combine(end, dt.time.min, tzinfo=zone)
     at = min(now, until)  # figures as they stood at the end of the period
-    held_qs = Meeting.objects.filter(series=series, status=Meeting.Status.HELD, start__gte=since, start__lt=until)
+    held_qs = Meeting.objects.filter(series=series, status=Meeting.Status.HELD, is_history=False, start__gte=since, start__lt=until)
     held = held_qs.count()
     label = period_label(kind, start)
     title = (_("%(series)s — monthly review, %(period)s") if kind == "monthly" else _("%(series)s — quarterly review, %(period)s")) % {

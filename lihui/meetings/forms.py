@@ -41,12 +41,17 @@ class ItemForm(forms.Form):
     minutes_allotted = forms.IntegerField(label=_("minutes allotted"), min_value=1, max_value=600)
     description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, people=None, presenter_only: bool = False, **kwargs):
+    minutes_used = forms.IntegerField(label=_("minutes used"), min_value=0, max_value=600)
+    reason = forms.CharField(label=_("reason for the amendment"), max_length=300)
+
+    def __init__(self, *args, people=None, presenter_only: bool = False, amend: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["presenter"].queryset = people if people is not None else Person.objects.none()
-        if presenter_only:  # a presenter retimes and describes their own item
-            for name in ("kind", "presenter"):
+        if presenter_only:  # a presenter describes their own item; its place and time are the chair's
+            for name in ("title", "kind", "presenter", "minutes_allotted"):
                 del self.fields[name]
+        if not amend:  # after the meeting only: the time used, and why the record changes
+            del self.fields["minutes_used"], self.fields["reason"]
 
 
 class AddItemForm(forms.Form):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -45,6 +46,9 @@ class Meeting(models.Model):
     holiday = models.CharField(max_length=100, blank=True, help_text="the holiday that moved or skipped it")
     moved_from = models.DateField(null=True, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Recorded afterwards (补录): a meeting held before the series came into Lihui, entered as
+    # history when the series was created with a start date in the past. Never "scheduled".
+    is_history = models.BooleanField(_("recorded as history"), default=False)
 
     # Preparing and running it (开会模式).
     purpose = models.TextField(_("this meeting's purpose"), blank=True, help_text=_("One objective per line, on top of the standing purpose."))
@@ -54,6 +58,8 @@ class Meeting(models.Model):
     agenda_published_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     actual_start = models.DateTimeField(_("actual start"), null=True, blank=True)
     actual_end = models.DateTimeField(_("actual end"), null=True, blank=True)
+    # Who started the run: the chair, or the deputy chair (代主持) when the chair is away.
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     current_item = models.ForeignKey("AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Bumped on every change of the live state, so clients can tell what is new.
     live_version = models.PositiveIntegerField(default=0)
@@ -122,6 +128,27 @@ class Meeting(models.Model):
     @property
     def is_live(self) -> bool:
         return self.actual_start is not None and self.actual_end is None
+
+
+class Amendment(models.Model):
+    """A change to a held meeting's record (agenda, timings) after it ended: by the chair,
+    with a reason, kept with what it changed, shown on the recap and in the audit log."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="amendments")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(_("who"), max_length=150, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=300)
+    # [{"field", "label", "subject", "before", "after"}]: display values, as the audit log keeps them.
+    changes = models.JSONField(_("changes"), default=list)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.at:%Y-%m-%d %H:%M} {self.actor_name}"
 
 
 class AgendaItem(models.Model):

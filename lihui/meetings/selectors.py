@@ -159,12 +159,17 @@ def meeting_can_prepare(*, person: Person, meeting: Meeting) -> bool:
 
 
 def meeting_can_run(*, person: Person, meeting: Meeting) -> bool:
-    return series_can_manage(person=person, series=meeting.series)
+    """The chair and admins; the deputy chair (代主持人) too, who runs it when the chair is away."""
+    if series_can_manage(person=person, series=meeting.series):
+        return True
+    return person.is_authenticated and Membership.objects.filter(
+        series_id=meeting.series_id, person=person, role=Membership.Role.DEPUTY_CHAIR
+    ).exists()
 
 
 def meeting_can_take_notes(*, person: Person, meeting: Meeting) -> bool:
-    """The chair, admins, and the minute-taker (this meeting's, or the series')."""
-    if series_can_manage(person=person, series=meeting.series):
+    """The chair, the deputy chair, admins, and the minute-taker (this meeting's, or the series')."""
+    if meeting_can_run(person=person, meeting=meeting):
         return True
     if meeting.minute_taker_id == person.pk:
         return True
@@ -227,7 +232,7 @@ def meeting_participants(*, meeting: Meeting, items: list | None = None) -> list
         Participant(person=m.person, name=m.person.name, role=m.role)
         for m in Membership.objects.filter(series_id=meeting.series_id).select_related("person", "person__department")
     ]
-    order = {"chair": 0, "minute_taker": 1, "member": 2, "optional": 3}
+    order = {"chair": 0, "deputy_chair": 1, "minute_taker": 2, "member": 3, "optional": 4}
     rows.sort(key=lambda p: (order[p.role], p.person.sort_key))
     seen = {p.person.pk for p in rows}
     by_person: dict[int, Participant] = {}

@@ -40,6 +40,7 @@ urlpatterns = [
     path("meetings/<int:pk>/live/start/", live.start, name="start"),
     path("meetings/<int:pk>/live/go/", live.go, name="go"),
     path("meetings/<int:pk>/live/end/", live.end, name="end"),
+    path("meetings/<int:pk>/live/resume/", live.resume, name="resume"),
     path("meetings/<int:pk>/live/attendance/", live.attendance, name="attendance"),
     path("meetings/<int:pk>/projector/", live.projector, name="projector"),
     path("meetings/<int:pk>/recap/", live.recap, name="recap"),

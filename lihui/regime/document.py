@@ -153,7 +153,8 @@ def regime_document(*, series: Series) -> Document:
     from lihui.reports.models import Kpi  # the reports app keeps which KPIs a department reports
 
     roster = list(Membership.objects.filter(series_id=series.pk).select_related("person", "person__department"))
-    order = {Membership.Role.CHAIR: 0, Membership.Role.MINUTE_TAKER: 1, Membership.Role.MEMBER: 2, Membership.Role.OPTIONAL: 3}
+    order = {Membership.Role.CHAIR: 0, Membership.Role.DEPUTY_CHAIR: 1, Membership.Role.MINUTE_TAKER: 2, Membership.Role.MEMBER: 3,
+             Membership.Role.OPTIONAL: 4}  # fmt: skip
     roster.sort(key=lambda m: (order.get(m.role, 9), m.person.sort_key, m.person_id))
     windows = list(CadenceWindow.objects.filter(series_id=series.pk).order_by("start_date", "id"))
     template = list(AgendaTemplateItem.objects.filter(series_id=series.pk).select_related("presenter"))
@@ -309,6 +310,9 @@ def _participants(ctx: _Context) -> tuple[Clause, ...]:
             % {"chair": ctx.chair_name}
         )
     ]
+    deputy = next((m.person for m in ctx.roster if m.role == Membership.Role.DEPUTY_CHAIR), None)
+    if deputy is not None:
+        clauses.append(Clause(_("When the chair is away, the deputy chair, %(person)s, starts and runs the meeting.") % {"person": _person(deputy)}))
     takers = ctx.minute_takers()
     if s.minute_taker_rotates and takers:
         clauses.append(

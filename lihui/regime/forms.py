@@ -54,6 +54,11 @@ class CadenceFormMixin(forms.ModelForm):
 
 class SeriesForm(CadenceFormMixin):
     time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
+    record_history = forms.BooleanField(
+        label=_("Enter the meetings since the start date as history (补录)"),
+        required=False,
+        help_text=_("Only for a start date in the past. Unticked, planning starts with the next meeting, numbered 1."),
+    )
     video_link = forms.URLField(
         label=_("video-meeting link"),
         required=False,
@@ -82,6 +87,8 @@ class SeriesForm(CadenceFormMixin):
         super().__init__(*args, **kwargs)
         for name in self.KEEP_WHEN_EMPTY:
             self.fields[name].required = False
+        if self.instance.pk:
+            del self.fields["record_history"]  # a choice made when the series is created
 
     def clean(self):
         data = super().clean()

@@ -290,6 +290,7 @@ class Membership(models.Model):
 
     class Role(models.TextChoices):
         CHAIR = "chair", _("Chair")
+        DEPUTY_CHAIR = "deputy_chair", _("Deputy chair")
         MINUTE_TAKER = "minute_taker", _("Minute-taker")
         MEMBER = "member", _("Member")
         OPTIONAL = "optional", _("Optional member")

@@ -50,7 +50,8 @@ def series_list(*, person: Person) -> QuerySet[Series]:
 
 
 def series_roster(*, series: Series) -> list[Membership]:
-    order = {Membership.Role.CHAIR: 0, Membership.Role.MINUTE_TAKER: 1, Membership.Role.MEMBER: 2, Membership.Role.OPTIONAL: 3}
+    order = {Membership.Role.CHAIR: 0, Membership.Role.DEPUTY_CHAIR: 1, Membership.Role.MINUTE_TAKER: 2, Membership.Role.MEMBER: 3,
+             Membership.Role.OPTIONAL: 4}  # fmt: skip
     rows = list(series.memberships.select_related("person", "person__department"))
     rows.sort(key=lambda m: (order[m.role], m.person.sort_key))
     return rows

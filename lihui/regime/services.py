@@ -84,6 +84,8 @@ def roster_validate(*, roster: list[RosterEntry], rotates: bool) -> None:
         errors.append(_("Unknown roster role."))
     if roles.count(Membership.Role.CHAIR) != 1:
         errors.append(_("The roster needs exactly one chair."))
+    if roles.count(Membership.Role.DEPUTY_CHAIR) > 1:
+        errors.append(_("Name one deputy chair at most."))
     if any(not e.person.is_active for e in roster):
         errors.append(_("An inactive person cannot be on the roster."))
     positions = [e.rotation_position for e in roster if e.rotation_position is not None]
@@ -154,8 +156,10 @@ def _apply(instance, data: dict, allowed: list[str]) -> None:
         setattr(instance, name, value)
 
 
-def series_create(*, actor: Person, data: dict, roster: list[RosterEntry]) -> Series:
-    """Create a series and plan its occurrences from its first date to the horizon."""
+def series_create(*, actor: Person, data: dict, roster: list[RosterEntry], history: bool = False) -> Series:
+    """Create a series and plan its occurrences to the horizon, from the first one that has
+    not started yet. With a start date in the past and `history`, the meetings since that
+    date are entered as history (held, 补录), never as "scheduled" meetings nobody ran."""
     series = Series(created_by=actor)
     _apply(series, data, SERIES_FIELDS)
     series.full_clean()
@@ -169,8 +173,15 @@ def series_create(*, actor: Person, data: dict, roster: list[RosterEntry]) -> Se
         series.save()
         _roster_save(series, roster)
         agenda_template_set_default(series=series)
-        # A series may start in the past (recording an existing regime): plan from its first date.
-        _replan(series, since=dt.datetime.combine(series.start_date, dt.time.min, tzinfo=ZoneInfo(series.time_zone)))
+        first_day = dt.datetime.combine(series.start_date, dt.time.min, tzinfo=ZoneInfo(series.time_zone))
+        now = timezone.now()
+        if history and first_day < now:
+            from lihui.meetings.services import meetings_record_history  # the regime plans its occurrences
+
+            _replan(series, since=first_day)
+            meetings_record_history(series=series, until=now)
+        else:
+            _replan(series, since=max(first_day, now))
         _regime_version(series, actor)
         audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CREATED,
                      changes=audit_created(_series_snapshot(series)), subject=series.title)  # fmt: skip

@@ -49,7 +49,8 @@ def _series_form_page(request, *, series: Series | None):
         if form.is_valid() and roster.is_valid():
             try:
                 if series is None:
-                    series = services.series_create(actor=request.user, data=form.data_for_service(), roster=roster.entries())
+                    series = services.series_create(actor=request.user, data=form.data_for_service(), roster=roster.entries(),
+                                                    history=form.cleaned_data.get("record_history", False))  # fmt: skip
                     messages.success(request, _("The meeting series was created and its meetings planned."))
                 else:
                     series = services.series_update(

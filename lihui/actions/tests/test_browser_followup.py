@@ -203,8 +203,9 @@ def test_record_publish_follow_up_and_find_an_action(new_page, tmp_path):
     shots(chair_page, "live-followup")
 
     # End: the recap lists what was decided and who does what.
+    chair_page.click("[data-testid=end]")  # End asks first
     with chair_page.expect_navigation(url=re.compile(rf"/meetings/{meeting.pk}/recap/$")) as navigation:
-        chair_page.click("[data-testid=end]")
+        chair_page.click("[data-testid=confirm-yes]")
     assert navigation.value.status == 200
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.HELD and meeting.actual_end is not None

@@ -84,7 +84,7 @@ def ran():
             actor=member, item=report_item, data={"progress": "完成 97%", "plan": "补货"},
             kpis=[{"kpi": kpi.pk, "target": "98", "actual": "97"}], submit=True,
         )  # fmt: skip
-        meeting = meeting_start(actor=chair, meeting=meeting)
+        meeting = meeting_start(actor=chair, meeting=meeting, confirm_early=True)
         first = meeting.items.get(pk=meeting.current_item_id)
         notes_save(actor=taker, item=first, text="**粗体** <script>alert(1)</script>", base_revision=0)
         attendance_set(actor=taker, meeting=meeting, person=chair, status="present")

@@ -69,7 +69,7 @@ def test_prepare_and_run_through_the_api(world):
     assert chair.post(f"/meetings/{meeting.pk}/agenda/publish").json()["published_at"]
 
     # run it
-    state = chair.post(f"/meetings/{meeting.pk}/start").json()
+    state = chair.post(f"/meetings/{meeting.pk}/start?early=true").json()
     first = state["current"]
     assert state["started"] and first == reordered["items"][0]["id"]
     world["traveller"].shift(dt.timedelta(minutes=9))

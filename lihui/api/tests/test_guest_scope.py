@@ -45,7 +45,7 @@ def world(frozen, db):
     action = ActionItem.objects.create(
         meeting=earlier, series=cast.series, title="整理 Q3 退货数据", owner=cast.member, due=NOW.date() + dt.timedelta(days=10)
     )
-    meeting_start(actor=cast.chair, meeting=meeting)
+    meeting_start(actor=cast.chair, meeting=meeting, confirm_early=True)
     meeting.refresh_from_db()
     minutes_save(actor=cast.chair, meeting=meeting, text="# 纪要\n\n整理 Q3 退货数据（跟进）", base_revision=0)
     return cast, meeting, action

@@ -36,7 +36,7 @@ def held():
         series = make_series(chair=chair, roster=[(taker, "minute_taker"), (member, "member")], start_date=dt.date(2026, 11, 30))
         meeting = series.meetings.order_by("start").first()
         agenda_ensure(meeting=meeting)
-        meeting = meeting_start(actor=chair, meeting=meeting)
+        meeting = meeting_start(actor=chair, meeting=meeting, confirm_early=True)
         item = meeting.items.first()
         decision = decision_record(actor=taker, meeting=meeting, item=item, text="双十二增派客服")
         action_create(actor=taker, meeting=meeting, item=item, decision=decision, title="整理 Q3 退货数据", owner=member, due=dt.date(2026, 12, 4))

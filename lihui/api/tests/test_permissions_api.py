@@ -32,6 +32,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Callable
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -210,7 +211,7 @@ class World:
     def started(self, target: str) -> Meeting:
         """The meeting, started by its chair: its first item is current."""
         if target not in self._started:
-            meeting_start(actor=self.cast.chair, meeting=self.meeting(target))
+            meeting_start(actor=self.cast.chair, meeting=self.meeting(target), confirm_early=True)
             self.meeting(target).refresh_from_db()
             self._started.add(target)
         return self.meeting(target)
@@ -492,8 +493,9 @@ API: dict[tuple[str, str], Op] = {
         meeting_manage(200), path=meeting_path, body=lambda w, t, r: {"purpose": "定下双十一排班"}
     ),
     ("POST", "/api/v1/meetings/{meeting_id}/agenda/publish"): Op(meeting_manage(200), path=meeting_path, changes=True),
-    ("PATCH", "/api/v1/agenda-items/{item_id}"): Op(own_item(200), path=item_path, body=lambda w, t, r: {"minutes_allotted": 5}),
-    ("DELETE", "/api/v1/agenda-items/{item_id}"): Op(own_item(204), path=item_path),
+    # The presenter describes their item; its time and place on the agenda are the chair's.
+    ("PATCH", "/api/v1/agenda-items/{item_id}"): Op(own_item(200), path=item_path, body=lambda w, t, r: {"description": "重点：备货"}),
+    ("DELETE", "/api/v1/agenda-items/{item_id}"): Op(meeting_manage(204), path=item_path),
     ("POST", "/api/v1/agenda-items/{item_id}/materials"): Op(
         own_item(201), path=item_path, upload=lambda w, t, r: {"file": pdf()}
     ),
@@ -563,9 +565,11 @@ API: dict[tuple[str, str], Op] = {
         minutes_kept(200), path=meeting_path, body=lambda w, t, r: {"person": w.cast.member.pk, "status": "present"}
     ),
     ("GET", "/api/v1/meetings/{meeting_id}/live"): Op(meeting_read(200), path=meeting_path),
-    ("POST", "/api/v1/meetings/{meeting_id}/start"): Op(meeting_manage(200), path=meeting_path, changes=True),
+    ("POST", "/api/v1/meetings/{meeting_id}/start"): Op(meeting_manage(200), path=meeting_path, query=lambda w, t, r: {"early": "true"}, changes=True),
     ("POST", "/api/v1/meetings/{meeting_id}/go"): Op(meeting_manage(200), path=started_path, body=go_body),
     ("POST", "/api/v1/meetings/{meeting_id}/end"): Op(meeting_manage(200), path=started_path, changes=True),
+    # On a running meeting, resuming changes nothing (the service answers with it as it is).
+    ("POST", "/api/v1/meetings/{meeting_id}/resume"): Op(meeting_manage(200), path=started_path),
     # The presenter presents the item, which gives no right to its notes.
     ("PUT", "/api/v1/agenda-items/{item_id}/notes"): Op(minutes_kept(200), path=item_path, body=notes_body),
     ("GET", "/api/v1/meetings/{meeting_id}/recap"): Op(meeting_read(200), path=meeting_path),
@@ -646,6 +650,8 @@ def call(
         response = client.post(path, upload, **headers)  # multipart
     else:
         data = json.dumps(body) if body is not None else ""
+        if query:
+            path = f"{path}?{urlencode(query)}"
         response = client.generic(method, path, data, content_type="application/json", **headers)
     if getattr(response, "streaming", False):
         # Read a download to its end, as a server would: the client then closes its file
@@ -895,6 +901,7 @@ GUEST: dict[tuple[str, str], int] = {
     ("POST", M + "/start"): 403,
     ("POST", M + "/go"): 403,
     ("POST", M + "/end"): 403,
+    ("POST", M + "/resume"): 403,
     ("PUT", "/api/v1/agenda-items/{item_id}/notes"): 403,
     ("GET", "/api/v1/series/{series_id}"): 404,
     ("GET", "/api/v1/series/{series_id}/occurrences"): 404,

@@ -181,7 +181,7 @@ def seed() -> tuple[dict[str, list[int]], str]:
 
         # The one after, held: started, minutes saved, a decision and an action, ended (survey open).
         agenda_ensure(meeting=held)
-        meeting_start(actor=chair, meeting=held)
+        meeting_start(actor=chair, meeting=held, confirm_early=True)
         held.refresh_from_db()
         for item in held.items.all():
             ids["item_id"].add(item.pk)

@@ -199,7 +199,7 @@ def test_refused_attendance_logs_nothing(cast, meeting):
 
 
 def test_publishing_and_later_edits_of_the_minutes_are_logged(cast, meeting):
-    meeting_start(actor=cast.chair, meeting=meeting)
+    meeting_start(actor=cast.chair, meeting=meeting, confirm_early=True)
     meeting.refresh_from_db()
     AuditEntry.objects.all().delete()
     minutes_save(actor=cast.minute_taker, meeting=meeting, text="# 纪要\n\n初稿", base_revision=0)

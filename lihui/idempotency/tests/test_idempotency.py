@@ -82,7 +82,7 @@ def test_minutes_publish_repeated_with_its_key_answers_200_not_already_published
     meeting = world["meeting"]
     agenda_ensure(meeting=meeting)
     world["traveller"].move_to(meeting.start)
-    meeting_start(actor=world["chair"], meeting=meeting)
+    meeting_start(actor=world["chair"], meeting=meeting, confirm_early=True)
     world["traveller"].shift(dt.timedelta(hours=1))
     meeting_end(actor=world["chair"], meeting=meeting)
     chair, headers = Api(world["chair"]), key()

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lihui.people.models import Person
 from lihui.regime import cadence as c
 from lihui.regime.holidays import HolidayCalendar
-from lihui.regime.models import Membership, Series, holiday_calendar
+from lihui.regime.models import Membership, RegimeVersion, Series, holiday_calendar
 from lihui.regime.selectors import series_can_manage
 
 from ..models import Meeting
@@ -140,6 +140,46 @@ def meetings_place_changed(*, series: Series) -> None:
 COUNTED = (Meeting.Status.SCHEDULED, Meeting.Status.HELD)
 
 
+def meetings_record_history(*, series: Series, until: dt.datetime) -> int:
+    """The occurrences that ended before `until`, entered as history (补录): held, marked so,
+    with no minute-taker assigned after the fact. They keep their numbers (第 N 次, 补录);
+    the rotating minute-taker starts at the first real meeting. Returns how many."""
+    past = [
+        m.pk for m in Meeting.objects.filter(series=series, status=Meeting.Status.SCHEDULED, start__lt=until, actual_start__isnull=True)
+        if m.end <= until
+    ]  # fmt: skip
+    Meeting.objects.filter(pk__in=past).update(status=Meeting.Status.HELD, is_history=True, minute_taker=None)
+    meetings_renumber(series=series, now=until)
+    return len(past)
+
+
+def meetings_phantoms(*, series: Series | None = None) -> QuerySet[Meeting]:
+    """Meetings planned before their series existed and never run: the 'scheduled' past that
+    a start date in the past used to create (before series_create planned from now). The
+    series' first regime version dates its creation."""
+    created = RegimeVersion.objects.filter(series_id=OuterRef("series_id")).order_by("created").values("created")[:1]
+    qs = Meeting.objects.filter(
+        status=Meeting.Status.SCHEDULED, origin=Meeting.Origin.RULE, is_exception=False, actual_start__isnull=True
+    ).annotate(series_created=Subquery(created)).filter(start__lt=F("series_created"))
+    return qs.filter(series=series) if series is not None else qs
+
+
+def meetings_phantoms_remove(*, series: Series | None = None) -> int:
+    """Repair (manage.py meetings_repair): remove the phantom past meetings and renumber what
+    remains, so the first real meeting is 第 1 次 with the first rotating minute-taker.
+    A phantom holding anything a person wrote (attendance, notes, reports) is kept."""
+    from ..models import Attendance
+
+    phantoms = meetings_phantoms(series=series).exclude(
+        Q(pk__in=Attendance.objects.values("meeting_id")) | Q(items__notes__gt="") | Q(items__report__isnull=False)
+    )
+    touched = set(phantoms.values_list("series_id", flat=True))
+    removed = Meeting.objects.filter(pk__in=list(phantoms.values_list("pk", flat=True))).delete()[1].get("meetings.Meeting", 0)
+    for one in Series.objects.filter(pk__in=touched):
+        meetings_renumber(series=one)
+    return removed
+
+
 def meetings_renumber(
     *,
     series: Series,
@@ -157,22 +197,24 @@ def meetings_renumber(
     rotation = sorted((m for m in roster if m.rotation_position is not None), key=lambda m: m.rotation_position)
     fixed = next((m.person_id for m in roster if m.role == Membership.Role.MINUTE_TAKER), None)
     rows = Meeting.objects.filter(series=series)
-    n = 0
+    n = real = 0  # real: meetings run in Lihui (not history), which the rotation follows
     if since is not None:
         n = rows.filter(start__lt=since, status__in=COUNTED).count()
+        real = rows.filter(start__lt=since, status__in=COUNTED, is_history=False).count()
         rows = rows.filter(start__gte=since)
-    stored = list(rows.only("id", "number", "status", "start", "minute_taker_id"))
+    stored = list(rows.only("id", "number", "status", "start", "minute_taker_id", "is_history"))
     # Ties at the same start keep the stored order (by id); new rows come after.
     ordered = sorted([*stored, *new], key=lambda m: (m.start, m.pk is None, m.pk or 0))
     changed = []
     for m in ordered:
         counted = m.status in COUNTED
         n += counted
+        real += counted and not m.is_history
         number = n if counted else None
         taker = m.minute_taker_id
         if m.start >= now and m.status == Meeting.Status.SCHEDULED:
             if series.minute_taker_rotates and rotation:
-                taker = rotation[(n - 1) % len(rotation)].person_id
+                taker = rotation[(real - 1) % len(rotation)].person_id
             else:
                 taker = fixed
         if (number, taker) != (m.number, m.minute_taker_id):
@@ -315,8 +357,8 @@ def meetings_extend_horizon(*, today: dt.date | None = None) -> int:
                 continue  # another worker took it
             series = Series.objects.get(pk=pk)
             zone = ZoneInfo(series.time_zone)
-            if planned_until is None:  # never planned (e.g. saved outside the services)
-                since = dt.datetime.combine(start_date, dt.time.min, tzinfo=zone)
+            if planned_until is None:  # never planned (e.g. saved outside the services): from now on
+                since = max(dt.datetime.combine(start_date, dt.time.min, tzinfo=zone), timezone.now())
             else:
                 since = dt.datetime.combine(planned_until, dt.time.max, tzinfo=zone)
             meetings_plan(series=series, since=since, calendar=calendar)

@@ -14,12 +14,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lihui.people.models import Department, Person
 from lihui.regime.models import AgendaKind, Membership, PresenterRole
 from lihui.regime.services import MAX_ITEM_MINUTES
 
-from ..models import AgendaItem, Guest, Material, Meeting
+from ..models import AgendaItem, Amendment, Guest, Material, Meeting
 from ..selectors import meeting_can_prepare, meeting_chair_id, meeting_is_participant, series_minute_taker_id
 from .text import meeting_text_changed
 
@@ -104,55 +105,140 @@ def _clean_item(data: dict) -> dict:
     return data
 
 
-def agenda_item_add(*, actor: Person, meeting: Meeting, data: dict) -> AgendaItem:
+# What an amendment of a held meeting's agenda may change, and how the record labels it.
+AMENDABLE = {"title": gettext_noop("title"), "kind": gettext_noop("kind"), "presenter": gettext_noop("presenter"),
+             "minutes_allotted": gettext_noop("minutes allotted"), "description": gettext_noop("description"),
+             "seconds_used": gettext_noop("time used"), "order": gettext_noop("order of the items")}  # fmt: skip
+
+
+def meeting_is_record(meeting: Meeting) -> bool:
+    """Ended (or entered as held): its agenda and timings are the record, changed only by an amendment."""
+    return meeting.actual_end is not None or meeting.status == Meeting.Status.HELD
+
+
+def _amendment_reason(*, actor: Person, meeting: Meeting, reason: str) -> str:
+    """'' while the meeting is open; after it, the chair's reason (required) for amending the record."""
+    if not meeting_is_record(meeting):
+        return ""
     _require(meeting_can_prepare(person=actor, meeting=meeting))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("This meeting has ended: its agenda and timings are the record. To amend them, give a reason.")]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": [_("The reason is too long (300 characters at most).")]})
+    return reason
+
+
+def _shown(name: str, value) -> str:
+    if value is None or value == "":
+        return ""
+    if name == "seconds_used":
+        return f"{int(value) // 60}:{int(value) % 60:02d}"
+    if name == "kind":
+        return str(AgendaKind(value).label) if value in AgendaKind.values else str(value)
+    return str(value)
+
+
+def _amend(*, actor: Person, meeting: Meeting, reason: str, subject: str, before: dict, after: dict) -> None:
+    """Keep an amendment of a held meeting: with the meeting (shown on the recap) and in the audit log."""
+    from lihui.audit.services import E, V, audit_record
+
+    changes = [
+        {"field": k, "label": AMENDABLE.get(k, k), "subject": subject, "before": _shown(k, before.get(k)), "after": _shown(k, after.get(k)), "i18n": ["label"]}
+        for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)
+    ]  # fmt: skip
+    if not changes:
+        return
+    Amendment.objects.create(meeting=meeting, actor=actor, actor_name=actor.name or actor.get_username(), reason=reason, changes=changes)
+    audit_record(actor=actor, series=meeting.series_id, meeting=meeting, entity=E.MEETING, object_id=meeting.pk, verb=V.AMENDED,
+                 changes=[*changes, {"field": "reason", "label": gettext_noop("reason"), "before": None, "after": reason, "i18n": ["label"]}],
+                 subject=subject)  # fmt: skip
+
+
+def _item_values(item: AgendaItem | None) -> dict:
+    if item is None:
+        return {}
+    return {k: (str(item.presenter) if item.presenter_id else "") if k == "presenter" else getattr(item, k) for k in AMENDABLE if k != "order"}
+
+
+def agenda_item_add(*, actor: Person, meeting: Meeting, data: dict, reason: str = "") -> AgendaItem:
+    _require(meeting_can_prepare(person=actor, meeting=meeting))
+    reason = _amendment_reason(actor=actor, meeting=meeting, reason=reason)
     data = _clean_item({"kind": AgendaKind.OTHER, **data})
     presenter = data.pop("presenter", None)
     if presenter is not None and not meeting_is_participant(person=presenter, meeting=meeting):
         raise ValidationError({"presenter": [_("The presenter must be a participant of the meeting.")]})
-    last = meeting.items.aggregate(m=Max("position"))["m"]
-    item = AgendaItem.objects.create(meeting=meeting, position=(last or 0) + 1, presenter=presenter, **data)
+    with transaction.atomic():
+        last = meeting.items.aggregate(m=Max("position"))["m"]
+        item = AgendaItem.objects.create(meeting=meeting, position=(last or 0) + 1, presenter=presenter, **data)
+        if reason:
+            _amend(actor=actor, meeting=meeting, reason=reason, subject=item.title, before={}, after=_item_values(item))
     meeting_text_changed(meeting_id=meeting.pk)
     return item
 
 
-def agenda_item_update(*, actor: Person, item: AgendaItem, data: dict) -> AgendaItem:
-    """The chair changes any item; a presenter retimes and describes their own."""
+def agenda_item_update(*, actor: Person, item: AgendaItem, data: dict, reason: str = "") -> AgendaItem:
+    """The chair changes any item; a presenter describes their own (the agenda's structure —
+    title, kind, time — is the chair's). After the meeting, only an amendment with a reason."""
     meeting = item.meeting
     own = item.presenter_id == actor.pk
     if not meeting_can_prepare(person=actor, meeting=meeting):
         _require(own)
-        if set(data) - {"title", "description", "minutes_allotted"}:
+        if set(data) - {"description"}:
             raise PermissionDenied
+    reason = _amendment_reason(actor=actor, meeting=meeting, reason=reason)
+    if "seconds_used" in data and not reason:
+        raise ValidationError({"seconds_used": [_("The time used is recorded by the meeting's timer; it can only be amended after the meeting.")]})
     data = _clean_item(dict(data))
+    if "seconds_used" in data:
+        used = data["seconds_used"]
+        if not isinstance(used, int) or isinstance(used, bool) or not 0 <= used <= MAX_ITEM_MINUTES * 60:
+            raise ValidationError({"seconds_used": [_("The time used must be from 0 to %(max)s minutes.") % {"max": MAX_ITEM_MINUTES}]})
     if "presenter" in data and data["presenter"] is not None:
         if not meeting_is_participant(person=data["presenter"], meeting=meeting):
             raise ValidationError({"presenter": [_("The presenter must be a participant of the meeting.")]})
-    for name, value in data.items():
-        setattr(item, name, value)
-    item.save()
+    with transaction.atomic():
+        before = _item_values(item)
+        for name, value in data.items():
+            setattr(item, name, value)
+        item.save()
+        if reason:
+            _amend(actor=actor, meeting=meeting, reason=reason, subject=item.title, before=before, after=_item_values(item))
     meeting_text_changed(meeting_id=meeting.pk)
     return item
 
 
-def agenda_item_remove(*, actor: Person, item: AgendaItem) -> None:
+def agenda_item_remove(*, actor: Person, item: AgendaItem, reason: str = "") -> None:
+    """The chair removes an item not yet discussed (a presenter cannot take theirs off the chair's agenda)."""
     meeting = item.meeting
-    _require(meeting_can_prepare(person=actor, meeting=meeting) or item.presenter_id == actor.pk)
+    _require(meeting_can_prepare(person=actor, meeting=meeting))
+    _amendment_reason(actor=actor, meeting=meeting, reason=reason)
     if meeting.current_item_id == item.pk or item.seconds_used or item.notes:
         raise ValidationError({"__all__": [_("This item was already discussed; it cannot be removed.")]})
-    item.delete()
+    with transaction.atomic():
+        before = _item_values(item)
+        subject = item.title
+        item.delete()
+        if reason:
+            _amend(actor=actor, meeting=meeting, reason=reason.strip(), subject=subject, before=before, after={})
     meeting_text_changed(meeting_id=meeting.pk)
 
 
-def agenda_reorder(*, actor: Person, meeting: Meeting, order: list[int]) -> None:
+def agenda_reorder(*, actor: Person, meeting: Meeting, order: list[int], reason: str = "") -> None:
     """Put the items in the given order (ids); every item must be named once."""
     _require(meeting_can_prepare(person=actor, meeting=meeting))
+    reason = _amendment_reason(actor=actor, meeting=meeting, reason=reason)
     items = {i.pk: i for i in meeting.items.all()}
     if sorted(order) != sorted(items):
         raise ValidationError({"order": [_("Name every item of the agenda once.")]})
-    for position, pk in enumerate(order):
-        items[pk].position = position
-    AgendaItem.objects.bulk_update(items.values(), ["position"])
+    with transaction.atomic():
+        was = [i.title for i in sorted(items.values(), key=lambda i: (i.position, i.pk))]
+        for position, pk in enumerate(order):
+            items[pk].position = position
+        AgendaItem.objects.bulk_update(items.values(), ["position"])
+        if reason:
+            now = [items[pk].title for pk in order]
+            _amend(actor=actor, meeting=meeting, reason=reason, subject="", before={"order": " / ".join(was)}, after={"order": " / ".join(now)})
 
 
 def meeting_purpose_set(*, actor: Person, meeting: Meeting, purpose: str) -> Meeting:

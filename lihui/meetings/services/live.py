@@ -11,16 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lihui.audit.services import E, V, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.people.models import Person
 
-from ..models import AgendaItem, Attendance, Guest, Meeting
+from ..models import AgendaItem, Attendance, Guest, Meeting, Minutes
 from ..selectors import meeting_can_run, meeting_can_take_notes, meeting_is_participant
 from .text import meeting_text_changed
 
@@ -41,26 +43,47 @@ def _open_segment(item: AgendaItem, now: dt.datetime) -> None:
     item.save(update_fields=["running_since"])
 
 
-def meeting_start(*, actor: Person, meeting: Meeting) -> Meeting:
-    """Start: the actual start is recorded and the first item's timer runs."""
+EARLY = dt.timedelta(hours=1)
+
+
+def meeting_start(*, actor: Person, meeting: Meeting, confirm_early: bool = False) -> Meeting:
+    """Start: the actual start is recorded and the first item's timer runs. More than an
+    hour before its slot, only when the caller confirms (`confirm_early`): compliance then
+    judges the start against the planned slot, not as "on time"."""
     if not meeting_can_run(person=actor, meeting=meeting):
         raise PermissionDenied
     if meeting.status not in (Meeting.Status.SCHEDULED,):
         raise ValidationError({"__all__": [_("Only a planned meeting can be started.")]})
+    now = timezone.now()
+    if meeting.actual_start is None and meeting.start - now > EARLY and not confirm_early:
+        local = timezone.localtime(meeting.start, meeting.series_zone)
+        raise ValidationError(
+            _("This meeting is planned for %(when)s. Start it now anyway?") % {"when": f"{local:%Y-%m-%d %H:%M}"},
+            code="early",
+        )
     with transaction.atomic():
         m = _locked(meeting)
         if m.actual_start is not None:
             return m  # already started (a second click, another laptop)
-        now = timezone.now()
         first = m.items.order_by("position", "id").first()
         m.actual_start = now
+        m.started_by = actor
         m.current_item = first
         m.live_version = F("live_version") + 1
-        m.save(update_fields=["actual_start", "current_item", "live_version"])
+        m.save(update_fields=["actual_start", "started_by", "current_item", "live_version"])
         if first is not None:
             _open_segment(first, now)
+        # Started well before its slot: the entry keeps the planned and the actual start.
+        early = [{"field": "start", "label": gettext_noop("start"), "before": f"{timezone.localtime(m.start, m.series_zone):%Y-%m-%d %H:%M}",
+                  "after": f"{timezone.localtime(now, m.series_zone):%Y-%m-%d %H:%M}", "i18n": ["label"]}] if m.start - now > EARLY else []  # fmt: skip
+        _audit_run(actor, m, V.STARTED, early)
     m.refresh_from_db()
     return m
+
+
+def _audit_run(actor: Person, meeting: Meeting, verb: str, changes: list | None = None) -> None:
+    audit_record(actor=actor, series=meeting.series_id, meeting=meeting, entity=E.MEETING, object_id=meeting.pk,
+                 verb=verb, changes=changes or [], subject=str(meeting.number or ""))  # fmt: skip
 
 
 def meeting_go_to(*, actor: Person, meeting: Meeting, expected_item_id: int | None, step: int) -> Meeting:
@@ -93,6 +116,14 @@ def meeting_go_to(*, actor: Person, meeting: Meeting, expected_item_id: int | No
     return m
 
 
+def meeting_undiscussed(*, meeting: Meeting) -> list[AgendaItem]:
+    """Items nobody has opened yet: what End would leave undiscussed."""
+    return [
+        i for i in meeting.items.order_by("position", "id")
+        if i.seconds_used == 0 and i.running_since is None and i.pk != meeting.current_item_id
+    ]  # fmt: skip
+
+
 def meeting_end(*, actor: Person, meeting: Meeting) -> Meeting:
     from lihui.notices.services import meeting_ended
 
@@ -112,12 +143,70 @@ def meeting_end(*, actor: Person, meeting: Meeting) -> Meeting:
         m.current_item = None
         m.live_version = F("live_version") + 1
         m.save(update_fields=["actual_end", "status", "current_item", "live_version"])
+        _audit_run(actor, m, V.ENDED)
         meeting_ended(meeting=m)
     m.refresh_from_db()
     return m
 
 
+def resume_grace() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.LIHUI_RESUME_GRACE_MINUTES)
+
+
+def meeting_can_resume(*, person: Person, meeting: Meeting, now: dt.datetime | None = None) -> bool:
+    """Ended within the grace period, by someone who may run it, and not yet amended or minuted."""
+    now = now or timezone.now()
+    return (
+        meeting.actual_end is not None
+        and now - meeting.actual_end <= resume_grace()
+        and not meeting.amendments.exists()
+        and not Minutes.objects.filter(meeting=meeting, published_at__isnull=False).exists()
+        and meeting_can_run(person=person, meeting=meeting)
+    )
+
+
+def meeting_resume(*, actor: Person, meeting: Meeting) -> Meeting:
+    """Undo End within the grace period: the meeting runs again from the item it stopped on
+    (the last one with time used); the timings stay, the gap is not counted."""
+    if not meeting_can_run(person=actor, meeting=meeting):
+        raise PermissionDenied
+    with transaction.atomic():
+        m = _locked(meeting)
+        if m.actual_end is None:
+            return m  # already running again (a second click)
+        if not meeting_can_resume(person=actor, meeting=m):
+            raise ValidationError(
+                {"__all__": [_("This meeting can be resumed only within %(minutes)d minutes of its end, before its minutes are published.")
+                             % {"minutes": settings.LIHUI_RESUME_GRACE_MINUTES}]}  # fmt: skip
+            )
+        now = timezone.now()
+        items = list(m.items.order_by("position", "id"))
+        used = [i for i in items if i.seconds_used > 0]
+        current = used[-1] if used else (items[0] if items else None)
+        m.actual_end = None
+        m.status = Meeting.Status.SCHEDULED
+        m.current_item = current
+        m.live_version = F("live_version") + 1
+        m.save(update_fields=["actual_end", "status", "current_item", "live_version"])
+        if current is not None:
+            _open_segment(current, now)
+        _audit_run(actor, m, V.RESUMED)
+    m.refresh_from_db()
+    return m
+
+
 # --- attendance ---------------------------------------------------------------------
+
+
+def meeting_span(meeting: Meeting) -> tuple[dt.datetime, dt.datetime]:
+    """When the meeting took place: from its actual (else planned) start to its actual end,
+    to now while it runs, or to its planned end before it starts."""
+    began = meeting.actual_start or meeting.start
+    if meeting.actual_end is not None:
+        return began, meeting.actual_end
+    if meeting.actual_start is not None:
+        return began, max(timezone.now(), began)
+    return began, meeting.end
 
 
 def attendance_set(
@@ -149,10 +238,16 @@ def attendance_set(
         errors["reason"] = [_("The reason is too long (200 characters at most).")]
     if errors:
         raise ValidationError(errors)
+    began, ended = meeting_span(meeting)
     if status == Attendance.Status.LATE and arrived_at is None:
-        arrived_at = timezone.now()
+        arrived_at = min(max(timezone.now(), began), ended)  # now, or the nearest moment of the meeting
     if status != Attendance.Status.LATE:
         arrived_at = None
+    if arrived_at is not None:
+        if not began <= arrived_at <= ended:
+            zone = meeting.series_zone
+            raise ValidationError({"arrived_at": [_("The arrival time must lie within the meeting (%(start)s–%(end)s).") % {
+                "start": f"{timezone.localtime(began, zone):%H:%M}", "end": f"{timezone.localtime(ended, zone):%H:%M}"}]})  # fmt: skip
     with transaction.atomic():
         fields = ["status", "arrived_at", "reason"]
         was = Attendance.objects.filter(meeting=meeting, person=person, guest=guest).first()

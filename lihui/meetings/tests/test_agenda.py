@@ -289,18 +289,24 @@ def test_presenter_must_be_a_participant(ready):
     assert item_of(ready.meeting, "discussion").presenter_id == ready.chair.pk
 
 
-def test_presenter_retimes_and_describes_own_item_only(ready):
+def test_presenter_describes_own_item_only(ready):
+    """A presenter edits their report and the item's description; its title, kind, time and
+    place on the chair's agenda are the chair's (issue 16: the agenda's structure)."""
     own = item_of(ready.meeting, "report", ready.sales_head)
     other = item_of(ready.meeting, "report", ready.finance_head)
     presenter = ready.sales_head
-    services.agenda_item_update(actor=presenter, item=own, data={"minutes_allotted": 9, "description": "Q4 销售"})
+    allotted = own.minutes_allotted
+    services.agenda_item_update(actor=presenter, item=own, data={"description": "Q4 销售"})
     own.refresh_from_db()
-    assert (own.minutes_allotted, own.description) == (9, "Q4 销售")
-    for data in ({"kind": "discussion"}, {"presenter": ready.member}, {"minutes_allotted": 5, "kind": "other"}):
+    assert own.description == "Q4 销售"
+    for data in ({"kind": "discussion"}, {"presenter": ready.member}, {"minutes_allotted": 9}, {"title": "改名"},
+                 {"minutes_allotted": 9, "description": "x"}):  # fmt: skip
         with pytest.raises(PermissionDenied):
             services.agenda_item_update(actor=presenter, item=own, data=data)
     with pytest.raises(PermissionDenied):
-        services.agenda_item_update(actor=presenter, item=other, data={"minutes_allotted": 1})
+        services.agenda_item_update(actor=presenter, item=other, data={"description": "不是我的"})
+    with pytest.raises(PermissionDenied):
+        services.agenda_item_remove(actor=presenter, item=own)
     ids = list(ready.meeting.items.order_by("position", "id").values_list("id", flat=True))
     with pytest.raises(PermissionDenied):
         services.agenda_reorder(actor=presenter, meeting=ready.meeting, order=list(reversed(ids)))
@@ -308,7 +314,7 @@ def test_presenter_retimes_and_describes_own_item_only(ready):
         services.agenda_item_add(actor=presenter, meeting=ready.meeting, data={"title": "加塞", "minutes_allotted": 5})
     own.refresh_from_db()
     other.refresh_from_db()
-    assert (own.kind, own.presenter_id, own.minutes_allotted) == ("report", presenter.pk, 9)
+    assert (own.kind, own.presenter_id, own.minutes_allotted, own.description) == ("report", presenter.pk, allotted, "Q4 销售")
     assert other.minutes_allotted == 6
     assert list(ready.meeting.items.order_by("position", "id").values_list("id", flat=True)) == ids
 
@@ -435,15 +441,16 @@ def test_htmx_endpoints_refuse_a_member_and_an_outsider(ready):
     assert agenda_rows(meeting) == before
 
 
-def test_htmx_presenter_retimes_own_item(ready):
+def test_htmx_presenter_cannot_retime_or_move_their_item(ready):
     own = item_of(ready.meeting, "report", ready.sales_head)
-    other = item_of(ready.meeting, "report", ready.finance_head)
     client = client_for(ready.sales_head)
-    is_agenda_partial(client.post(f"/meetings/{ready.meeting.pk}/agenda/{own.pk}/retime/", {"minutes_allotted": "10"}))
-    assert AgendaItem.objects.get(pk=own.pk).minutes_allotted == 10
-    assert client.post(f"/meetings/{ready.meeting.pk}/agenda/{other.pk}/retime/", {"minutes_allotted": "10"}).status_code == 403
+    allotted = own.minutes_allotted
+    assert client.post(f"/meetings/{ready.meeting.pk}/agenda/{own.pk}/retime/", {"minutes_allotted": "10"}).status_code == 403
     assert client.post(f"/meetings/{ready.meeting.pk}/agenda/{own.pk}/move/", {"direction": "up"}).status_code == 403
-    assert AgendaItem.objects.get(pk=other.pk).minutes_allotted == 6
+    assert client.post(f"/meetings/{ready.meeting.pk}/agenda/{own.pk}/remove/").status_code == 403
+    assert AgendaItem.objects.get(pk=own.pk).minutes_allotted == allotted
+    page = client.get(f"/meetings/{ready.meeting.pk}/").content.decode()
+    assert f"/agenda/{own.pk}/retime/" not in page and f"/agenda/{own.pk}/remove/" not in page
 
 
 def test_item_edit_page_opens(ready):
@@ -454,7 +461,8 @@ def test_item_edit_page_opens(ready):
     presenter = Client(raise_request_exception=False)
     presenter.force_login(ready.sales_head)
     r = presenter.get(f"/items/{own.pk}/")
-    assert r.status_code == 200 and 'name="kind"' not in r.content.decode()  # a presenter retimes and describes only
+    page = r.content.decode()
+    assert r.status_code == 200 and 'name="kind"' not in page and 'name="minutes_allotted"' not in page  # a presenter describes only
 
 
 def test_item_edit_page_refuses_a_member(ready):
@@ -862,7 +870,7 @@ def test_query_counts_do_not_grow_with_items_people_and_kpis(media):
     report_save(actor=board.sales_head, item=prev_report, data={}, kpis=[{"kpi": k.pk, "actual": "90"} for k in Kpi.objects.all()])
     _grow(board, items=0, guests=0, kpis=0, start_index=0)
     services.material_add(actor=board.chair, item=item_of(meeting, "opening"), upload=SimpleUploadedFile("a.txt", b"a"))
-    live_services.meeting_start(actor=board.chair, meeting=meeting)
+    live_services.meeting_start(actor=board.chair, meeting=meeting, confirm_early=True)
 
     client = client_for(board.chair)
     urls = [f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/live/", f"/meetings/{meeting.pk}/live/state/", f"/meetings/{meeting.pk}/recap/"]

@@ -312,6 +312,10 @@ def test_prepare_report_run_and_recap_a_weekly_meeting(new_page):
         expect(chair_page.locator(f"[data-testid={testid}]")).to_be_hidden()
 
     chair_page.click("[data-testid=start]")
+    # Next Monday's meeting, run today: Lihui asks before starting it so far ahead of its slot.
+    expect(chair_page.locator("[data-testid=confirm]")).to_be_visible()
+    assert "?" in chair_page.locator("[data-confirm-text]").inner_text() or "？" in chair_page.locator("[data-confirm-text]").inner_text()
+    chair_page.click("[data-testid=confirm-yes]")
     expect(title).to_have_text(titles[0])
     expect(chair_page.locator("[data-testid=start]")).to_be_hidden()
     expect(chair_page.locator("[data-testid=next]")).to_be_visible()
@@ -397,9 +401,19 @@ def test_prepare_report_run_and_recap_a_weekly_meeting(new_page):
     expect(proj_title).to_have_text(titles[-2], timeout=POLL_MS)
     step("next", len(items) - 1)
 
-    # End: the recap.
+    # End asks first; "not yet" leaves the meeting running.
+    chair_page.click("[data-testid=end]")
+    dialog = chair_page.locator("[data-testid=confirm]")
+    expect(dialog).to_be_visible()
+    shots(chair_page, "end-confirm")
+    chair_page.click("[data-testid=confirm-no]")
+    expect(dialog).to_be_hidden()
+    meeting.refresh_from_db()
+    assert meeting.actual_end is None
+    # End, confirmed: the recap.
+    chair_page.click("[data-testid=end]")
     with chair_page.expect_navigation(url=re.compile(rf"/meetings/{meeting.pk}/recap/$")) as navigation:
-        chair_page.click("[data-testid=end]")
+        chair_page.click("[data-testid=confirm-yes]")
     assert navigation.value.status == 200
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.HELD and meeting.actual_end is not None and meeting.current_item_id is None

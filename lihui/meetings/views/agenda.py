@@ -26,6 +26,7 @@ from ..selectors import (
     meeting_agenda,
     meeting_can_prepare,
     meeting_can_take_notes,
+    meeting_chair_id,
     meeting_is_participant,
     meeting_neighbours,
     meeting_participants,
@@ -71,6 +72,7 @@ def agenda_context(request, meeting: Meeting) -> dict:
         "can_prepare": meeting_can_prepare(person=request.user, meeting=meeting),
         "can_download": meeting_is_participant(person=request.user, meeting=meeting),
         "add_form": AddItemForm(),
+        "is_record": agenda_services.meeting_is_record(meeting),
     }
 
 
@@ -84,6 +86,7 @@ def meeting_detail(request, pk: int):
     ):
         agenda_services.agenda_ensure(meeting=meeting)
     context = agenda_context(request, meeting)
+    context["chair_id"] = meeting_chair_id(meeting=meeting) if meeting.started_by_id else None
     can_prepare = context["can_prepare"]
     # A guest invited for one topic sees this meeting, not the series and its other meetings.
     sees_series = series_can_view(person=request.user, series=meeting.series)
@@ -259,6 +262,9 @@ def item_edit(request, item_id: int):
     own = item.presenter_id == request.user.pk
     if not (can_prepare or own):
         raise PermissionDenied
+    amend = agenda_services.meeting_is_record(meeting)
+    if amend and not can_prepare:
+        raise PermissionDenied  # the record is amended by the chair only
     people = participants_queryset(meeting)
     initial = {
         "title": item.title,
@@ -266,12 +272,19 @@ def item_edit(request, item_id: int):
         "presenter": item.presenter_id,
         "minutes_allotted": item.minutes_allotted,
         "description": item.description,
+        "minutes_used": round(item.seconds_used / 60),
     }
-    form = ItemForm(request.POST or None, initial=initial, people=people, presenter_only=not can_prepare)
+    form = ItemForm(request.POST or None, initial=initial, people=people, presenter_only=not can_prepare, amend=amend)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason", "")
+        if amend:
+            used = data.pop("minutes_used")
+            if used != round(item.seconds_used / 60):  # only a changed figure replaces the timer's seconds
+                data["seconds_used"] = used * 60
         try:
-            agenda_services.agenda_item_update(actor=request.user, item=item, data=form.cleaned_data)
-            messages.success(request, _("The agenda item was saved."))
+            agenda_services.agenda_item_update(actor=request.user, item=item, data=data, reason=reason)
+            messages.success(request, _("The amendment was recorded.") if amend else _("The agenda item was saved."))
             return redirect("meetings:detail", pk=meeting.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -282,6 +295,7 @@ def item_edit(request, item_id: int):
             "item": item,
             "meeting": meeting,
             "form": form,
+            "amend": amend,
             "material_form": MaterialForm(),
             "guest_form": GuestForm(),
             "materials": item.materials.all(),

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,6 +76,7 @@ def _live_context(request, meeting: Meeting) -> dict:
         "statuses": Attendance.Status.choices,
         "can_run": meeting_can_run(person=request.user, meeting=meeting),
         "can_take_notes": meeting_can_take_notes(person=request.user, meeting=meeting),
+        "grace": settings.LIHUI_RESUME_GRACE_MINUTES,
     }
 
 
@@ -106,14 +109,21 @@ def _after_action(request, meeting: Meeting):
     return redirect("meetings:live", pk=meeting.pk)
 
 
+def _confirm_needed(message: str, items: list | None = None) -> JsonResponse:
+    """409: the caller must confirm (the live page shows the question and what it concerns)."""
+    return JsonResponse({"error": message, "fields": {}, "confirm": message, "items": items or []}, status=409)
+
+
 @login_required
 @require_POST
 def start(request, pk: int):
     meeting = meeting_for(request, pk)
     agenda_services.agenda_ensure(meeting=meeting)
     try:
-        meeting = live_services.meeting_start(actor=request.user, meeting=meeting)
+        meeting = live_services.meeting_start(actor=request.user, meeting=meeting, confirm_early=request.POST.get("confirm") == "1")
     except ValidationError as exc:
+        if getattr(exc, "code", None) == "early":
+            return _confirm_needed(" ".join(exc.messages))
         return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
     return _after_action(request, meeting)
 
@@ -136,16 +146,49 @@ def go(request, pk: int):
 
 
 @login_required
-@require_POST
 def end(request, pk: int):
+    """End, confirmed: a GET (or a POST without `confirm`) shows what is still undiscussed
+    and asks; only a confirmed POST ends the meeting."""
+    meeting = meeting_for(request, pk)
+    if not meeting_can_run(person=request.user, meeting=meeting):
+        raise PermissionDenied
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        try:
+            meeting = live_services.meeting_end(actor=request.user, meeting=meeting)
+        except ValidationError as exc:
+            return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
+        if wants_json:
+            return _after_action(request, meeting)
+        return redirect("meetings:recap", pk=meeting.pk)
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if meeting.actual_end is not None:
+        return redirect("meetings:recap", pk=meeting.pk)
+    undiscussed = live_services.meeting_undiscussed(meeting=meeting)
+    question = _("End the meeting now? Ended, the agenda and timings become the record.")
+    if request.method == "POST":
+        if wants_json:
+            return _confirm_needed(question, [i.title for i in undiscussed])
+        return redirect("meetings:end", pk=meeting.pk)
+    return render(request, "meetings/end_confirm.html", {
+        "meeting": meeting, "series": meeting.series, "undiscussed": undiscussed, "question": question,
+        "grace": settings.LIHUI_RESUME_GRACE_MINUTES,
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def resume(request, pk: int):
+    """Undo End within the grace period (the recap offers it)."""
     meeting = meeting_for(request, pk)
     try:
-        meeting = live_services.meeting_end(actor=request.user, meeting=meeting)
+        meeting = live_services.meeting_resume(actor=request.user, meeting=meeting)
     except ValidationError as exc:
-        return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return _after_action(request, meeting)
-    return redirect("meetings:recap", pk=meeting.pk)
+        messages.error(request, " ".join(exc.messages))
+        return redirect("meetings:recap", pk=meeting.pk)
+    messages.success(request, _("The meeting runs again; the time used so far is kept."))
+    return redirect("meetings:live", pk=meeting.pk)
 
 
 @login_required
@@ -163,7 +206,8 @@ def attendance(request, pk: int):
         arrived_at = None
         if request.POST.get("arrived_at"):
             t = dt.time.fromisoformat(request.POST["arrived_at"])
-            local = timezone.localtime(timezone.now(), meeting.series_zone)
+            # On the meeting's own day (in its zone), not today's: a record filled in later stays right.
+            local = timezone.localtime(meeting.actual_start or meeting.start, meeting.series_zone)
             arrived_at = local.replace(hour=t.hour, minute=t.minute, second=0, microsecond=0)
         live_services.attendance_set(
             actor=request.user,
@@ -243,6 +287,9 @@ def recap(request, pk: int):
             "participants_count": len(rows),
             "report_items": [i for i in items if i.kind == "report"],
             "can_read_minutes": _minutes_can_read(request, meeting),
+            "can_resume": live_services.meeting_can_resume(person=request.user, meeting=meeting),
+            "grace": settings.LIHUI_RESUME_GRACE_MINUTES,
+            "amendments": list(meeting.amendments.all()),
             **_followup(request, meeting),
         },
     )

@@ -263,6 +263,9 @@ def test_robot_invitation_agenda_minutes_overdue_and_the_delivery_log(new_page, 
     # ---- 4. The meeting is held (early): an action for 王强, then the minutes.
     follow(page, "[data-testid=run]", re.compile(rf"/meetings/{meeting.pk}/live/$"))
     page.click("[data-testid=start]")
+    # Tomorrow's meeting, started today: Lihui asks first.
+    expect(page.locator("[data-testid=confirm]")).to_be_visible()
+    page.click("[data-testid=confirm-yes]")
     expect(page.locator("[data-testid=next]")).to_be_visible()
     action_title = "整理双十一退货数据并提交复盘"
     due = day + dt.timedelta(days=2)
@@ -275,8 +278,9 @@ def test_robot_invitation_agenda_minutes_overdue_and_the_delivery_log(new_page, 
     assert page.locator("#followup [role=alert]").count() == 0
     action = ActionItem.objects.get(meeting=meeting)
     assert (action.title, action.owner_id, action.due) == (action_title, wangqiang.pk, due)
+    page.click("[data-testid=end]")  # End asks first
     with page.expect_navigation(url=re.compile(rf"/meetings/{meeting.pk}/recap/$")) as navigation:
-        page.click("[data-testid=end]")
+        page.click("[data-testid=confirm-yes]")
     assert navigation.value.status == 200
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.HELD

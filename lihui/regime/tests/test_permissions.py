@@ -232,7 +232,7 @@ class World:
     def started(self, target: str) -> Meeting:
         """The meeting, started by its chair: its first item is current."""
         if target not in self._started:
-            meeting_start(actor=self.cast.chair, meeting=self.meeting(target))
+            meeting_start(actor=self.cast.chair, meeting=self.meeting(target), confirm_early=True)
             self.meeting(target).refresh_from_db()
             self._started.add(target)
         return self.meeting(target)
@@ -617,10 +617,11 @@ WEB: dict[str, Web] = {
     "meetings:agenda_move": Web(
         get=everyone(405, TARGETS), post=meeting_manage(200), kwargs=meeting_item_kwargs, data=lambda w, t, r: {"direction": "up"}
     ),
+    # Its time and its place on the agenda are the chair's too: the presenter describes it.
     "meetings:agenda_retime": Web(
-        get=everyone(405, TARGETS), post=own_item(200), kwargs=meeting_item_kwargs, data=lambda w, t, r: {"minutes_allotted": "5"}
+        get=everyone(405, TARGETS), post=meeting_manage(200), kwargs=meeting_item_kwargs, data=lambda w, t, r: {"minutes_allotted": "5"}
     ),
-    "meetings:agenda_remove": Web(get=everyone(405, TARGETS), post=own_item(200), kwargs=meeting_item_kwargs),
+    "meetings:agenda_remove": Web(get=everyone(405, TARGETS), post=meeting_manage(200), kwargs=meeting_item_kwargs),
     "meetings:agenda_publish": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=meeting_kwargs),
     "meetings:agenda_print": Web(get=meeting_read(200), kwargs=meeting_kwargs),
     "meetings:agenda_docx": Web(get=meeting_read(200), kwargs=meeting_kwargs),
@@ -651,9 +652,12 @@ WEB: dict[str, Web] = {
     "meetings:projector": Web(get=meeting_read(200), kwargs=meeting_kwargs),
     "meetings:state": Web(get=meeting_read(200), kwargs=meeting_kwargs),
     "meetings:recap": Web(get=meeting_read(200), kwargs=meeting_kwargs),
-    "meetings:start": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=meeting_kwargs),
+    # The world's meeting lies ahead: starting it is confirmed (confirm=1), as End is.
+    "meetings:start": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"confirm": "1"}),
     "meetings:go": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=started_kwargs, data=go_data),
-    "meetings:end": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=started_kwargs),
+    "meetings:end": Web(get=meeting_manage(200), post=meeting_manage(302), kwargs=started_kwargs, data=lambda w, t, r: {"confirm": "1"}),
+    # On a running meeting, resuming changes nothing (the service answers with it as it is).
+    "meetings:resume": Web(get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=started_kwargs, writes=False),
     "meetings:attendance": Web(
         get=everyone(405, TARGETS),
         post=minutes_kept(200),
@@ -1102,9 +1106,7 @@ def test_a_saved_series_lands_on_a_page_one_may_see(cast, how):
     "name, method, data",
     [
         ("meetings:item_edit", "GET", None),
-        ("meetings:item_edit", "POST", {"title": "抢来的议题", "minutes_allotted": "30", "description": ""}),
-        ("meetings:agenda_retime", "POST", {"minutes_allotted": "30"}),
-        ("meetings:agenda_remove", "POST", {}),
+        ("meetings:item_edit", "POST", {"title": "抢来的议题", "minutes_allotted": "30", "description": "抢来的说明"}),
         ("meetings:material_upload", "POST", "pdf"),
         ("meetings:guest_invite", "POST", {"name": "外部顾问", "email": "", "reason": ""}),
     ],
@@ -1163,6 +1165,7 @@ GUEST: dict[str, tuple[str, int]] = {
     "meetings:start": ("POST", 403),
     "meetings:go": ("POST", 403),
     "meetings:end": ("POST", 403),
+    "meetings:resume": ("POST", 403),
     "meetings:attendance": ("POST", 403),
     "meetings:notes": ("POST", 403),
     "regime:detail": ("GET", 404),

@@ -96,15 +96,34 @@
     el.textContent = message || "";
     el.hidden = !message;
   }
-  function act(action) {
+  // End (and a start well before the slot) ask first: the server answers 409 with the
+  // question and what it concerns (the items not yet discussed); the dialog asks it.
+  function ask(action, body) {
+    var dialog = q('[data-live="confirm"]');
+    if (!dialog || typeof dialog.showModal !== "function") {
+      if (window.confirm(body.confirm + (body.items.length ? "\n\n" + body.items.join("\n") : ""))) act(action, true);
+      return;
+    }
+    dialog.querySelector("[data-confirm-text]").textContent = body.confirm;
+    var list = dialog.querySelector("[data-confirm-items]");
+    list.textContent = "";
+    (body.items || []).forEach(function (title) { var li = document.createElement("li"); li.textContent = title; list.appendChild(li); });
+    dialog.querySelector("[data-confirm-items-head]").hidden = !(body.items || []).length;
+    dialog.querySelector("[data-confirm-grace]").hidden = action !== "end";
+    dialog.dataset.pending = action;
+    dialog.showModal();
+  }
+  function act(action, confirmed) {
     var urls = { start: root.dataset.startUrl, end: root.dataset.endUrl, next: root.dataset.goUrl, prev: root.dataset.goUrl };
     var data = {};
     if (action === "next" || action === "prev") {
       data.expected = state.current === null ? "" : String(state.current);
       data.step = action === "next" ? "1" : "-1";
     }
+    if (confirmed) data.confirm = "1";
     post(urls[action], data).then(function (r) {
       return r.json().then(function (body) {
+        if (r.status === 409 && body.confirm) { showError(""); ask(action, body); return; }
         if (!r.ok) { showError(body.error); return; }
         showError("");
         accept(body);
@@ -118,6 +137,13 @@
     var action = button.dataset.action;
     if (action === "take-theirs" || action === "keep-mine") { resolveConflict(action); return; }
     e.preventDefault();
+    var dialog = q('[data-live="confirm"]');
+    if (action === "confirm-yes" || action === "confirm-no") {
+      var pending = dialog.dataset.pending;
+      dialog.close();
+      if (action === "confirm-yes" && pending) act(pending, true);
+      return;
+    }
     act(action);
   });
 

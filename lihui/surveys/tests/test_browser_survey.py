@@ -55,7 +55,7 @@ def test_member_answers_and_the_chair_reads_the_results(new_page):
         title="运营周例会", weekdays=str(now.weekday()), start_date=now.date(), start_time=dt.time(0, 0), holiday_policy="keep",
     )  # fmt: skip
     meeting = series.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("start").first()
-    meeting_start(actor=chair, meeting=meeting)
+    meeting_start(actor=chair, meeting=meeting, confirm_early=True)
     meeting_end(actor=chair, meeting=Meeting.objects.get(pk=meeting.pk))
     survey = Survey.objects.select_related("meeting__series").get(meeting=meeting)
     assert survey.invited == 5

@@ -38,7 +38,7 @@ GOOD = {"purpose_clear": 5, "time_well_used": 4, "outcomes_useful": 4, "discussi
 def held(series: Series, *, chair, index: int = 0, attendance: dict | None = None) -> Meeting:
     """A scheduled meeting of the series, run and ended by its chair (attendance taken first if given)."""
     meeting = series.meetings.filter(status=Meeting.Status.SCHEDULED).order_by("start")[index]
-    meeting_start(actor=chair, meeting=meeting)
+    meeting_start(actor=chair, meeting=meeting, confirm_early=True)
     for person, status in (attendance or {}).items():
         attendance_set(actor=chair, meeting=meeting, person=person, status=status, reason="出差" if status == "excused" else "")
     return meeting_end(actor=chair, meeting=Meeting.objects.get(pk=meeting.pk))

@@ -183,6 +183,10 @@ class Command(BaseCommand):
             ],
         )
         now = timezone.now()
+        # The demo plays months of use: the two other series' past is planned as it would have
+        # been had they been set up on their start dates (series_create plans from now on).
+        for series in (monthly, service):
+            meetings_plan(series=series, since=dt.datetime.combine(series.start_date, dt.time.min, tzinfo=timezone.get_current_timezone()))
         for series in (weekly, monthly, service):
             # Held: every meeting that has ended by now (one running right now stays to run).
             ended = [m.pk for m in Meeting.objects.filter(series=series, start__lt=now, status=Meeting.Status.SCHEDULED)
