@@ -312,7 +312,7 @@ def minutes_save(*, actor: Person, meeting: Meeting, text: str, base_revision: i
         raise PermissionDenied
     _held(meeting)
     text = _clean_text(text)
-    comment = " ".join((comment or "").split())
+    comment = " ".join((comment or "").replace("\x00", "").split())  # NUL: as the text, dropped
     if len(comment) > 200:
         raise ValidationError({"comment": [_("Keep the note on what changed under 200 characters.")]})
     with transaction.atomic():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +35,8 @@ TRANSITIONS = {
 
 def _text(value: str, field: str, *, limit: int, required: bool = True) -> str:
     value = (value or "").strip()
+    if "\x00" in value:  # as Django's forms and the API refuse it: PostgreSQL cannot store NUL
+        raise ValidationError({field: [ProhibitNullCharactersValidator.message]})
     if required and not value:
         raise ValidationError({field: [_("This field is required.")]})
     if len(value) > limit:

@@ -107,6 +107,15 @@ class Page(HTMLParser):
             self.scripts.append(data)
 
 
+def url_scheme(value: str) -> str | None:
+    """The scheme a browser reads from an attribute's (entity-decoded) URL, as the URL standard
+    parses it: C0 controls and spaces around it dropped, tabs and newlines anywhere removed."""
+    cleaned = re.sub(r"[\t\n\r]", "", value.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
+                                                 "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "))
+    match = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", cleaned)
+    return match.group(1).lower() if match else None
+
+
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcdoc", "data", "poster"}
 
 
@@ -119,9 +128,11 @@ def assert_page_inert(html: str) -> None:
         for name, value in attrs:
             assert not name.startswith(("on", "hx-on")), (tag, name, value)
             if name in URL_ATTRIBUTES:
-                scheme = value.strip().lower().replace("\t", "").replace("\n", "")
-                assert not scheme.startswith(("javascript:", "vbscript:", "data:")), (tag, name, value)
-                assert not ALERT.search(value), (tag, name, value)
+                scheme = url_scheme(value)
+                assert scheme in (None, "http", "https", "mailto", "tel"), (tag, name, value)
+                # With a scheme, no payload may be in it; without one it is a path on this site
+                # ("java%0ascript:alert(33)" is a relative path to every browser).
+                assert scheme is None or not ALERT.search(value), (tag, name, value)
             if name == "style":
                 assert "javascript" not in value.lower() and not ALERT.search(value), (tag, name, value)
         if tag == "img":
