@@ -29,6 +29,7 @@ from ..exports import CONTENT_TYPE, EXPORT_LIMIT, actions_xlsx_capped, xlsx_file
 from ..forms import BoardFilterForm
 from ..models import ActionItem
 from ..selectors import (
+    UNCLOSED,
     action_can_manage,
     action_counts,
     action_history,
@@ -79,7 +80,7 @@ def _board(request, *, series=None):
     form, show_all, filters = _board_filters(request, series=series)
     today = person_today(person=request.user)
     actions = action_list(person=request.user, today=today, **filters)
-    counts = action_counts(actions=actions, today=today, open_only=filters["status"] == "open" or filters["overdue"])
+    counts = action_counts(actions=actions, today=today, open_only=filters["status"] == UNCLOSED or filters["overdue"])
     page = _CountedPaginator(actions, PAGE_SIZE, count=counts["total"]).get_page(request.GET.get("page"))
     # Links keep the filters; on a series' board the series is in the path, not the query.
     mode = {"all": 1 if show_all and series is None else None}
