@@ -798,6 +798,37 @@ def test_bad_updates_through_the_page_show_an_error_and_change_nothing(cast, tod
     assert state() == before
 
 
+@pytest.mark.parametrize(
+    "data, shown",
+    [
+        ({"do": "due", "due": (DAY - dt.timedelta(days=1)).isoformat(), "reason": "供应商延期到上周"},
+         [("due", "2026-11-29"), ("reason", "供应商延期到上周")]),
+        ({"do": "due", "due": "", "reason": "等待财务确认"}, [("reason", "等待财务确认")]),
+        ({"do": "comment", "text": "评" * 2001}, [("text", "评" * 2000)]),
+    ],
+    ids=["due in the past", "due missing", "comment too long"],
+)  # fmt: skip
+def test_a_refused_update_shows_back_what_was_typed(cast, today_meeting, data, shown):
+    """Issue 16, list 6: a past due date was refused and the date and reason typed were gone."""
+    action = new_action(cast, today_meeting)
+    response = client_for(cast.member).post(f"/actions/{action.pk}/", data)
+    assert response.status_code == 200 and error_messages(response)
+    html = response.content.decode()
+    for name, value in shown:
+        assert re.search(rf'name="{name}" value="{re.escape(value)}"', html), name
+    # the other forms stay empty
+    assert 'name="comment" value=""' in html
+
+
+def test_a_refused_status_keeps_the_status_and_comment_chosen(cast, today_meeting):
+    action = with_status(new_action(cast, today_meeting), S.DONE)
+    response = client_for(cast.member).post(f"/actions/{action.pk}/", {"do": "status", "status": "blocked", "comment": "等物料"})
+    html = response.content.decode()
+    assert error_messages(response)
+    assert '<option value="blocked" selected>' in html and '<option value="done" selected>' not in html
+    assert 'name="comment" value="等物料"' in html
+
+
 @pytest.mark.parametrize("who, target, status", [("other_member", "private", 403), *OTHERS[1:]])
 def test_others_cannot_update_an_action(cast, other_member, who, target, status):
     series = cast.series if target == "private" else cast.open_series

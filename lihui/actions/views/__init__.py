@@ -163,6 +163,7 @@ def action_export(request):
 @idempotent("action_update")
 def action_detail(request, pk: int):
     action = get_object_or_404(actions_visible_to(person=request.user).select_related("owner", "series", "meeting"), pk=pk)
+    typed: dict[str, str] = {}  # what a refused form said, shown back rather than lost
     if request.method == "POST":
         if not action_can_manage(person=request.user, action=action):
             raise PermissionDenied
@@ -183,6 +184,7 @@ def action_detail(request, pk: int):
             return redirect("actions:detail", pk=action.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+            typed = {"form": what, **{k: request.POST.get(k, "")[:2000] for k in ("status", "comment", "text", "due", "reason")}}
     labels = {**dict(ActionItem.Status.choices), "continue": _("Continues")}
     history = list(action_history(action=action))
     for u in history:
@@ -197,6 +199,8 @@ def action_detail(request, pk: int):
             "sees_meeting": meeting_visible_to_person(person=request.user, pk=action.meeting_id) is not None,
             "statuses": ActionItem.Status.choices,
             "today": timezone.localdate(),
+            "typed": typed,
+            "chosen_status": typed.get("status") if typed.get("form") == "status" else action.status,
         },
     )
 
