@@ -1173,3 +1173,41 @@ def test_a_status_or_due_date_set_to_what_it_is_is_not_a_change(cast, today_meet
     latest = ActionUpdate.objects.filter(action=action).latest("id")
     assert (latest.kind, latest.text) == (ActionUpdate.Kind.COMMENT, "仍在整理")
     assert not ActionUpdate.objects.filter(action=action, kind=ActionUpdate.Kind.STATUS).exists()
+
+
+def test_the_same_status_or_due_date_through_the_page_records_nothing(cast, today_meeting):
+    """Issue 16, list 6, on the action page: the status select and the due form sent with the
+    values the action already has are not changes; a comment sent with them stays a comment."""
+    action = new_action(cast, today_meeting)
+    client, url = client_for(cast.member), f"/actions/{action.pk}/"
+    before = state()
+    for data in ({"do": "status", "status": action.status, "comment": ""},
+                 {"do": "due", "due": action.due.isoformat(), "reason": "再确认一次"}):  # fmt: skip
+        response = client.post(url, data)
+        assert response.status_code == 200 and error_messages(response), data
+    assert state() == before
+    assert client.post(url, {"do": "status", "status": action.status, "comment": "仍在整理"}).status_code == 302
+    assert list(fresh(action).updates.values_list("kind", "text")) == [("comment", "仍在整理")]
+
+
+def test_the_same_review_outcome_twice_records_it_once(cast, today_meeting, last_week):
+    """The review path: marking done an action this meeting already closed changes nothing —
+    not its closing time, not its history; with a comment, the comment alone is kept."""
+    action = new_action(cast, last_week)
+    services.action_review(actor=cast.chair, meeting=today_meeting, action=action, outcome="done")
+    closed = fresh(action).closed_at
+    updates = list(fresh(action).updates.values_list("kind", "old", "new"))
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        with pytest.raises(ValidationError) as same:
+            services.action_review(actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="done")
+        assert "outcome" in same.value.message_dict
+        services.action_review(actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="done", comment="已验收")
+    assert fresh(action).closed_at == closed
+    assert list(fresh(action).updates.values_list("kind", "old", "new")) == [*updates, ("comment", "", "")]
+    assert fresh(action).updates.latest("id").text == "已验收"
+    # the page says so, and a continue with the date it has is no change either
+    services.action_review(actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="continue", due=DAY + dt.timedelta(days=9))
+    n = fresh(action).updates.count()
+    with pytest.raises(ValidationError):
+        services.action_review(actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="continue", due=DAY + dt.timedelta(days=9))
+    assert fresh(action).updates.count() == n
