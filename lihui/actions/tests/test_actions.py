@@ -1211,3 +1211,36 @@ def test_the_same_review_outcome_twice_records_it_once(cast, today_meeting, last
     with pytest.raises(ValidationError):
         services.action_review(actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="continue", due=DAY + dt.timedelta(days=9))
     assert fresh(action).updates.count() == n
+
+
+def test_an_owner_outside_a_private_series_reads_the_meeting_its_minutes_and_the_series_page(cast, today_meeting):
+    """Issue 16, list 6: an owner outside a roster-only series got the action and its e-mail,
+    and 「未找到」 for the meeting, the minutes and the series that gave it. They now read
+    those three (the series page read-only, linking only to what they may open); the series
+    stays closed to others, and its other meetings, board and drafts to the owner."""
+    from lihui.actions.minutes import minutes_publish
+    from lihui.meetings.services.live import meeting_end, meeting_start
+
+    meeting_start(actor=cast.chair, meeting=today_meeting)
+    meeting = meeting_end(actor=cast.chair, meeting=Meeting.objects.get(pk=today_meeting.pk))
+    action = new_action(cast, meeting, owner=cast.outsider)
+    owner, stranger = client_for(cast.outsider), client_for(PersonFactory())
+    series, other_meeting = cast.series, meeting_on(cast.series, DAY + dt.timedelta(days=7))
+    pages = [f"/meetings/{meeting.pk}/", f"/series/{series.pk}/"]
+    assert [owner.get(url).status_code for url in pages] == [200, 200]
+    assert owner.get(f"/meetings/{meeting.pk}/minutes/").status_code == 404, "a draft is the series' business"
+    minutes_publish(actor=cast.minute_taker, meeting=Meeting.objects.get(pk=meeting.pk))
+    pages.append(f"/meetings/{meeting.pk}/minutes/")
+    assert [owner.get(url).status_code for url in pages] == [200, 200, 200]
+    assert [stranger.get(url).status_code for url in pages] == [404, 404, 404]
+    for closed in (f"/meetings/{other_meeting.pk}/", f"/actions/series/{series.pk}/", f"/series/{series.pk}/edit/"):
+        assert owner.get(closed).status_code in (403, 404), closed
+    # read-only, and every link goes somewhere they may open
+    html = owner.get(f"/series/{series.pk}/").content.decode()
+    assert f'href="/meetings/{meeting.pk}/"' in html and f'href="/meetings/{other_meeting.pk}/"' not in html
+    assert f'href="/series/{series.pk}/edit/"' not in html
+    for page in pages + [f"/actions/{action.pk}/"]:
+        links = set(re.findall(r'href="(/(?:actions|meetings|series)/[^"#?]*)"', owner.get(page).content.decode()))
+        assert [(url, owner.get(url).status_code) for url in sorted(links) if owner.get(url).status_code >= 400] == [], page
+    assert f'href="/series/{series.pk}/"' in owner.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert not actions_visible_to(person=cast.outsider).exclude(owner=cast.outsider).filter(series=series).exists()
