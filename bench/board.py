@@ -266,7 +266,7 @@ def requests_under_test(data: BoardData, today: dt.date) -> list[tuple[str, str,
     frm, to = today - dt.timedelta(days=30), today + dt.timedelta(days=30)
     cases = [
         ("my actions (open)", {}, {"owner": data.viewer.pk}),
-        ("board: owner + open", {"all": 1, "owner": data.owner.pk, "status": "open"}, {"owner": data.owner.pk, "status": "open"}),
+        ("board: owner + open", {"all": 1, "owner": data.owner.pk, "status": "unclosed"}, {"owner": data.owner.pk, "status": "unclosed"}),
         (
             "board: department + overdue, by due",
             {"all": 1, "department": data.department.pk, "overdue": 1, "sort": "due"},

@@ -8,9 +8,15 @@ an owner who could be several people, or a date like 12/5, comes back empty with
 warning, and the person confirms every proposal before anything is saved.
 
 Choices worth knowing (the tests hold the full table):
-- Only a line that starts with a marker (after an optional bullet) is a proposal; a marker
+- A line that starts with a marker (after an optional bullet) is a proposal; a marker
   alone (a heading such as 「行动项：」) is not. 「AI」 needs a colon or brackets, and a
   bare 「TODO」 followed by a space counts only in capitals: both are ordinary words too.
+- A line without a marker that starts with an @mention or the name of a known person and
+  holds a date (「张伟下周三前给出方案」, 「@孙悦 明天发出通知」) is an action too, with an
+  "unmarked" warning. ``capture_read`` also returns every other non-blank line, unread,
+  so the caller shows it back instead of losing it.
+- An action below a decision line names it (``decision_line``): it implements the
+  decision above it, until the next decision.
 - Decisions keep their whole text as the title, with no owner or date: a decision is
   stored as text, and a date in it (「决定：下周一起执行新排班」) is part of what was decided.
 - One date per line. If a line holds several, the first with deadline words (前 / 之前 /
@@ -70,6 +76,8 @@ class Proposal:
     due: dt.date | None = None
     due_text: str | None = None
     warnings: list[CaptureWarning] = field(default_factory=list)
+    decision_line: int | None = None  # an action: the decision line above it, which it implements
+    decision_text: str | None = None
 
     @property
     def warning_codes(self) -> list[str]:
@@ -88,7 +96,20 @@ _MESSAGES = {
     "date_invalid": gettext_lazy("“%(text)s” is not a valid date; set the due date yourself."),
     "date_out_of_range": gettext_lazy("“%(text)s” is too far away; set the due date yourself."),
     "title_missing": gettext_lazy("Nothing is left for the title; write one."),
+    "unmarked": gettext_lazy("Read as an action (a person and a date, no 行动： marker): check it."),
 }
+
+
+@dataclass(frozen=True)
+class UnreadLine:
+    line: int
+    text: str
+
+
+@dataclass
+class CaptureRead:
+    proposals: list[Proposal]
+    unread: list[UnreadLine]  # non-blank lines that are neither an action nor a decision
 
 
 def _warning(code: str, **params: str) -> CaptureWarning:
@@ -687,17 +708,45 @@ def _trim(text: str, *, fillers: bool) -> str:
 
 # ---- the parser ------------------------------------------------------------------------
 def capture_parse(text: str, *, reference_date: dt.date, people: Sequence[Candidate] = ()) -> list[Proposal]:
-    """Proposals for the lines of ``text`` that start with a marker, in line order."""
+    """Proposals for the lines of ``text`` that read as actions or decisions, in line order."""
+    return capture_read(text, reference_date=reference_date, people=people).proposals
+
+
+def capture_read(text: str, *, reference_date: dt.date, people: Sequence[Candidate] = ()) -> CaptureRead:
+    """The proposals, and the non-blank lines that are neither (to show back, not lose)."""
     if len(text) > MAX_TEXT:
         raise ValueError(_("The text is too long: at most %(max)d characters.") % {"max": MAX_TEXT})
     if not text.strip():
-        return []
+        return CaptureRead([], [])
     if isinstance(reference_date, dt.datetime):
         reference_date = reference_date.date()  # a datetime would not compare with the dates we make
     index = _People(people)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    proposals = [_parse_line(raw, number, reference_date, index) for number, raw in enumerate(lines, 1)]
-    return [p for p in proposals if p is not None]
+    proposals, unread = [], []
+    decision: Proposal | None = None
+    for number, raw in enumerate(lines, 1):
+        proposal = _parse_line(raw, number, reference_date, index)
+        if proposal is None:
+            decision = None  # only the actions right below a decision implement it
+            shown = _INVISIBLE.sub("", _CONTROL.sub(" ", raw)).strip()
+            if shown and not _is_heading(shown):
+                unread.append(UnreadLine(number, shown[:500]))
+            continue
+        if proposal.kind == DECISION:
+            decision = proposal
+        elif decision is not None:
+            proposal.decision_line, proposal.decision_text = decision.line, decision.title
+        proposals.append(proposal)
+    return CaptureRead(proposals, unread)
+
+
+def _is_heading(line: str) -> bool:
+    """A marker alone (「行动项：」, "Decisions:"): a heading, not a line that went unread."""
+    m = _MARKER.match(line.translate(_FOLD))
+    return bool(m) and not _trim(line[m.end() :], fillers=False)
+
+
+_LEAD = re.compile(rf"\s*+(?:{_BULLET}\s*)?(?:\[[ xX]\]\s*)?")
 
 
 def _parse_line(raw: str, number: int, ref: dt.date, people: _People) -> Proposal | None:
@@ -705,7 +754,7 @@ def _parse_line(raw: str, number: int, ref: dt.date, people: _People) -> Proposa
     fold = line.translate(_FOLD)
     m = _MARKER.match(fold)
     if not m:
-        return None
+        return _parse_unmarked(line, fold, number, ref, people)
     word = m["a1"] or m["a2"] or ""
     if word.lower() == "ai" and not m["open"] and ":" not in m.group():
         return None  # 「AI 模型评估」 is a topic; only 「AI:」 and 【AI】 mark an action
@@ -713,7 +762,34 @@ def _parse_line(raw: str, number: int, ref: dt.date, people: _People) -> Proposa
     if m["d1"] or m["d2"]:
         title = _trim(body, fillers=False)
         return Proposal(line=number, kind=DECISION, title=title) if title else None
+    return _parse_action(body, folded, number, ref, people)
 
+
+def _parse_unmarked(line: str, fold: str, number: int, ref: dt.date, people: _People) -> Proposal | None:
+    """「张伟下周三前给出方案」, 「@孙悦 明天发出通知」: a line that starts with an @mention or a
+    known person's name and holds a date reads as that person's action. Anything else is
+    not read (a name alone, or a date alone, is not enough)."""
+    start = _LEAD.match(fold).end()
+    body, folded = line[start:], fold[start:]
+    mention = folded.startswith("@")
+    if not mention and people.prefix(folded, 0) is None:
+        return None
+    hit = _find_date(folded, ref)
+    if hit is None:
+        return None
+    lead = None if mention else people.prefix(folded, 0)
+    if lead is not None and lead > hit.start:
+        return None  # the "name" runs into the date: not a name after all
+    proposal = _parse_action(body, folded, number, ref, people, lead=lead)
+    if proposal is None or not proposal.title or proposal.owner_text is None:
+        return None
+    proposal.warnings.insert(0, _warning("unmarked"))
+    return proposal
+
+
+def _parse_action(body: str, folded: str, number: int, ref: dt.date, people: _People, *, lead: int | None = None) -> Proposal | None:
+    """The action in the text after the marker: owner, due date and what is left as the title.
+    `lead`: the end of a known name at the start, the owner when no owner phrase is found."""
     spans: list[tuple[int, int]] = []
     date_warnings: list[CaptureWarning] = []
     due = due_text = None
@@ -730,7 +806,10 @@ def _parse_line(raw: str, number: int, ref: dt.date, people: _People) -> Proposa
             folded = folded[: hit.start] + _MASK * (hit.end - hit.start) + folded[hit.end :]
 
     proposal = Proposal(line=number, kind=ACTION, title="", due=due, due_text=due_text)
-    if found := _find_owner(folded, people):
+    found = _find_owner(folded, people)
+    if found is None and lead is not None:
+        found = (0, lead, [(0, lead)])
+    if found:
         phrase_start, phrase_end, names = found
         proposal.owner_text = body[names[0][0] : names[-1][1]].strip()
         written = [body[a:b].strip() for a, b in names]

@@ -10,7 +10,7 @@ from lihui.meetings.models import Meeting
 from lihui.meetings.selectors import meeting_participants
 from lihui.people.models import Person
 
-from .capture import Candidate, Proposal, capture_parse
+from .capture import Candidate, CaptureRead, Proposal, capture_read
 
 CAPTURE_RATE = 30  # parses per person per minute: typing pauses, pastes, retries
 
@@ -34,6 +34,12 @@ def capture_reference_date(*, meeting: Meeting | None, reference_date: dt.date |
 
 def capture_proposals(*, text: str, meeting: Meeting | None, reference_date: dt.date | None = None) -> list[Proposal]:
     """Raises ValueError (translated) for text over capture.MAX_TEXT."""
-    return capture_parse(
+    return capture_lines(text=text, meeting=meeting, reference_date=reference_date).proposals
+
+
+def capture_lines(*, text: str, meeting: Meeting | None, reference_date: dt.date | None = None) -> CaptureRead:
+    """The proposals and the lines that were not read. Raises ValueError (translated) for
+    text over capture.MAX_TEXT."""
+    return capture_read(
         text, reference_date=capture_reference_date(meeting=meeting, reference_date=reference_date), people=capture_candidates(meeting=meeting)
     )

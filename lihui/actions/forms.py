@@ -13,7 +13,7 @@ from lihui.people.models import Person
 from lihui.people.selectors import people_meant, people_named
 
 from .models import ActionItem
-from .selectors import SORTS
+from .selectors import SORTS, UNCLOSED
 
 MAX_ID = 2**53  # larger numbers overflow SQLite's integers; no row has such an id anyway
 
@@ -33,7 +33,7 @@ class BoardFilterForm(forms.Form):
         label=gettext_lazy("status"),
         required=False,
         choices=[
-            ("open", gettext_lazy("Open (all open states)")),
+            (UNCLOSED, gettext_lazy("Open (all open states)")),
             *ActionItem.Status.choices,
             ("any", gettext_lazy("Any status")),
         ],
@@ -109,7 +109,7 @@ class BoardFilterForm(forms.Form):
             "owner": mine.pk if mine is not None else self.value("owner"),
             "department": None if mine is not None else self.value("department"),
             "series": self.value("series"),
-            "status": self.value("status") or "open",
+            "status": self.value("status") or UNCLOSED,
             "due_from": self.value("due_from"),
             "due_to": self.value("due_to"),
             "overdue": bool(self.value("overdue")),

@@ -58,8 +58,10 @@ def open_actions(qs: QuerySet[ActionItem]) -> QuerySet[ActionItem]:
     return qs.filter(_InConstants(F("status"), tuple(str(s) for s in ActionItem.OPEN_STATES)))
 
 
-# The board's status filter: "open" is every open state, "any" (or None) no filter.
-STATUS_FILTERS = ("open", *ActionItem.Status.values, "any")
+# The board's status filter: "unclosed" is every open state (open, in progress, blocked),
+# a status name that status alone ("open" is 待处理 only), "any" (or None) no filter.
+UNCLOSED = "unclosed"
+STATUS_FILTERS = (UNCLOSED, *ActionItem.Status.values, "any")
 # Sort orders of the board. Each ends on the id, so pages never overlap or skip a row.
 PRIORITY_RANK = Case(
     When(priority=ActionItem.Priority.HIGH, then=Value(0)),
@@ -102,7 +104,7 @@ def action_list(
     owner: Person | int | None = None,
     department: Department | int | None = None,
     series: Series | int | None = None,
-    status: str | None = "open",
+    status: str | None = UNCLOSED,
     due_from: dt.date | None = None,
     due_to: dt.date | None = None,
     overdue: bool = False,
@@ -126,9 +128,9 @@ def action_list(
         qs = qs.filter(owner__department=_pk(department))
     if series is not None:
         qs = qs.filter(series_id=_pk(series))
-    if status == "open" or overdue:
+    if status == UNCLOSED or overdue:
         qs = open_actions(qs)
-    if status not in ("open", "any", None):
+    if status not in (UNCLOSED, "any", None):
         qs = qs.filter(status=status)
     if due_from is not None:
         qs = qs.filter(due__gte=due_from)

@@ -130,6 +130,8 @@ def action_create(
 
 
 def _set_status(action: ActionItem, status: str) -> None:
+    if action.status == status:
+        return  # no change: an action closed already keeps the time it was closed
     action.status = status
     action.closed_at = timezone.now() if status in (S.DONE, S.CANCELLED) else None
     action.save(update_fields=["status", "closed_at"])
@@ -213,6 +215,17 @@ def action_review(
         raise ValidationError({"due": [_("Give the new due date.")]})
     if outcome == "continue" and due < timezone.localtime(meeting.start, meeting.series_zone).date():
         raise ValidationError({"due": [_("The new due date is before the meeting.")]})
+    last = ActionUpdate.objects.filter(action=action, meeting=meeting, kind=ActionUpdate.Kind.REVIEW).order_by("-id").first()
+    target = {"done": S.DONE, "cancelled": S.CANCELLED}.get(outcome, S.OPEN)
+    if last is not None and last.new == outcome and action.status == target and (outcome != "continue" or action.due == due):
+        # This meeting already decided just that: not a change. A comment stays a comment.
+        if not comment:
+            raise ValidationError({"outcome": [_("This meeting's review already says so: nothing to change.")]})
+        with transaction.atomic():
+            ActionUpdate.objects.create(action=action, kind=ActionUpdate.Kind.COMMENT, author=actor, meeting=meeting, text=comment)
+            meeting_text_changed(meeting_id=action.meeting_id)
+            _audit_action(actor, action, V.COMMENTED, _note(COMMENT_LABEL, comment), meeting=meeting)
+        return action
     with transaction.atomic():
         old = action.status
         before = audit_snapshot(action, ["status", "due"])

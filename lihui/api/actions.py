@@ -114,8 +114,8 @@ class ActionFilter(Schema):
     owner: Id | None = None
     department: Id | None = Field(None, description="the owner's department")
     series: Id | None = None
-    status: Literal["open", "in_progress", "blocked", "done", "cancelled", "any"] = Field(
-        "open", description="open = open, in progress or blocked"
+    status: Literal["unclosed", "open", "in_progress", "blocked", "done", "cancelled", "any"] = Field(
+        "unclosed", description="unclosed = open, in progress or blocked; open = open only"
     )
     due_from: dt.date | None = None
     due_to: dt.date | None = None

@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from lihui.actions.capture import MAX_TEXT
-from lihui.actions.capture_people import CAPTURE_RATE, capture_proposals
+from lihui.actions.capture_people import CAPTURE_RATE, capture_lines
 from lihui.people.models import Person
 from lihui.ratelimit import rate_limited
 from lihui.web import visible_meeting_or_404
@@ -48,10 +48,17 @@ class CaptureItemOut(Schema):
     due: dt.date | None
     due_text: str | None = Field(description="the words that gave the date")
     warnings: list[WarningOut]
+    decision_line: int | None = Field(None, description="an action: the decision line right above it, which it implements")
+
+
+class UnreadOut(Schema):
+    line: int
+    text: str
 
 
 class CaptureOut(Schema):
     items: list[CaptureItemOut]
+    unread: list[UnreadOut] = Field(description="non-blank lines read as neither an action nor a decision")
 
 
 @router.post("/capture/parse", response={200: CaptureOut, **ERRORS})
@@ -62,9 +69,10 @@ def capture_parse(request, payload: CaptureIn):
     if rate_limited(f"capture:{request.user.pk}", limit=CAPTURE_RATE):
         raise HttpError(429, _("Too many requests: wait a minute and try again."))
     try:
-        proposals = capture_proposals(text=payload.text, meeting=meeting, reference_date=payload.reference_date)
+        read = capture_lines(text=payload.text, meeting=meeting, reference_date=payload.reference_date)
     except ValueError as exc:
         raise ValidationError({"text": [str(exc)]}) from exc
+    proposals = read.proposals
     ids = {i for p in proposals for i in [p.owner, *p.owner_candidates] if i}
     names = dict(Person.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
     ref = lambda i: {"id": i, "name": names.get(i, "")}  # noqa: E731
@@ -74,8 +82,9 @@ def capture_parse(request, payload: CaptureIn):
                 "line": p.line, "kind": p.kind, "title": p.title, "owner_text": p.owner_text,
                 "owner": ref(p.owner) if p.owner else None, "owner_candidates": [ref(i) for i in p.owner_candidates],
                 "due": p.due, "due_text": p.due_text,
-                "warnings": [{"code": w.code, "message": w.message} for w in p.warnings],
+                "warnings": [{"code": w.code, "message": w.message} for w in p.warnings], "decision_line": p.decision_line,
             }  # fmt: skip
             for p in proposals
-        ]
+        ],
+        "unread": [{"line": u.line, "text": u.text} for u in read.unread],
     }

@@ -50,7 +50,7 @@ SATISFACTION_DROPS = 3
 class Apply:
     label: str
     url: str
-    method: str = "get"  # "post": a one-click change, confirmed by a form
+    method: str = "get"  # "confirm": a change, on a page that shows it and asks (the managers' only)
     fields: dict = field(default_factory=dict)
 
 
@@ -138,7 +138,7 @@ def rule_absentee(series: Series, now: dt.datetime) -> list[Recommendation]:
             f"absentee:{person.pk}", text,
             [_("Absent, not excused, at each of the last %(n)d meetings") % {"n": ABSENT_STREAK}],
             Apply(_("Make %(name)s an optional member") % {"name": person.name},
-                  reverse("insights:apply_optional", args=[series.pk]), "post", {"person": person.pk}),
+                  reverse("insights:apply_optional", args=[series.pk]), "confirm", {"person": person.pk}),
             {"person": person.pk},
         ))  # fmt: skip
     return out

@@ -179,16 +179,34 @@ def meeting_can_take_notes(*, person: Person, meeting: Meeting) -> bool:
 
 
 def meeting_visible_to_person(*, person: Person, pk: int) -> Meeting | None:
-    """The meeting if the person may see it: its series is visible to them, or they are a guest."""
+    """The meeting if the person may see it: its series is visible to them, they are a guest,
+    or it gave them an action to own (so an owner outside a private series reads the meeting
+    and its published minutes, as a guest does — not the series' other meetings)."""
     from .models import Guest
 
+    if not person.is_authenticated:
+        return None
     meeting = (
         Meeting.objects.select_related("series", "minute_taker", "window", "current_item")
         .filter(pk=pk)
-        .filter(Q(series__in=series_visible_to(person=person)) | Q(pk__in=Guest.objects.filter(person=person).values("item__meeting")))
+        .filter(
+            Q(series__in=series_visible_to(person=person))
+            | Q(pk__in=Guest.objects.filter(person=person).values("item__meeting"))
+            | Q(pk__in=Meeting.objects.filter(actions__owner=person).values("pk"))
+        )
         .first()
     )
     return meeting
+
+
+def meeting_ids_opened_to(*, person: Person, series: Series) -> set[int]:
+    """The meetings of a series `person` opens without seeing the series: those they are a
+    guest of or that gave them an action (for the links of the series page they read)."""
+    from .models import Guest
+
+    guest = Guest.objects.filter(person=person, item__meeting__series=series).values_list("item__meeting", flat=True)
+    owned = Meeting.objects.filter(series=series, actions__owner=person).values_list("pk", flat=True)
+    return set(guest) | set(owned)
 
 
 def meeting_series_content_visible(*, person: Person, meeting: Meeting) -> bool:

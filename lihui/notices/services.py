@@ -191,12 +191,13 @@ def action_assigned(*, action: ActionItem, actor: Person | None) -> list[Message
     )  # fmt: skip
 
 
-# The survey issue registers the function that opens a meeting's survey and returns
-# (url, closes_at); until then `meeting_ended` sends nothing.
-_survey_provider: Callable[[Meeting], tuple[str, dt.datetime | None] | None] | None = None
+# The survey app registers the function that opens a meeting's survey and returns
+# (url, closes_at, ids of the people asked); until then `meeting_ended` sends nothing.
+SurveyProvider = Callable[[Meeting], tuple[str, dt.datetime | None, set[int]] | None]
+_survey_provider: SurveyProvider | None = None
 
 
-def survey_provider_register(provider: Callable[[Meeting], tuple[str, dt.datetime | None] | None]) -> None:
+def survey_provider_register(provider: SurveyProvider) -> None:
     global _survey_provider
     _survey_provider = provider
 
@@ -209,9 +210,11 @@ def meeting_ended(*, meeting: Meeting) -> list[Message]:
     opened = _survey_provider(meeting)
     if not opened:
         return []
-    url, closes = opened
+    url, closes, invited = opened
+    # Exactly the people the survey counts as invited (those who attended), no one else.
+    people = list(Person.objects.filter(pk__in=invited, is_active=True).order_by("pk"))
     return notice_send(
-        kind=k.SURVEY, object=meeting, people=meeting_people(meeting, present=True),
+        kind=k.SURVEY, object=meeting, people=people,
         render_with=lambda: render.survey(meeting, url, closes), version=1, series=meeting.series,
     )  # fmt: skip
 

@@ -34,6 +34,22 @@ def series_can_view(*, person: Person, series: Series) -> bool:
     return series_visible_to(person=person).filter(pk=series.pk).exists()
 
 
+def series_page_visible_to(*, person: Person) -> QuerySet[Series]:
+    """Series whose page `person` may read: those visible to them, and those that gave them
+    an action to own (read-only, the page alone: its board, its other meetings and its
+    business stay the roster's — `series_visible_to` is unchanged)."""
+    if not person.is_authenticated or not person.is_active or person_is_admin(person):
+        return series_visible_to(person=person)
+    owned = Series.objects.filter(actions__owner=person).values("pk")
+    return Series.objects.filter(
+        Q(visibility=Series.Visibility.ORGANIZATION) | Q(pk__in=Membership.objects.filter(person=person).values("series")) | Q(pk__in=owned)
+    )
+
+
+def series_page_can_view(*, person: Person, series: Series) -> bool:
+    return series_page_visible_to(person=person).filter(pk=series.pk).exists()
+
+
 def series_can_manage(*, person: Person, series: Series) -> bool:
     """Only the chair and admins change a series and its occurrences."""
     if not person.is_authenticated:

@@ -11,14 +11,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lihui.idempotency.http import idempotent
-from lihui.meetings.selectors import series_load, series_occurrences
+from lihui.meetings.selectors import meeting_ids_opened_to, series_load, series_occurrences
 from lihui.people.selectors import person_list
 from lihui.web import add_service_errors
 
 from . import services
 from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
 from .models import CadenceWindow, CalendarFeed, Membership, Series
-from .selectors import series_can_manage, series_holiday_years_unknown, series_list, series_roster, series_visible_to
+from .selectors import (
+    series_can_manage,
+    series_can_view,
+    series_holiday_years_unknown,
+    series_list,
+    series_page_visible_to,
+    series_roster,
+    series_visible_to,
+)
 
 
 def _visible_series(request, pk: int) -> Series:
@@ -103,7 +111,11 @@ def series_edit(request, pk: int):
 
 @login_required
 def series_detail(request, pk: int):
-    series = _visible_series(request, pk)
+    series = series_page_visible_to(person=request.user).select_related("department").filter(pk=pk).first()
+    if series is None:
+        raise Http404
+    # An action's owner outside a private series reads its page, and links only to what they may open.
+    opened = None if series_can_view(person=request.user, series=series) else meeting_ids_opened_to(person=request.user, series=series)
     now = timezone.now()
     upcoming = list(series_occurrences(series=series, start=now - dt.timedelta(hours=12), end=now + dt.timedelta(days=120))[:30])
     past = list(
@@ -119,7 +131,9 @@ def series_detail(request, pk: int):
             "upcoming": upcoming,
             "past": past,
             "load": series_load(series=series, now=now),
-            "can_manage": series_can_manage(person=request.user, series=series),
+            "can_manage": opened is None and series_can_manage(person=request.user, series=series),
+            "owner_only": opened is not None,
+            "opened": opened or set(),
             "holiday_years_unknown": series_holiday_years_unknown(series=series),
             "series_feed": CalendarFeed.objects.filter(person=request.user, series=series).first(),
             "new_feed_url": request.session.pop(CalendarFeed.new_url_session_key(series.pk), None),  # shown once

@@ -66,12 +66,13 @@ def survey_url(meeting: Meeting) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("surveys:survey", args=[meeting.pk])
 
 
-def survey_provider(meeting: Meeting) -> tuple[str, dt.datetime] | None:
-    """For `lihui.notices.services.meeting_ended`: open the survey, say where and until when."""
+def survey_provider(meeting: Meeting) -> tuple[str, dt.datetime, set[int]] | None:
+    """For `lihui.notices.services.meeting_ended`: open the survey, say where, until when
+    and whom to ask — `survey_invitee_ids`, the set the survey counts as invited."""
     survey = survey_open(meeting=meeting)
     if survey is None:
         return None
-    return survey_url(meeting), survey.closes_at
+    return survey_url(meeting), survey.closes_at, survey_invitee_ids(meeting=meeting)
 
 
 def _clean_scores(scores) -> tuple[dict[str, int], dict[str, list[str]]]:

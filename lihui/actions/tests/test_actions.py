@@ -798,6 +798,37 @@ def test_bad_updates_through_the_page_show_an_error_and_change_nothing(cast, tod
     assert state() == before
 
 
+@pytest.mark.parametrize(
+    "data, shown",
+    [
+        ({"do": "due", "due": (DAY - dt.timedelta(days=1)).isoformat(), "reason": "供应商延期到上周"},
+         [("due", "2026-11-29"), ("reason", "供应商延期到上周")]),
+        ({"do": "due", "due": "", "reason": "等待财务确认"}, [("reason", "等待财务确认")]),
+        ({"do": "comment", "text": "评" * 2001}, [("text", "评" * 2000)]),
+    ],
+    ids=["due in the past", "due missing", "comment too long"],
+)  # fmt: skip
+def test_a_refused_update_shows_back_what_was_typed(cast, today_meeting, data, shown):
+    """Issue 16, list 6: a past due date was refused and the date and reason typed were gone."""
+    action = new_action(cast, today_meeting)
+    response = client_for(cast.member).post(f"/actions/{action.pk}/", data)
+    assert response.status_code == 200 and error_messages(response)
+    html = response.content.decode()
+    for name, value in shown:
+        assert re.search(rf'name="{name}" value="{re.escape(value)}"', html), name
+    # the other forms stay empty
+    assert 'name="comment" value=""' in html
+
+
+def test_a_refused_status_keeps_the_status_and_comment_chosen(cast, today_meeting):
+    action = with_status(new_action(cast, today_meeting), S.DONE)
+    response = client_for(cast.member).post(f"/actions/{action.pk}/", {"do": "status", "status": "blocked", "comment": "等物料"})
+    html = response.content.decode()
+    assert error_messages(response)
+    assert '<option value="blocked" selected>' in html and '<option value="done" selected>' not in html
+    assert 'name="comment" value="等物料"' in html
+
+
 @pytest.mark.parametrize("who, target, status", [("other_member", "private", 403), *OTHERS[1:]])
 def test_others_cannot_update_an_action(cast, other_member, who, target, status):
     series = cast.series if target == "private" else cast.open_series
@@ -1142,3 +1173,74 @@ def test_a_status_or_due_date_set_to_what_it_is_is_not_a_change(cast, today_meet
     latest = ActionUpdate.objects.filter(action=action).latest("id")
     assert (latest.kind, latest.text) == (ActionUpdate.Kind.COMMENT, "仍在整理")
     assert not ActionUpdate.objects.filter(action=action, kind=ActionUpdate.Kind.STATUS).exists()
+
+
+def test_the_same_status_or_due_date_through_the_page_records_nothing(cast, today_meeting):
+    """Issue 16, list 6, on the action page: the status select and the due form sent with the
+    values the action already has are not changes; a comment sent with them stays a comment."""
+    action = new_action(cast, today_meeting)
+    client, url = client_for(cast.member), f"/actions/{action.pk}/"
+    before = state()
+    for data in ({"do": "status", "status": action.status, "comment": ""},
+                 {"do": "due", "due": action.due.isoformat(), "reason": "再确认一次"}):  # fmt: skip
+        response = client.post(url, data)
+        assert response.status_code == 200 and error_messages(response), data
+    assert state() == before
+    assert client.post(url, {"do": "status", "status": action.status, "comment": "仍在整理"}).status_code == 302
+    assert list(fresh(action).updates.values_list("kind", "text")) == [("comment", "仍在整理")]
+
+
+def test_the_same_review_outcome_twice_records_it_once(cast, today_meeting, last_week):
+    """The review path: marking done an action this meeting already closed changes nothing —
+    not its closing time, not its history; with a comment, the comment alone is kept."""
+    action = new_action(cast, last_week)
+    services.action_review(actor=cast.chair, meeting=today_meeting, action=action, outcome="done")
+    closed = fresh(action).closed_at
+    updates = list(fresh(action).updates.values_list("kind", "old", "new"))
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        with pytest.raises(ValidationError) as same:
+            services.action_review(actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="done")
+        assert "outcome" in same.value.message_dict
+        services.action_review(actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="done", comment="已验收")
+    assert fresh(action).closed_at == closed
+    assert list(fresh(action).updates.values_list("kind", "old", "new")) == [*updates, ("comment", "", "")]
+    assert fresh(action).updates.latest("id").text == "已验收"
+    # the page says so, and a continue with the date it has is no change either
+    services.action_review(actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="continue", due=DAY + dt.timedelta(days=9))
+    n = fresh(action).updates.count()
+    with pytest.raises(ValidationError):
+        services.action_review(actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="continue", due=DAY + dt.timedelta(days=9))
+    assert fresh(action).updates.count() == n
+
+
+def test_an_owner_outside_a_private_series_reads_the_meeting_its_minutes_and_the_series_page(cast, today_meeting):
+    """Issue 16, list 6: an owner outside a roster-only series got the action and its e-mail,
+    and 「未找到」 for the meeting, the minutes and the series that gave it. They now read
+    those three (the series page read-only, linking only to what they may open); the series
+    stays closed to others, and its other meetings, board and drafts to the owner."""
+    from lihui.actions.minutes import minutes_publish
+    from lihui.meetings.services.live import meeting_end, meeting_start
+
+    meeting_start(actor=cast.chair, meeting=today_meeting)
+    meeting = meeting_end(actor=cast.chair, meeting=Meeting.objects.get(pk=today_meeting.pk))
+    action = new_action(cast, meeting, owner=cast.outsider)
+    owner, stranger = client_for(cast.outsider), client_for(PersonFactory())
+    series, other_meeting = cast.series, meeting_on(cast.series, DAY + dt.timedelta(days=7))
+    pages = [f"/meetings/{meeting.pk}/", f"/series/{series.pk}/"]
+    assert [owner.get(url).status_code for url in pages] == [200, 200]
+    assert owner.get(f"/meetings/{meeting.pk}/minutes/").status_code == 404, "a draft is the series' business"
+    minutes_publish(actor=cast.minute_taker, meeting=Meeting.objects.get(pk=meeting.pk))
+    pages.append(f"/meetings/{meeting.pk}/minutes/")
+    assert [owner.get(url).status_code for url in pages] == [200, 200, 200]
+    assert [stranger.get(url).status_code for url in pages] == [404, 404, 404]
+    for closed in (f"/meetings/{other_meeting.pk}/", f"/actions/series/{series.pk}/", f"/series/{series.pk}/edit/"):
+        assert owner.get(closed).status_code in (403, 404), closed
+    # read-only, and every link goes somewhere they may open
+    html = owner.get(f"/series/{series.pk}/").content.decode()
+    assert f'href="/meetings/{meeting.pk}/"' in html and f'href="/meetings/{other_meeting.pk}/"' not in html
+    assert f'href="/series/{series.pk}/edit/"' not in html
+    for page in pages + [f"/actions/{action.pk}/"]:
+        links = set(re.findall(r'href="(/(?:actions|meetings|series)/[^"#?]*)"', owner.get(page).content.decode()))
+        assert [(url, owner.get(url).status_code) for url in sorted(links) if owner.get(url).status_code >= 400] == [], page
+    assert f'href="/series/{series.pk}/"' in owner.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert not actions_visible_to(person=cast.outsider).exclude(owner=cast.outsider).filter(series=series).exists()

@@ -152,7 +152,8 @@ def titles(qs) -> list[str]:
 def test_status_filter(cast, board):
     admin = cast.admin
     assert set(titles(action_list(person=admin))) == set(board.titles("late", "mine", "working", "chairs", "org", "outsiders", "secret", "today"))
-    assert set(titles(action_list(person=admin, status="open"))) == set(titles(action_list(person=admin)))
+    assert set(titles(action_list(person=admin, status="unclosed"))) == set(titles(action_list(person=admin)))
+    assert set(titles(action_list(person=admin, status="open"))) == set(board.titles("late", "mine", "org", "outsiders", "secret", "today"))
     assert titles(action_list(person=admin, status="in_progress")) == ["在做的事"]
     assert titles(action_list(person=admin, status="blocked")) == ["主持人的事"]
     assert set(titles(action_list(person=admin, status="done"))) == {"做完的事", "全员做完"}
@@ -305,6 +306,24 @@ def test_my_actions_by_default(cast, board):
         assert f'href="/actions/{board.actions[key].pk}/"' in html
     # no owner or department filter on one's own list
     assert 'name="owner"' not in html and 'name="department"' not in html
+
+
+def test_the_status_select_shows_what_is_listed(cast, board):
+    """「未关闭（全部）」 and 「待处理」 are two choices: 待处理 lists open actions only, and the
+    select marks the choice whose rows are listed (issue 16, list 6)."""
+    chair = client_for(cast.chair)
+    cases = {
+        "": ("unclosed", board.titles("late", "org", "today", "mine", "chairs", "working", "secret", "outsiders")),
+        "status=unclosed": ("unclosed", board.titles("late", "org", "today", "mine", "chairs", "working", "secret", "outsiders")),
+        "status=open": ("open", board.titles("late", "org", "today", "mine", "secret", "outsiders")),
+        "status=in_progress": ("in_progress", board.titles("working")),
+    }
+    for query, (chosen, expected) in cases.items():
+        response = chair.get(f"/actions/?all=1&{query}")
+        assert listed(response) == expected, query
+        html = response.content.decode()
+        selected = re.findall(r'<option value="([a-z_]+)" selected>', html.split('name="status"')[1].split("</select>")[0])
+        assert selected == [chosen], query
 
 
 def test_the_board_filters_through_the_query_string(cast, board):

@@ -304,3 +304,26 @@ def test_minute_taker_captures_ten_lines_and_owners_see_their_actions(new_page):
             assert owner.name in cells[1] and cells[2].strip() == short_day(due), cells
             assert team.series.title in cells[5] and zh("Open") in cells[4], cells
         shots(owner_page, f"my-actions-{owner.username}")
+
+
+def test_quick_capture_text_survives_a_reload(new_page):
+    """Issue 16, list 6: the notes survived a reload, the quick-capture text did not. It is
+    kept in the browser (localStorage, per meeting) until the box is emptied."""
+    team = build_team()
+    page = new_page()
+    log_in(page, team.taker)
+    goto(page, f"/meetings/{team.meeting.pk}/live/")
+    box = page.locator("#capture [data-testid=capture-text]")
+    box.click()
+    box.press_sequentially("张伟下周三前给出方案")
+    box.press("Enter")
+    box.press_sequentially("@孙悦 明天发出通知")
+    typed = box.input_value()
+    page.reload()
+    expect(page.locator("#capture [data-testid=capture-text]")).to_have_value(typed)
+    # an emptied box stays empty after a reload
+    box = page.locator("#capture [data-testid=capture-text]")
+    box.fill("")
+    box.dispatch_event("input")
+    page.reload()
+    expect(page.locator("#capture [data-testid=capture-text]")).to_have_value("")

@@ -101,7 +101,15 @@ ROWS = [
     Dec("- 决定：采用方案A；", "采用方案A"),
     # ---- not proposals -----------------------------------------------------------------
     No("今天讨论了Q3退货数据"),
-    No("张三负责整理数据，下周五前"),
+    # no marker, but a person and a date: an action, with a warning (issue 16, list 6)
+    A("张三负责整理数据，下周五前", "整理数据", "张三", 1, D(2026, 12, 4), ["unmarked"]),
+    A("张伟下周三前给出方案", "给出方案", "张伟", 7, D(2026, 12, 2), ["unmarked"]),
+    A("@李四 明天发出通知", "发出通知", "李四", 2, D(2026, 11, 28), ["unmarked"]),
+    A("- 王小明 12月5日前提交排班", "提交排班", "王小明", 3, D(2026, 12, 5), ["unmarked"]),
+    A("@孙悦 明天发出通知", "发出通知", "孙悦", None, D(2026, 11, 28), ["unmarked", "owner_unknown"]),
+    No("张三说了很多"),  # a name without a date
+    No("明天下雨"),  # a date without a name
+    No("今天张三说明天下雨"),  # a name, but not at the start
     No("行动计划讨论"),
     No("决定性因素是物流"),
     No("Actionable insights: churn is up"),
@@ -544,3 +552,27 @@ def test_reparsing_a_proposal_gives_it_back(line):
     if p.due_text and "date_ambiguous" not in p.warning_codes:
         [rebuilt] = capture_parse(f"行动：{p.title}，{p.due_text}", reference_date=R, people=PEOPLE)
         assert (rebuilt.title, rebuilt.due, rebuilt.due_text) == (p.title, p.due, p.due_text)
+
+
+def test_lines_that_do_not_read_are_returned_not_lost():
+    """Issue 16, list 6: lines without a marker were dropped without a word. `capture_read`
+    returns them (headings and blank lines aside), numbered as typed."""
+    from lihui.actions.capture import UnreadLine, capture_read
+
+    text = "行动项：\n今天讨论了Q3退货数据\n\n张伟下周三前给出方案\n张三说了很多\n行动：整理数据"
+    read = capture_read(text, reference_date=R, people=PEOPLE)
+    assert [(p.line, p.title) for p in read.proposals] == [(4, "给出方案"), (6, "整理数据")]
+    assert read.unread == [UnreadLine(2, "今天讨论了Q3退货数据"), UnreadLine(5, "张三说了很多")]
+    assert capture_parse(text, reference_date=R, people=PEOPLE) == read.proposals
+
+
+def test_an_action_right_below_a_decision_implements_it():
+    from lihui.actions.capture import capture_read
+
+    text = "决议：双十二增派客服\n行动：张三负责排班，下周五前\n@李四 明天发出通知\n\n行动：整理数据\n决议：取消周末加班\n行动：通知各组"
+    got = [(p.line, p.kind, p.decision_line, p.decision_text) for p in capture_read(text, reference_date=R, people=PEOPLE).proposals]
+    assert got == [
+        (1, "decision", None, None), (2, "action", 1, "双十二增派客服"), (3, "action", 1, "双十二增派客服"),
+        (5, "action", None, None),  # a blank line ends the decision's actions
+        (6, "decision", None, None), (7, "action", 6, "取消周末加班"),
+    ]  # fmt: skip

@@ -147,3 +147,58 @@ def test_recorded_lines_are_not_proposed_again(cast, meeting):
     # the API reports every recognised line, recorded or not
     r = c.post("/api/v1/capture/parse", {"text": NOTES, "meeting": meeting.pk}, content_type="application/json")
     assert len(r.json()["items"]) == 4
+
+
+def test_lines_that_do_not_read_are_shown_back_and_a_person_with_a_date_is_an_action(cast, meeting):
+    """Issue 16, list 6: 「张伟下周三前给出方案」 and 「@孙悦 明天发出通知」 were dropped without
+    a word. A line that starts with a person and holds a date is proposed (with a warning to
+    check it); every other line that was not read is listed back, not lost."""
+    c = _client(cast.minute_taker)
+    text = "王强下周三前给出方案\n@孙丽 明天发出通知\n这一行什么都不是\n王强说了很多"
+    html = c.post(f"/meetings/{meeting.pk}/capture/", {"text": text}).content.decode()
+    assert html.count('data-testid="proposal"') == 2
+    assert 'value="给出方案"' in html and 'value="发出通知"' in html
+    assert "no 行动： marker" in html  # the warning to check it
+    unread = html.split('data-testid="capture-unread"')[1].split("</ul>")[0]
+    assert "这一行什么都不是" in unread and "王强说了很多" in unread and "给出方案" not in unread
+    assert 'data-testid="capture-error"' not in html
+    # only unread lines: they are listed, with no "nothing found" error hiding them
+    html = c.post(f"/meetings/{meeting.pk}/capture/", {"text": "这一行什么都不是"}).content.decode()
+    assert 'data-testid="capture-unread"' in html and "这一行什么都不是" in html
+    # the API says the same
+    r = c.post("/api/v1/capture/parse", {"text": text, "meeting": meeting.pk}, content_type="application/json").json()
+    assert [i["title"] for i in r["items"]] == ["给出方案", "发出通知"]
+    assert r["unread"] == [{"line": 3, "text": "这一行什么都不是"}, {"line": 4, "text": "王强说了很多"}]
+
+
+def test_a_captured_action_implements_the_decision_above_it_so_compliance_passes(cast, meeting):
+    """Issue 16, list 6: a captured action could not name the decision it implements, so
+    「每项决议均有行动项」 failed. The action below a 决议 line offers that decision (once it is
+    recorded, or any of the meeting's decisions), and confirming links it."""
+    from lihui.insights.compliance import meeting_compliance
+    from lihui.meetings.models import Meeting
+
+    c = _client(cast.minute_taker)
+    text = "决议：双十二增派客服\n行动：王强负责排班，11月10日前"
+    html = c.post(f"/meetings/{meeting.pk}/capture/", {"text": text}).content.decode()
+    assert '<option value="above" selected>' in html and 'name="decision_text" value="双十二增派客服"' in html
+    action = {"kind": "action", "title": "排班", "owner": cast.member.pk, "due": "2026-11-10",
+              "decision": "above", "decision_text": "双十二增派客服"}  # fmt: skip
+    # the decision is not recorded yet: the action says so and waits
+    r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", action)
+    assert r.status_code == 422 and "Confirm the decision above first" in r.content.decode()
+    assert '<option value="above" selected>' in r.content.decode()
+    c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "decision", "title": "双十二增派客服"})
+    decision = Decision.objects.get()
+    # captured again now, the recorded decision is chosen by its id
+    html = c.post(f"/meetings/{meeting.pk}/capture/", {"text": "决议：另一件事\n行动：王强负责排班表，11月10日前"}).content.decode()
+    assert f'<option value="{decision.pk}">' in html
+    assert c.post(f"/meetings/{meeting.pk}/capture/confirm/", action).status_code == 200
+    assert ActionItem.objects.get(title="排班").decision == decision
+    # a decision of another meeting, or garbage, is refused without a 500
+    for bad in ("999999", "x" * 30, "above"):
+        r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", {**action, "title": "另一个", "decision": bad, "decision_text": "无此决议"})
+        assert r.status_code == 422
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.HELD)
+    check = {c.key: c.passed for c in meeting_compliance(meeting=Meeting.objects.get(pk=meeting.pk)).checks}
+    assert check["decisions_have_actions"] is True

@@ -29,6 +29,7 @@ from ..exports import CONTENT_TYPE, EXPORT_LIMIT, actions_xlsx_capped, xlsx_file
 from ..forms import BoardFilterForm
 from ..models import ActionItem
 from ..selectors import (
+    UNCLOSED,
     action_can_manage,
     action_counts,
     action_history,
@@ -79,7 +80,7 @@ def _board(request, *, series=None):
     form, show_all, filters = _board_filters(request, series=series)
     today = person_today(person=request.user)
     actions = action_list(person=request.user, today=today, **filters)
-    counts = action_counts(actions=actions, today=today, open_only=filters["status"] == "open" or filters["overdue"])
+    counts = action_counts(actions=actions, today=today, open_only=filters["status"] == UNCLOSED or filters["overdue"])
     page = _CountedPaginator(actions, PAGE_SIZE, count=counts["total"]).get_page(request.GET.get("page"))
     # Links keep the filters; on a series' board the series is in the path, not the query.
     mode = {"all": 1 if show_all and series is None else None}
@@ -162,6 +163,7 @@ def action_export(request):
 @idempotent("action_update")
 def action_detail(request, pk: int):
     action = get_object_or_404(actions_visible_to(person=request.user).select_related("owner", "series", "meeting"), pk=pk)
+    typed: dict[str, str] = {}  # what a refused form said, shown back rather than lost
     if request.method == "POST":
         if not action_can_manage(person=request.user, action=action):
             raise PermissionDenied
@@ -182,6 +184,7 @@ def action_detail(request, pk: int):
             return redirect("actions:detail", pk=action.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+            typed = {"form": what, **{k: request.POST.get(k, "")[:2000] for k in ("status", "comment", "text", "due", "reason")}}
     labels = {**dict(ActionItem.Status.choices), "continue": _("Continues")}
     history = list(action_history(action=action))
     for u in history:
@@ -196,6 +199,8 @@ def action_detail(request, pk: int):
             "sees_meeting": meeting_visible_to_person(person=request.user, pk=action.meeting_id) is not None,
             "statuses": ActionItem.Status.choices,
             "today": timezone.localdate(),
+            "typed": typed,
+            "chosen_status": typed.get("status") if typed.get("form") == "status" else action.status,
         },
     )
 

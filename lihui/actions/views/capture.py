@@ -20,8 +20,8 @@ from lihui.people.models import Person
 from lihui.ratelimit import rate_limited
 
 from .. import services
-from ..capture_people import CAPTURE_RATE, capture_proposals
-from . import followup_context
+from ..capture_people import CAPTURE_RATE, capture_lines
+from . import _decision, followup_context
 
 
 def _taker(request, pk: int):
@@ -36,22 +36,24 @@ def _taker(request, pk: int):
 def capture(request, pk: int):
     """Proposals for every line that reads as an action or a decision (htmx partial)."""
     meeting = _taker(request, pk)
-    error, proposals = None, []
+    error, proposals, unread = None, [], []
     if rate_limited(f"capture:{request.user.pk}", limit=CAPTURE_RATE):
         error = _("Too many requests: wait a minute and try again.")
     else:
         try:
-            proposals = capture_proposals(text=request.POST.get("text", ""), meeting=meeting)
+            read = capture_lines(text=request.POST.get("text", ""), meeting=meeting)
+            proposals, unread = read.proposals, read.unread
         except ValueError as exc:
             error = str(exc)
-        if not error and not proposals:
+        if not error and not proposals and not unread:
             error = _("No line reads as an action or a decision. Start a line with 行动： or 决议： (Action: / Decision:).")
     context = followup_context(request, meeting)
     proposals, skipped = _not_yet_recorded(proposals, context)
-    if skipped and not proposals and not error:
+    if skipped and not proposals and not unread and not error:
         error = _("Every action and decision in this text is already recorded.")
     _attach_people(proposals, context["people"])
-    context.update(proposals=proposals, capture_error=error, skipped=skipped, item_id=request.POST.get("item", ""))
+    _attach_decisions(proposals, context["decisions"])
+    context.update(proposals=proposals, unread=unread, capture_error=error, skipped=skipped, item_id=request.POST.get("item", ""))
     return render(request, "actions/_capture_proposals.html", context)
 
 
@@ -77,6 +79,28 @@ def _attach_people(proposals, participants) -> None:
         p.candidate_people = [extra[i] for i in dict.fromkeys([p.owner, *p.owner_candidates]) if i in extra]
 
 
+def _attach_decisions(proposals, decisions) -> None:
+    """The decision an action implements, chosen in its form: the decision line above it
+    when that is recorded (by its text), else "the decision above" until it is."""
+    by_text = {_squash(d.text): d.pk for d in decisions}
+    for p in proposals:
+        p.decision_choice = ""
+        if p.kind == "action" and p.decision_text:
+            p.decision_choice = str(by_text.get(_squash(p.decision_text), "above"))
+
+
+def _decision_for(meeting, value: str, text: str):
+    """The chosen decision: one of the meeting's by id, or "above" — the decision line the
+    action was written under, which must be recorded first (by its text)."""
+    if value != "above":
+        return _decision(meeting, value)
+    wanted = _squash(text)
+    found = [d for d in meeting.decisions.order_by("-id") if wanted and _squash(d.text) == wanted]
+    if not found:
+        raise ValidationError({"decision": [_("Confirm the decision above first: this action implements it.")]})
+    return found[0]
+
+
 def _date(value: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value) if value else None
@@ -95,7 +119,8 @@ def capture_confirm(request, pk: int):
     if request.POST.get("item", "").isdigit():
         item = AgendaItem.objects.filter(pk=int(request.POST["item"]), meeting=meeting).first()
     kind = request.POST.get("kind")
-    proposal = {k: request.POST.get(k, "") for k in ("kind", "title", "owner", "due", "line")}
+    proposal = {k: request.POST.get(k, "")[:2000] for k in ("kind", "title", "owner", "due", "line", "decision_text")}
+    proposal["decision_choice"] = request.POST.get("decision", "")[:20]
     try:
         if kind == "decision":
             services.decision_record(actor=request.user, meeting=meeting, item=item, text=request.POST.get("title", ""))
@@ -105,7 +130,10 @@ def capture_confirm(request, pk: int):
             due = _date(request.POST.get("due", ""))
             if request.POST.get("due") and due is None:
                 raise ValidationError({"due": [_("Enter a valid date (YYYY-MM-DD).")]})
-            services.action_create(actor=request.user, meeting=meeting, item=item, title=request.POST.get("title", ""), owner=owner, due=due)
+            decision = _decision_for(meeting, request.POST.get("decision", ""), request.POST.get("decision_text", ""))
+            services.action_create(
+                actor=request.user, meeting=meeting, item=item, title=request.POST.get("title", ""), owner=owner, due=due, decision=decision
+            )
         else:
             raise ValidationError({"kind": [_("Choose action or decision.")]})
     except ValidationError as exc:

@@ -44,3 +44,19 @@ def test_record_update_and_review(world):  # noqa: F811
     assert chair.post(f"/meetings/{nxt.pk}/review/{aid}", {"outcome": "continue", "due": new_due}).json()["due"] == new_due
     assert ActionItem.objects.get(pk=aid).is_open
     assert chair.post(f"/meetings/{nxt.pk}/review/{aid}", {"outcome": "done"}).json()["status"] == "done"
+
+
+def test_the_same_status_or_due_date_through_the_api_records_nothing(world):  # noqa: F811
+    """Issue 16, list 6, through the API: 422 and nothing recorded; a comment sent with the
+    same status is kept as a comment."""
+    chair, head, meeting = Api(world["chair"]), Api(world["head"]), world["meeting"]
+    day = meeting.start.astimezone(meeting.series_zone).date()
+    due = (day + dt.timedelta(days=4)).isoformat()
+    aid = chair.post(f"/meetings/{meeting.pk}/actions", {"title": "排班", "owner": world["head"].pk, "due": due}).json()["id"]
+    same = head.post(f"/actions/{aid}/status", {"status": "open"})
+    assert same.status_code == 422 and "status" in same.json()["fields"]
+    same = head.post(f"/actions/{aid}/due", {"due": due, "reason": "再确认"})
+    assert same.status_code == 422 and "due" in same.json()["fields"]
+    assert head.get(f"/actions/{aid}/history").json() == []
+    assert head.post(f"/actions/{aid}/status", {"status": "open", "comment": "仍在整理"}).status_code == 200
+    assert [(u["kind"], u["text"]) for u in head.get(f"/actions/{aid}/history").json()] == [("comment", "仍在整理")]

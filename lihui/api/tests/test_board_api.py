@@ -67,6 +67,8 @@ def test_filters(cast, board):
         f"series={cast.open_series.pk}&status=any": b.titles("org", "org_done"),
         "status=done": b.titles("finished", "org_done"),
         "status=in_progress": b.titles("working"),
+        "status=unclosed": b.titles("late", "org", "today", "mine", "chairs", "working", "secret", "outsiders"),
+        "status=open": b.titles("late", "org", "today", "mine", "secret", "outsiders"),  # 待处理 alone
         "status=cancelled": b.titles("dropped"),
         "overdue=true": b.titles("late", "org"),
         "overdue=1": b.titles("late", "org"),

@@ -113,11 +113,17 @@ def test_supervisor_improves_the_weekly_meeting(new_page, tmp_path):
     # 3. Apply the absentee recommendation.
     goto(page, f"/series/{series.pk}/health/")
     button = page.locator(f'[data-key="absentee:{liuyang.pk}"] button')
-    assert button.inner_text().strip() == zh("Make %(name)s an optional member", name="刘洋")
-    follow(page, button, re.compile(rf"/series/{series.pk}/health/$"))
+    assert button.inner_text().strip() == zh("Make %(name)s an optional member", name="刘洋") + "…"
+    asking = re.compile(rf"/series/{series.pk}/recommendations/optional/\?")
+    follow(page, button, asking)  # a page that shows the change and asks
+    assert page.locator("[data-testid=confirm]").count() == 1
+    assert Membership.objects.get(series=series, person=liuyang).role == Membership.Role.MEMBER
+    shots(page, "apply-confirm")
+    follow(page, page.locator("[data-testid=confirm] button[value=apply]"), asking)
     assert zh("%(name)s is now an optional member: invited, not expected.", name="刘洋") in page.locator("body").inner_text()
+    assert page.locator("[data-testid=undo] button[value=undo]").count() == 1
     shots(page, "applied")
-    page.reload()
+    goto(page, f"/series/{series.pk}/health/")
     assert page.locator(f'[data-key="absentee:{liuyang.pk}"]').count() == 0
     assert page.locator('[data-testid=recommendations] [data-key="overrun"]').count() == 1
     assert Membership.objects.get(series=series, person=liuyang).role == Membership.Role.OPTIONAL

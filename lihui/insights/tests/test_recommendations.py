@@ -92,7 +92,13 @@ def test_action_on_time_rate_stays_silent_at_seventy_percent(world):
     assert keys(world["series"]) == {}
 
 
-def test_an_absentee_three_times_running_can_be_made_optional_in_one_click(world):
+def test_an_absentee_three_times_running_can_be_made_optional_after_a_confirmation_and_undone(world):
+    """Issue 16, list 6: applying happened in one click, with no confirmation and no undo. The
+    button opens a page that shows what will change; only its Confirm changes the roster
+    (through membership_role_set, audited); the page then offers an undo that restores the
+    member through the same service."""
+    from lihui.audit.models import AuditEntry
+
     for m in world["held"][-3:]:
         Attendance.objects.filter(meeting=m, person=world["wang"]).update(status="absent")
     found = keys(world["series"])
@@ -100,15 +106,40 @@ def test_an_absentee_three_times_running_can_be_made_optional_in_one_click(world
     assert set(found) == {key}
     assert "王五" in found[key].text and "3" in found[key].text
     apply = found[key].apply
+    role = lambda: Membership.objects.get(series=world["series"], person=world["wang"]).role  # noqa: E731
     outsider = Client()
     outsider.force_login(world["li"])
-    assert outsider.post(apply.url, apply.fields).status_code == 403
+    assert outsider.get(apply.url, apply.fields).status_code == 403
+    assert outsider.post(apply.url, {**apply.fields, "do": "apply"}).status_code == 403
     chair = Client()
     chair.force_login(world["chair"])
-    response = chair.post(apply.url, {**apply.fields, "next": "//evil.example/"})
+    # the health page's button asks first: nothing changes until Confirm
+    health = chair.get(f"/series/{world['series'].pk}/health/").content.decode()
+    assert f'action="{apply.url}"' in health and 'method="get"' in health
+    for ask in (chair.get(apply.url, apply.fields), chair.post(apply.url, apply.fields)):
+        assert ask.status_code == 200 and 'data-testid="confirm"' in ask.content.decode()
+        assert 'value="apply"' in ask.content.decode()
+    assert role() == Membership.Role.MEMBER
+    # Confirm: the change, then the same page with an undo
+    response = chair.post(apply.url, {**apply.fields, "do": "apply", "next": "//evil.example/"})
     assert response.status_code == 302 and "evil" not in response["Location"]
-    assert Membership.objects.get(series=world["series"], person=world["wang"]).role == Membership.Role.OPTIONAL
+    assert role() == Membership.Role.OPTIONAL
     assert keys(world["series"]) == {}  # an optional member is not expected
+    page = chair.get(response["Location"])
+    assert 'data-testid="undo"' in page.content.decode() and 'value="undo"' in page.content.decode()
+    entries = AuditEntry.objects.count()
+    back = chair.post(apply.url, {**apply.fields, "do": "undo", "next": f"/series/{world['series'].pk}/health/"})
+    assert (back.status_code, back["Location"]) == (302, f"/series/{world['series'].pk}/health/")
+    assert role() == Membership.Role.MEMBER
+    assert AuditEntry.objects.count() == entries + 1  # the undo is audited like the change
+    assert set(keys(world["series"])) == {key}
+    # a second undo, bad people and bad steps change nothing and never fail
+    assert chair.post(apply.url, {**apply.fields, "do": "undo"}).status_code == 302
+    for bad in ({"person": "x"}, {"person": "9" * 40}, {"person": world["chair"].pk}, {}):
+        assert chair.get(apply.url, bad).status_code == 302
+        assert chair.post(apply.url, {**bad, "do": "apply"}).status_code == 302
+    assert chair.post(apply.url, {**apply.fields, "do": "explode"}).status_code == 200
+    assert role() == Membership.Role.MEMBER
 
 
 def test_absent_twice_or_excused_does_not_fire(world):

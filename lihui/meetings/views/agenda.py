@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from lihui.idempotency.http import idempotent
 from lihui.people.models import Person
 from lihui.regime.models import Membership
-from lihui.regime.selectors import meeting_holiday_year_unknown, series_can_view
+from lihui.regime.selectors import meeting_holiday_year_unknown, series_can_view, series_page_can_view
 from lihui.reports.selectors import reports_attach, reports_status
 from lihui.web import add_service_errors, visible_meeting_or_404
 
@@ -94,6 +94,8 @@ def meeting_detail(request, pk: int):
     context.update(
         {
             "sees_series": sees_series,
+            # the series page, read-only, also for an action's owner outside the series
+            "sees_series_page": sees_series or series_page_can_view(person=request.user, series=meeting.series),
             "previous": previous,
             "following": following,
             "participants": meeting_participants(meeting=meeting),

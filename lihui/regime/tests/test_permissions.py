@@ -750,8 +750,10 @@ WEB: dict[str, Web] = {
     "insights:review": Web(get=series_read(200), kwargs=series_kwargs),
     "insights:review_docx": Web(get=series_read(200), kwargs=series_kwargs),
     "insights:review_md": Web(get=series_read(200), kwargs=series_kwargs),
+    # GET without a person goes back to the health page; the POST confirms (do=apply).
     "insights:apply_optional": Web(
-        get=everyone(405), post=series_manage(302), kwargs=series_kwargs, data=lambda w, t, r: {"person": w.cast.member.pk}
+        get=series_manage(302), post=series_manage(302), kwargs=series_kwargs,
+        data=lambda w, t, r: {"person": w.cast.member.pk, "do": "apply"},
     ),
     "regime:edit": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=edit_series_data),
     "regime:window_add": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=window_form_data),

@@ -229,5 +229,17 @@
     ta.addEventListener("input", function () { scheduleSave(ta); });
   });
 
+  // --- quick capture: the text typed survives a reload, like the notes, until it is emptied.
+  document.querySelectorAll("textarea[data-draft-key]").forEach(function (ta) {
+    var key = ta.dataset.draftKey;
+    try {
+      var kept = localStorage.getItem(key);
+      if (kept && !ta.value) ta.value = kept;
+    } catch (e) {}
+    ta.addEventListener("input", function () {
+      try { if (ta.value) localStorage.setItem(key, ta.value); else localStorage.removeItem(key); } catch (e) {}
+    });
+  });
+
   accept(state);
 })();

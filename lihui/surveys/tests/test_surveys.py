@@ -131,6 +131,21 @@ def test_with_attendance_those_who_attended_are_asked(cast):
         answer(extra, meeting)
 
 
+def test_the_survey_request_goes_to_the_people_it_counts_as_invited(cast):
+    """Issue 16, list 6: the request went to 9 people (absent and excused included) while the
+    survey counted 7 invited. Both are the people who attended: present, late or remote."""
+    absent, excused = PersonFactory(), PersonFactory()
+    for person in (absent, excused):
+        Membership.objects.create(series=cast.series, person=person, role="member")
+    meeting = held(
+        cast.series, chair=cast.chair,
+        attendance={cast.chair: "present", cast.minute_taker: "remote", cast.member: "late", absent: "absent", excused: "excused"},
+    )  # fmt: skip
+    asked = set(Message.objects.filter(kind="survey_request").values_list("recipient_id", flat=True))
+    assert asked == {cast.chair.pk, cast.minute_taker.pk, cast.member.pk}
+    assert survey_of(meeting).invited == len(asked)
+
+
 # --- answering ------------------------------------------------------------------------------
 
 
