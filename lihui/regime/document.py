@@ -40,6 +40,7 @@ from lihui import documents as d
 from lihui.markdown import markdown_escape
 
 from .models import AgendaKind, AgendaTemplateItem, CadenceWindow, Membership, PresenterRole, RegimeVersion, Series
+from .selectors import series_reporting_departments
 
 # --- structure ------------------------------------------------------------------------
 
@@ -149,7 +150,6 @@ def regime_document(*, series: Series) -> Document:
     template fresh from the database (not from a prefetch a caller may hold, which a
     service may just have changed)."""
     from lihui.notify.models import Channel  # delivery: the robots this series posts to
-    from lihui.people.models import Department
     from lihui.reports.models import Kpi  # the reports app keeps which KPIs a department reports
 
     roster = list(Membership.objects.filter(series_id=series.pk).select_related("person", "person__department"))
@@ -158,9 +158,7 @@ def regime_document(*, series: Series) -> Document:
     roster.sort(key=lambda m: (order.get(m.role, 9), m.person.sort_key, m.person_id))
     windows = list(CadenceWindow.objects.filter(series_id=series.pk).order_by("start_date", "id"))
     template = list(AgendaTemplateItem.objects.filter(series_id=series.pk).select_related("presenter"))
-    heads = list(
-        Department.objects.filter(head_id__in=[m.person_id for m in roster]).select_related("head").order_by("sort_key", "id")
-    )
+    heads = list(series_reporting_departments(series=series))  # as the planner gives them report items
     kpis = list(Kpi.objects.filter(department__in=heads, active=True).select_related("department"))
     robots = list(Channel.objects.filter(series_id=series.pk, enabled=True).order_by("name", "id"))
     department = series.department if series.department_id else None
@@ -168,7 +166,12 @@ def regime_document(*, series: Series) -> Document:
     chair = next((m.person for m in roster if m.role == Membership.Role.CHAIR), None)
     ctx = _Context(series=series, roster=roster, chair=chair)
 
-    title = _("Meeting regime of %(title)s") % {"title": esc(series.title)}
+    # 「运营周例会制度」 reads well; a title in Latin letters gets corner brackets in Chinese
+    # (「South China weekly ops review」制度), not 「…review制度」.
+    shown = esc(series.title)
+    if _zh() and shown and not ("\u4e00" <= shown[-1] <= "\u9fff"):
+        shown = f"「{shown}」"
+    title = _("Meeting regime of %(title)s") % {"title": shown}
     facts = [(_("Applies to"), _("the meeting series %(title)s and everyone on its roster") % {"title": f"“{esc(series.title)}”"})]
     if department:
         facts.append((_("Owning department"), esc(department.name)))
@@ -381,12 +384,7 @@ def _agenda(ctx: _Context, template: list) -> tuple[Clause, ...]:
     if template:
         # A "department heads" line becomes one report per department head on the roster
         # (as lihui.meetings.services.agenda.agenda_ensure makes it): count it that often.
-        from lihui.people.models import Department
-
-        heads = (
-            Department.objects.filter(head_id__in=s.memberships.exclude(role="optional").values("person_id"))
-            .exclude(pk=s.department_id).count()  # fmt: skip
-        )
+        heads = series_reporting_departments(series=s).count()
 
         def times(t) -> int:
             return heads if t.presenter_role == PresenterRole.DEPARTMENT_HEADS else 1

@@ -128,3 +128,15 @@ def day_off_name(*, day: dt.date) -> str:
     """The public holiday or company day off on `day`, translated, or "" (weekends are not holidays)."""
     name = holiday_calendar(day, day).holiday_name(day)
     return holiday_label(name) if name else ""
+
+
+def series_reporting_departments(*, series: Series) -> QuerySet:
+    """The departments that report at each meeting: those headed by someone on the roster
+    who must attend (optional members do not report), except the series' own department,
+    which the chair opens and closes. One list for the planner (agenda_ensure) and the
+    written regime, so the document says what the meetings do."""
+    from lihui.people.models import Department
+
+    required = series.memberships.exclude(role=Membership.Role.OPTIONAL).values("person_id")
+    return Department.objects.filter(head_id__in=required).exclude(pk=series.department_id).select_related("head").order_by("sort_key", "id")
+

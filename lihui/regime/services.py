@@ -12,9 +12,10 @@ import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -317,10 +318,14 @@ DEFAULT_AGENDA = [
 
 
 def agenda_template_set_default(*, series: Series) -> None:
-    AgendaTemplateItem.objects.bulk_create(
-        AgendaTemplateItem(series=series, position=i, kind=kind, title=str(title), presenter_role=role, minutes=minutes)
-        for i, (kind, title, role, minutes) in enumerate(DEFAULT_AGENDA)
-    )
+    """The typical agenda, its titles in the company's language (LANGUAGE_CODE) whatever the
+    creator reads: they become every meeting's items and the regime document's table."""
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = [
+            AgendaTemplateItem(series=series, position=i, kind=kind, title=str(title), presenter_role=role, minutes=minutes)
+            for i, (kind, title, role, minutes) in enumerate(DEFAULT_AGENDA)
+        ]
+    AgendaTemplateItem.objects.bulk_create(rows)
 
 
 MAX_ITEM_MINUTES = 600

@@ -158,7 +158,7 @@ def test_lines_that_do_not_read_are_shown_back_and_a_person_with_a_date_is_an_ac
     html = c.post(f"/meetings/{meeting.pk}/capture/", {"text": text}).content.decode()
     assert html.count('data-testid="proposal"') == 2
     assert 'value="给出方案"' in html and 'value="发出通知"' in html
-    assert "no 行动： marker" in html  # the warning to check it
+    assert "「行动：」标记" in html  # the warning to check it (the cast reads Chinese)
     unread = html.split('data-testid="capture-unread"')[1].split("</ul>")[0]
     assert "这一行什么都不是" in unread and "王强说了很多" in unread and "给出方案" not in unread
     assert 'data-testid="capture-error"' not in html
@@ -186,7 +186,7 @@ def test_a_captured_action_implements_the_decision_above_it_so_compliance_passes
               "decision": "above", "decision_text": "双十二增派客服"}  # fmt: skip
     # the decision is not recorded yet: the action says so and waits
     r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", action)
-    assert r.status_code == 422 and "Confirm the decision above first" in r.content.decode()
+    assert r.status_code == 422 and "请先确认上方的决议" in r.content.decode()  # "Confirm the decision above first"
     assert '<option value="above" selected>' in r.content.decode()
     c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "decision", "title": "双十二增派客服"})
     decision = Decision.objects.get()

@@ -214,7 +214,10 @@ def reference(m: Meeting, now: dt.datetime) -> tuple[dict, dict]:
     c: dict = {}
 
     c["agenda_on_time"] = int(m.agenda_published_at is not None and m.agenda_published_at <= m.start - s.agenda_lead_hours * H)
-    c["started_on_time"] = None if m.actual_start is None else int(m.actual_start <= m.start + s.start_tolerance_minutes * M)
+    # On time: within the tolerance after the slot, and not more than an hour before it.
+    c["started_on_time"] = None if m.actual_start is None else int(
+        m.start - 60 * M <= m.actual_start <= m.start + s.start_tolerance_minutes * M
+    )
     outside = m.actual_start is not None and (m.actual_start < m.start - H or m.actual_start > m.start + length)
     target_end = (m.actual_start if outside else m.start) + length
     c["ended_on_time"] = None if m.actual_end is None else int(m.actual_end <= target_end + s.end_tolerance_minutes * M)

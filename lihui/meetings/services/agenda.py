@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from lihui.people.models import Department, Person
-from lihui.regime.models import AgendaKind, Membership, PresenterRole
+from lihui.people.models import Person
+from lihui.regime.models import AgendaKind, PresenterRole
+from lihui.regime.selectors import series_reporting_departments
 from lihui.regime.services import MAX_ITEM_MINUTES
 
 from ..models import AgendaItem, Amendment, Guest, Material, Meeting
@@ -43,14 +44,7 @@ def agenda_ensure(*, meeting: Meeting) -> None:
         series = meeting.series
         chair_id = meeting_chair_id(meeting=meeting)
         taker_id = meeting.minute_taker_id or series_minute_taker_id(series=series)
-        roster_ids = list(series.memberships.exclude(role=Membership.Role.OPTIONAL).values_list("person_id", flat=True))
-        # Department heads on the roster report; the series' own department is the chair's to open and close.
-        heads = list(
-            Department.objects.filter(head_id__in=roster_ids)
-            .exclude(pk=series.department_id)
-            .select_related("head")
-            .order_by("sort_key")
-        )
+        heads = list(series_reporting_departments(series=series))
         position = 0
         for line in series.agenda_template.all():
             if line.presenter_role == PresenterRole.DEPARTMENT_HEADS:

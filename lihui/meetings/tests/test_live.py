@@ -199,7 +199,9 @@ def test_start_and_end_through_the_views(cast, meeting, frozen):
     assert r.status_code == 302 and r.url == f"/meetings/{meeting.pk}/live/"
     assert fresh(meeting).actual_start == NOW
     later(frozen, minutes=30)
-    r = client.post(f"/meetings/{meeting.pk}/live/end/")
+    r = client.post(f"/meetings/{meeting.pk}/live/end/")  # unconfirmed: End asks first
+    assert r.status_code == 302 and r.url == f"/meetings/{meeting.pk}/live/end/" and fresh(meeting).actual_end is None
+    r = client.post(f"/meetings/{meeting.pk}/live/end/", {"confirm": "1"})
     assert r.status_code == 302 and r.url == f"/meetings/{meeting.pk}/recap/"
     m = fresh(meeting)
     assert m.actual_end == NOW + dt.timedelta(minutes=30) and m.status == "held"
@@ -371,7 +373,7 @@ def attendance_post(client: Client, meeting: Meeting, **data):
     return client.post(f"/meetings/{meeting.pk}/live/attendance/", {k: str(v) for k, v in data.items()}, HTTP_HX_REQUEST="true")
 
 
-def test_attendance_through_the_view(cast, meeting):
+def test_attendance_through_the_view(cast, meeting, frozen):
     client = client_for(cast.minute_taker)
     r = attendance_post(client, meeting, person=cast.member.pk, status="late", arrived_at="09:42")
     assert r.status_code == 200
@@ -381,8 +383,9 @@ def test_attendance_through_the_view(cast, meeting):
     assert (row.status, row.arrived_at) == ("late", dt.datetime(2026, 11, 30, 9, 42, tzinfo=SH))
     assert "att-late" in html and "09:42" in html
 
+    arrived = later(frozen, minutes=6)  # 09:35, within the meeting
     r = attendance_post(client, meeting, person=cast.chair.pk, status="late")  # arrival defaults to now
-    assert Attendance.objects.get(person=cast.chair).arrived_at == NOW
+    assert Attendance.objects.get(person=cast.chair).arrived_at == arrived
 
     r = attendance_post(client, meeting, person=cast.minute_taker.pk, status="excused", reason="")
     assert r.status_code == 200 and 'role="alert"' in r.content.decode()
