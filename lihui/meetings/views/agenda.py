@@ -56,7 +56,7 @@ def participants_queryset(meeting: Meeting):
 
 def agenda_context(request, meeting: Meeting) -> dict:
     items = meeting_agenda(meeting=meeting)
-    reports_attach(items=items, meeting=meeting)
+    reports_attach(items=items, meeting=meeting, viewer=request.user)
     planned = sum(i.minutes_allotted for i in items)
     done, total = reports_status(items=items)
     return {
