@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lihui.people.models import Person, known_time_zones
 from lihui.people.selectors import people_meant, people_named
+from lihui.web import length_messages
 
 from .models import AgendaKind, CadenceWindow, Membership, PresenterRole, Series, Weekday
 from .services import SERIES_FIELDS, WINDOW_FIELDS, RosterEntry
@@ -40,6 +41,7 @@ class CadenceFormMixin(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["weekdays"] = list(self.instance.weekday_list)
+        length_messages(self)
 
     def cadence_data(self, names: list[str]) -> dict:
         data = {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
@@ -205,6 +207,7 @@ class TemplateRowForm(forms.Form):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["presenter"].queryset = people if people is not None else Person.objects.none()
+        length_messages(self)
 
 
 class BaseTemplateFormSet(forms.BaseFormSet):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from lihui.audit.services import E, V, audit_change, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.people.models import Person
+from lihui.web import length_errors
 
 from .holidays import library_knows, official_notice_parse
 from .models import (
@@ -154,10 +155,17 @@ def _apply(instance, data: dict, allowed: list[str]) -> None:
         setattr(instance, name, value)
 
 
+def _check_lengths(instance, names: list[str]) -> None:
+    errors = length_errors(instance, names)
+    if errors:
+        raise ValidationError(errors)
+
+
 def series_create(*, actor: Person, data: dict, roster: list[RosterEntry]) -> Series:
     """Create a series and plan its occurrences from its first date to the horizon."""
     series = Series(created_by=actor)
     _apply(series, data, SERIES_FIELDS)
+    _check_lengths(series, SERIES_FIELDS)
     series.full_clean()
     roster_validate(roster=roster, rotates=series.minute_taker_rotates)
     if not person_is_admin(actor) and actor.pk not in {e.person.pk for e in roster}:
@@ -187,6 +195,7 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
     before = _series_snapshot(stored) if stored else {}
     old_location = stored.location if stored else series.location
     _apply(series, data, SERIES_FIELDS)
+    _check_lengths(series, SERIES_FIELDS)
     series.full_clean()
     if roster is not None:
         roster_validate(roster=roster, rotates=series.minute_taker_rotates)
@@ -227,6 +236,7 @@ def cadence_window_add(*, actor: Person, series: Series, data: dict) -> CadenceW
         window.duration_minutes = series.duration_minutes
     if window.start_time is None:
         window.start_time = series.start_time
+    _check_lengths(window, WINDOW_FIELDS)
     window.full_clean(exclude=["series"])
     with transaction.atomic():
         # Re-check with the series row locked so two concurrent adds cannot both pass.
