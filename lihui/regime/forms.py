@@ -1,21 +1,15 @@
-from functools import lru_cache
-
 from django import forms
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from lihui.people.models import Person, known_time_zones
+from lihui.people.models import Person
 from lihui.people.selectors import people_meant, people_named
+from lihui.people.timezones import time_zone_choices
 from lihui.web import length_messages
 
 from .models import AgendaKind, CadenceWindow, Membership, PresenterRole, Series, Weekday
 from .services import SERIES_FIELDS, WINDOW_FIELDS, RosterEntry
-
-
-@lru_cache(maxsize=1)
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(z, z) for z in sorted(known_time_zones()) if "/" in z or z == "UTC"]
 
 
 class DateInput(forms.DateInput):
@@ -84,6 +78,7 @@ class SeriesForm(CadenceFormMixin):
         super().__init__(*args, **kwargs)
         for name in self.KEEP_WHEN_EMPTY:
             self.fields[name].required = False
+        self.fields["time_zone"].choices = time_zone_choices(current=self.instance.time_zone if self.instance.pk else None)
 
     def clean(self):
         data = super().clean()
