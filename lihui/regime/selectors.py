@@ -56,6 +56,34 @@ def series_roster(*, series: Series) -> list[Membership]:
     return rows
 
 
+def series_reporting_heads(*, series: Series) -> int:
+    """How many report items a "department heads" template line becomes: the departments
+    headed by someone on the roster (optional members aside), the series' own department
+    excepted — as `meetings.services.agenda.agenda_ensure` makes them."""
+    from lihui.people.models import Department
+
+    roster = series.memberships.exclude(role=Membership.Role.OPTIONAL).values("person_id")
+    return Department.objects.filter(head_id__in=roster).exclude(pk=series.department_id).count()
+
+
+def agenda_template_total(*, series: Series, items) -> int:
+    """The minutes a meeting's agenda made from these template rows (objects or dicts with
+    `minutes` and `presenter_role`) plans: a "department heads" row counts once per head."""
+    from .models import PresenterRole
+
+    heads = None
+    total = 0
+    for item in items:
+        role = item.get("presenter_role") if isinstance(item, dict) else item.presenter_role
+        minutes = (item.get("minutes") if isinstance(item, dict) else item.minutes) or 0
+        if role == PresenterRole.DEPARTMENT_HEADS:
+            if heads is None:
+                heads = series_reporting_heads(series=series)
+            minutes *= heads
+        total += minutes
+    return total
+
+
 def series_chair(*, series: Series) -> Person | None:
     m = series.memberships.filter(role=Membership.Role.CHAIR).select_related("person").first()
     return m.person if m else None

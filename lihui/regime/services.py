@@ -36,7 +36,7 @@ from .models import (
     Series,
     Weekday,
 )
-from .selectors import person_is_admin, series_can_manage, series_feed_allowed
+from .selectors import agenda_template_total, person_is_admin, series_can_manage, series_feed_allowed
 
 SERIES_FIELDS = [
     "title", "purpose", "department", "frequency", "interval", "weekdays", "monthly_mode", "month_day",
@@ -325,8 +325,11 @@ def agenda_template_set_default(*, series: Series) -> None:
 MAX_ITEM_MINUTES = 600
 
 
-def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) -> list[AgendaTemplateItem]:
-    """Replace the template with `items` (kind, title, presenter, presenter_role, minutes), in order."""
+def agenda_template_save(
+    *, actor: Person, series: Series, items: list[dict], over_slot_confirmed: bool = False
+) -> list[AgendaTemplateItem]:
+    """Replace the template with `items` (kind, title, presenter, presenter_role, minutes), in order.
+    A template that plans more than the meeting's slot is refused unless the chair confirms it."""
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
@@ -346,6 +349,16 @@ def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) ->
         rows.append(row)
     if errors:
         raise ValidationError(errors)
+    total = agenda_template_total(series=series, items=rows)
+    if total > series.duration_minutes and not over_slot_confirmed:
+        raise ValidationError(
+            _(
+                "The agenda plans %(total)s minutes, %(over)s more than the meeting's %(slot)s. "
+                "Trim items, or tick “Save although it is longer than the meeting”."
+            )
+            % {"total": total, "over": total - series.duration_minutes, "slot": series.duration_minutes},
+            code="over_slot",
+        )
     with transaction.atomic():
         titles = list(series.agenda_template.values_list("title", "minutes"))
         series.agenda_template.all().delete()
@@ -357,6 +370,31 @@ def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) ->
         audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CHANGED, subject=series.title,
                      changes=changes)  # fmt: skip
     return list(series.agenda_template.all())
+
+
+def agenda_template_move(*, actor: Person, series: Series, item_id: int, direction: str) -> None:
+    """Move one template row up or down by one place (new meetings take the new order)."""
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": [_("Move up or down.")]})
+    with transaction.atomic():
+        Series.objects.select_for_update().filter(pk=series.pk).first()  # one reorder at a time
+        rows = list(series.agenda_template.all())
+        index = next((i for i, row in enumerate(rows) if row.pk == item_id), None)
+        if index is None:
+            raise ValidationError({"item": [_("This row is no longer in the template.")]})
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(rows):
+            return  # already first or last
+        before = [row.title for row in rows]
+        rows[index], rows[other] = rows[other], rows[index]
+        for position, row in enumerate(rows):
+            row.position = position
+        AgendaTemplateItem.objects.bulk_update(rows, ["position"])
+        _regime_version(series, actor)
+        audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CHANGED, subject=series.title,
+                     changes=[audit_change("agenda_template", TEMPLATE_LABEL, before, [row.title for row in rows])])  # fmt: skip
 
 
 def calendar_feed_regenerate(*, person: Person, series: Series | None = None) -> tuple[CalendarFeed, str]:

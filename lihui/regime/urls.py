@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.series_edit, name="edit"),
     path("<int:pk>/windows/new/", views.window_add, name="window_add"),
     path("<int:pk>/agenda/", views.agenda_template, name="agenda_template"),
+    path("<int:pk>/agenda/move/", views.agenda_template_move, name="agenda_template_move"),
     path("<int:pk>/windows/<int:window_id>/delete/", views.window_delete, name="window_delete"),
     path("<int:pk>/regime/", views_document.regime_page, name="document"),
     path("<int:pk>/regime/v<int:number>/", views_document.regime_version_page, name="document_version"),

@@ -18,7 +18,15 @@ from lihui.web import add_service_errors
 from . import services
 from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
 from .models import CadenceWindow, CalendarFeed, Membership, Series
-from .selectors import series_can_manage, series_holiday_years_unknown, series_list, series_roster, series_visible_to
+from .selectors import (
+    agenda_template_total,
+    series_can_manage,
+    series_holiday_years_unknown,
+    series_list,
+    series_reporting_heads,
+    series_roster,
+    series_visible_to,
+)
 
 
 def _visible_series(request, pk: int) -> Series:
@@ -157,21 +165,61 @@ def agenda_template(request, pk: int):
     """The chair edits the series' agenda template; new meetings take their agenda from it."""
     series = _managed_series(request, pk)
     people = person_list().filter(memberships__series=series)
+    saved = list(series.agenda_template.all())
+    over_slot_refused = False
     if request.method == "POST":
         formset = TemplateFormSet(request.POST, prefix="tpl", people=people)
         if formset.is_valid():
             try:
-                services.agenda_template_save(actor=request.user, series=series, items=formset.items())
+                services.agenda_template_save(
+                    actor=request.user, series=series, items=formset.items(), over_slot_confirmed="over_slot_ok" in request.POST
+                )
                 messages.success(request, _("The agenda template was saved. Meetings whose agenda is not made yet will use it."))
                 return redirect("regime:detail", pk=series.pk)
             except ValidationError as exc:
+                over_slot_refused = not hasattr(exc, "error_dict") and any(e.code == "over_slot" for e in exc.error_list)
                 for message in exc.messages:
                     messages.error(request, message)
+        rows = formset.items() if formset.is_valid() else []
+        ids = [None] * len(formset.forms)  # rows as typed: moving them waits until they are saved
     else:
         initial = [
             {"kind": t.kind, "title": t.title, "presenter_role": t.presenter_role, "presenter": t.presenter_id, "minutes": t.minutes}
-            for t in series.agenda_template.all()
+            for t in saved
         ]
         formset = TemplateFormSet(prefix="tpl", initial=initial, people=people)
-    total = sum((f.initial or {}).get("minutes") or 0 for f in formset.forms)
-    return render(request, "regime/agenda_template.html", {"series": series, "formset": formset, "total": total})
+        rows = saved
+        ids = [t.pk for t in saved] + [None] * (len(formset.forms) - len(saved))
+    total = agenda_template_total(series=series, items=rows)
+    return render(
+        request,
+        "regime/agenda_template.html",
+        {
+            "series": series,
+            "formset": formset,
+            "rows": list(zip(formset.forms, ids, strict=True)),
+            "saved_count": len(saved),
+            "total": total,
+            "over": max(0, total - series.duration_minutes),
+            "over_slot_refused": over_slot_refused,
+            "heads": series_reporting_heads(series=series),
+        },
+    )
+
+
+@login_required
+@require_POST
+def agenda_template_move(request, pk: int):
+    """↑/↓ on a saved template row: the order changes at once (typed, unsaved edits are not kept)."""
+    series = _managed_series(request, pk)
+    item_id, _sep, direction = request.POST.get("move", "").partition(":")
+    if not item_id.isdigit():
+        messages.error(request, _("This row is no longer in the template."))
+        return redirect("regime:agenda_template", pk=series.pk)
+    try:
+        services.agenda_template_move(actor=request.user, series=series, item_id=int(item_id), direction=direction)
+        messages.success(request, _("The order was changed."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("regime:agenda_template", pk=series.pk)

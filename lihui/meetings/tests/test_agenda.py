@@ -221,7 +221,8 @@ def test_template_save_refuses_bad_lines_and_changes_nothing(board, change, fiel
 
 def test_template_save_boundaries_and_permission(board):
     saved = agenda_template_save(
-        actor=board.chair, series=board.series, items=[{**GOOD_LINE, "minutes": 1}, {**GOOD_LINE, "title": "长议题", "minutes": 600}]
+        actor=board.chair, series=board.series, items=[{**GOOD_LINE, "minutes": 1}, {**GOOD_LINE, "title": "长议题", "minutes": 600}],
+        over_slot_confirmed=True,  # 601 of the slot's 60: saved only when the chair confirms (issue 16)
     )
     assert [(t.position, t.title, t.minutes) for t in saved] == [(0, "问题讨论", 1), (1, "长议题", 600)]
     with pytest.raises(PermissionDenied):

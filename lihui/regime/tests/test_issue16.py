@@ -111,3 +111,81 @@ def test_the_choices_are_one_function_in_chinese_too():
     with translation.override("en"):
         assert SeriesForm().fields["time_zone"].choices == PreferencesForm(instance=PersonFactory()).fields["time_zone"].choices
         assert time_zone_choices()[0][1][0] == ("Asia/Shanghai", "China Standard Time (Asia/Shanghai)")
+
+
+# --- 5. the agenda template: total against the slot, order ---------------------------------------
+
+
+def _template_post(series, rows, **extra) -> dict:
+    data = {"tpl-TOTAL_FORMS": str(len(rows)), "tpl-INITIAL_FORMS": "0", "tpl-MIN_NUM_FORMS": "0", "tpl-MAX_NUM_FORMS": "60"}
+    for i, (title, minutes) in enumerate(rows):
+        data.update({f"tpl-{i}-kind": "other", f"tpl-{i}-title": title, f"tpl-{i}-presenter_role": "chair", f"tpl-{i}-minutes": str(minutes)})
+    data.update(extra)
+    return data
+
+
+@pytest.fixture
+def chair_client():
+    from lihui.testing import make_series
+
+    chair = PersonFactory(language="en")
+    series = make_series(chair=chair)  # 60 minutes
+    client = Client()
+    client.force_login(chair)
+    return series, client
+
+
+def test_the_template_shows_its_total_against_the_slot(chair_client):
+    series, client = chair_client
+    html = client.get(f"/series/{series.pk}/agenda/").content.decode()
+    total = html.split('data-testid="template-total"')[1].split("</p>")[0]
+    from lihui.regime.services import DEFAULT_AGENDA
+
+    expected = sum(m for _k, _t, role, m in DEFAULT_AGENDA if role != "department_heads")  # no department heads here
+    assert f"Planned {expected} of 60 minutes." in total and "longer than the meeting" not in total
+
+
+def test_a_template_over_the_slot_is_refused_unless_confirmed(chair_client):
+    series, client = chair_client
+    before = list(series.agenda_template.values_list("title", flat=True))
+    rows = [("开场", 3), ("部门汇报", 40), ("问题讨论", 20)]  # 63 of 60
+    r = client.post(f"/series/{series.pk}/agenda/", _template_post(series, rows))
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert "The agenda plans 63 minutes, 3 more than the meeting&#x27;s 60." in html or "The agenda plans 63 minutes, 3 more than the meeting's 60." in html
+    assert "Planned 63 of 60 minutes." in html and 'data-testid="over-slot-ok"' in html
+    assert 'value="部门汇报"' in html  # what was typed stays
+    assert list(series.agenda_template.values_list("title", flat=True)) == before
+    r = client.post(f"/series/{series.pk}/agenda/", _template_post(series, rows, over_slot_ok="on"))
+    assert r.status_code == 302
+    assert list(series.agenda_template.values_list("title", "minutes")) == rows
+    page = client.get(f"/series/{series.pk}/agenda/").content.decode()
+    assert "3 minutes longer than the meeting" in page
+
+
+def test_template_rows_move_up_and_down_with_an_audit_entry(chair_client):
+    from lihui.audit.models import AuditEntry
+
+    series, client = chair_client
+    rows = list(series.agenda_template.all())
+    titles = [t.title for t in rows]
+    r = client.post(f"/series/{series.pk}/agenda/move/", {"move": f"{rows[2].pk}:up"})
+    assert r.status_code == 302
+    assert list(series.agenda_template.values_list("title", flat=True)) == [titles[0], titles[2], titles[1], *titles[3:]]
+    client.post(f"/series/{series.pk}/agenda/move/", {"move": f"{rows[0].pk}:up"})  # already first: nothing
+    client.post(f"/series/{series.pk}/agenda/move/", {"move": f"{rows[0].pk}:down"})
+    assert list(series.agenda_template.values_list("title", flat=True))[:3] == [titles[2], titles[0], titles[1]]
+    assert AuditEntry.objects.filter(series=series, verb="changed").count() >= 2
+    for bad in ("", "x:up", f"{rows[0].pk}:sideways", "999999:up"):
+        assert client.post(f"/series/{series.pk}/agenda/move/", {"move": bad}).status_code == 302
+    html = client.get(f"/series/{series.pk}/agenda/").content.decode()
+    assert 'data-testid="tpl-up"' in html and 'form="tpl-move"' in html
+
+
+def test_only_the_chair_moves_template_rows(chair_client):
+    series, _client = chair_client
+    row = series.agenda_template.first()
+    other = Client()
+    other.force_login(PersonFactory())
+    assert other.post(f"/series/{series.pk}/agenda/move/", {"move": f"{row.pk}:down"}).status_code in (403, 404)
+    assert series.agenda_template.first() == row
