@@ -43,9 +43,23 @@ def series_can_manage(*, person: Person, series: Series) -> bool:
     return Membership.objects.filter(series=series, person=person, role=Membership.Role.CHAIR).exists()
 
 
-def series_list(*, person: Person) -> QuerySet[Series]:
-    return series_visible_to(person=person).select_related("department").prefetch_related(
+def series_list(*, person: Person, archived: bool = False) -> QuerySet[Series]:
+    """The series a person sees, in lists: the active ones, or (`archived`) the archived ones."""
+    return series_visible_to(person=person).filter(archived_at__isnull=not archived).select_related("department").prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.filter(role=Membership.Role.CHAIR).select_related("person"), to_attr="chairs")
+    )
+
+
+def series_recent_duplicate(*, person: Person, data: dict) -> Series | None:
+    """A series this person created in the last half hour with the same title, first date,
+    time and cadence: what Back, then 保存, on the new-series page would create a second time."""
+    since = timezone.now() - dt.timedelta(minutes=30)
+    same = {name: data.get(name) for name in ("start_date", "start_time", "frequency", "weekdays") if name in data}
+    title = str(data.get("title") or "").strip()
+    return (
+        Series.objects.filter(created_by=person, created__gte=since, archived_at__isnull=True, title=title, **same)
+        .order_by("-created")
+        .first()
     )
 
 

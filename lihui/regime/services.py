@@ -190,6 +190,7 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
     """Change the rules; past meetings and exceptions stay, the future is re-planned."""
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
+    _not_archived(series)
     # From the database: a ModelForm has already put the new values on `series`.
     stored = Series.objects.select_related("department").filter(pk=series.pk).first()
     before = _series_snapshot(stored) if stored else {}
@@ -213,6 +214,57 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
     return series
 
 
+ARCHIVED_LABEL = gettext_lazy("archived")
+
+
+def _not_archived(series: Series) -> None:
+    """An archived series plans nothing: its rules and windows wait until it is unarchived."""
+    if Series.objects.filter(pk=series.pk, archived_at__isnull=False).exists():
+        raise ValidationError({"__all__": [_("This meeting series is archived. Unarchive it to change it.")]})
+
+
+def series_archive(*, actor: Person, series: Series) -> Series:
+    """Stop the series: no more meetings are planned, those not yet held go (rule meetings
+    are removed as the planner removes what the rules no longer ask for; moved and extra
+    ones are cancelled), and lists leave it out. Held meetings, minutes, actions and the
+    audit log stay; `series_unarchive` brings it back."""
+    from lihui.meetings.models import Meeting
+
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Series.objects.select_for_update().get(pk=series.pk)
+        if locked.archived_at is not None:
+            return locked
+        ahead = Meeting.objects.filter(series=series, start__gt=now, status__in=(Meeting.Status.SCHEDULED, Meeting.Status.SKIPPED))
+        ahead.filter(origin=Meeting.Origin.RULE, is_exception=False).delete()
+        ahead.update(status=Meeting.Status.CANCELLED)
+        locked.archived_at = now
+        locked.save(update_fields=["archived_at", "updated"])
+        audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CHANGED, subject=series.title,
+                     changes=[audit_change("archived", ARCHIVED_LABEL, False, True)])  # fmt: skip
+    series.archived_at = locked.archived_at
+    return series
+
+
+def series_unarchive(*, actor: Person, series: Series) -> Series:
+    """Bring an archived series back: its meetings are planned again from now."""
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Series.objects.select_for_update().get(pk=series.pk)
+        if locked.archived_at is None:
+            return locked
+        locked.archived_at = None
+        locked.save(update_fields=["archived_at", "updated"])
+        _replan(locked)
+        _regime_version(locked, actor)
+        audit_record(actor=actor, series=locked, entity=E.SERIES, object_id=locked.pk, verb=V.CHANGED, subject=locked.title,
+                     changes=[audit_change("archived", ARCHIVED_LABEL, True, False)])  # fmt: skip
+    return locked
+
+
 def series_delete(*, actor: Person, series: Series) -> None:
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
@@ -230,6 +282,7 @@ def _window_text(window: CadenceWindow) -> str:
 def cadence_window_add(*, actor: Person, series: Series, data: dict) -> CadenceWindow:
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
+    _not_archived(series)
     window = CadenceWindow(series=series)
     _apply(window, data, WINDOW_FIELDS)
     if window.duration_minutes is None:
@@ -254,6 +307,7 @@ def cadence_window_remove(*, actor: Person, window: CadenceWindow) -> None:
     series = window.series
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
+    _not_archived(series)
     with transaction.atomic():
         text = _window_text(window)
         window.delete()
@@ -271,7 +325,7 @@ def company_day_off_add(*, actor: Person, date: dt.date, name: str) -> CompanyDa
     day.full_clean()
     with transaction.atomic():
         day.save()
-        for series in Series.objects.all():
+        for series in Series.objects.filter(archived_at__isnull=True):  # an archived series plans nothing
             _replan(series)
     return day
 
@@ -298,7 +352,7 @@ def official_year_enter(*, actor: Person, year: int, text: str) -> OfficialYear:
         if clash:
             raise ValidationError({"source": _("%(date)s is already in %(year)s's schedule.") % {"date": clash.date, "year": clash.year.year}})
         OfficialDay.objects.bulk_create(OfficialDay(year=entry, date=d, is_off=off, name=name) for d, off, name in days)
-        for series in Series.objects.all():
+        for series in Series.objects.filter(archived_at__isnull=True):  # an archived series plans nothing
             _replan(series)
     return entry
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.series_new, name="new"),
     path("<int:pk>/", views.series_detail, name="detail"),
     path("<int:pk>/edit/", views.series_edit, name="edit"),
+    path("<int:pk>/archive/", views.series_archive, name="archive"),
     path("<int:pk>/windows/new/", views.window_add, name="window_add"),
     path("<int:pk>/agenda/", views.agenda_template, name="agenda_template"),
     path("<int:pk>/agenda/move/", views.agenda_template_move, name="agenda_template_move"),

@@ -23,6 +23,7 @@ from .selectors import (
     series_can_manage,
     series_holiday_years_unknown,
     series_list,
+    series_recent_duplicate,
     series_reporting_heads,
     series_roster,
     series_visible_to,
@@ -45,8 +46,9 @@ def _managed_series(request, pk: int) -> Series:
 
 @login_required
 def series_index(request):
-    page = Paginator(series_list(person=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "regime/series_list.html", {"series_list": page, "page": page})
+    archived = request.GET.get("archived") == "1"
+    page = Paginator(series_list(person=request.user, archived=archived), 50).get_page(request.GET.get("page"))
+    return render(request, "regime/series_list.html", {"series_list": page, "page": page, "archived": archived})
 
 
 def _series_form_page(request, *, series: Series | None):
@@ -56,6 +58,17 @@ def _series_form_page(request, *, series: Series | None):
         roster = RosterFormSet(request.POST, prefix="roster", people=people)
         if form.is_valid() and roster.is_valid():
             try:
+                duplicate = None
+                if series is None and "duplicate_ok" not in request.POST:
+                    duplicate = series_recent_duplicate(person=request.user, data=form.data_for_service())
+                if duplicate is not None:
+                    # Back, then 保存 again: the page came back with a fresh form token, so ask.
+                    return render(
+                        request,
+                        "regime/series_form.html",
+                        {"form": form, "roster": roster, "series": None, "duplicate": duplicate},
+                        status=200,
+                    )
                 if series is None:
                     series = services.series_create(actor=request.user, data=form.data_for_service(), roster=roster.entries())
                     messages.success(request, _("The meeting series was created and its meetings planned."))
@@ -135,6 +148,20 @@ def series_detail(request, pk: int):
 
 
 @login_required
+@require_POST
+def series_archive(request, pk: int):
+    """Archive (no more meetings planned, out of the lists, history kept) or bring back."""
+    series = _managed_series(request, pk)
+    if request.POST.get("do") == "unarchive":
+        services.series_unarchive(actor=request.user, series=series)
+        messages.success(request, _("The meeting series is active again; its meetings were planned from now."))
+    else:
+        services.series_archive(actor=request.user, series=series)
+        messages.success(request, _("The meeting series was archived: no more meetings are planned. Its history stays."))
+    return redirect("regime:detail", pk=series.pk)
+
+
+@login_required
 def window_add(request, pk: int):
     series = _managed_series(request, pk)
     form = WindowForm(
@@ -155,8 +182,12 @@ def window_add(request, pk: int):
 def window_delete(request, pk: int, window_id: int):
     series = _managed_series(request, pk)
     window = get_object_or_404(CadenceWindow, pk=window_id, series=series)
-    services.cadence_window_remove(actor=request.user, window=window)
-    messages.success(request, _("The window was removed; its dates follow the base cadence again."))
+    try:
+        services.cadence_window_remove(actor=request.user, window=window)
+        messages.success(request, _("The window was removed; its dates follow the base cadence again."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
     return redirect("regime:detail", pk=series.pk)
 
 

@@ -189,3 +189,78 @@ def test_only_the_chair_moves_template_rows(chair_client):
     other.force_login(PersonFactory())
     assert other.post(f"/series/{series.pk}/agenda/move/", {"move": f"{row.pk}:down"}).status_code in (403, 404)
     assert series.agenda_template.first() == row
+
+
+# --- 6. creating once, archiving ------------------------------------------------------------------
+
+
+def test_back_then_save_does_not_create_a_second_series():
+    import uuid
+
+    chair = PersonFactory(language="en")
+    client = Client()
+    client.force_login(chair)
+    first = client.post("/series/new/", form_data(chair, idempotency_token=uuid.uuid4().hex))
+    assert first.status_code == 302
+    # The same form sent again (its token): the first answer, nothing written.
+    token = uuid.uuid4().hex
+    client.post("/series/new/", form_data(chair, title="双周会", start_date="2026-12-01", idempotency_token=token))
+    assert Series.objects.count() == 2
+    again = client.post("/series/new/", form_data(chair, title="双周会", start_date="2026-12-01", idempotency_token=token))
+    assert again.status_code == 302 and Series.objects.count() == 2
+    # Back re-fetched the page (a fresh token), then 保存: asked, not created.
+    back = client.post("/series/new/", form_data(chair, idempotency_token=uuid.uuid4().hex))
+    html = back.content.decode()
+    assert back.status_code == 200 and 'data-testid="series-duplicate"' in html
+    assert f'href="/series/{Series.objects.get(title="运营周例会").pk}/"' in html
+    assert Series.objects.count() == 2
+    # Meant it: a second series with the same title.
+    meant = client.post("/series/new/", form_data(chair, duplicate_ok="on", idempotency_token=uuid.uuid4().hex))
+    assert meant.status_code == 302 and Series.objects.filter(title="运营周例会").count() == 2
+
+
+def test_a_series_is_archived_and_unarchived_with_audit_entries():
+    from lihui.audit.models import AuditEntry
+    from lihui.meetings.models import Meeting
+    from lihui.meetings.services import meetings_extend_horizon
+    from lihui.testing import make_series
+
+    chair = PersonFactory(language="en")
+    member = PersonFactory(language="en")
+    series = make_series(chair=chair, roster=[(member, "member")], title="旧周会")
+    held = series.meetings.filter(start__lt=NOW).order_by("start").first()
+    Meeting.objects.filter(pk=held.pk).update(status=Meeting.Status.HELD)
+    ahead = series.meetings.filter(start__gt=NOW).count()
+    assert ahead > 5
+    client = Client()
+    client.force_login(chair)
+    assert 'data-testid="series-archive"' in client.get(f"/series/{series.pk}/").content.decode()
+
+    r = client.post(f"/series/{series.pk}/archive/", {"do": "archive"})
+    assert r.status_code == 302
+    series.refresh_from_db()
+    assert series.archived_at is not None
+    assert not series.meetings.filter(start__gt=NOW, status="scheduled").exists()
+    assert series.meetings.filter(pk=held.pk, status="held").exists()  # history kept
+    assert "旧周会" not in client.get("/series/").content.decode()
+    assert "旧周会" in client.get("/series/?archived=1").content.decode()
+    page = client.get(f"/series/{series.pk}/").content.decode()
+    assert 'data-testid="series-archived"' in page and 'data-testid="series-unarchive"' in page
+    # the worker plans nothing for it, and its rules cannot be changed until it is back
+    Series.objects.filter(pk=series.pk).update(planned_until=None)
+    meetings_extend_horizon()
+    assert not series.meetings.filter(start__gt=NOW).exclude(status="cancelled").exists()
+    r = client.post(f"/series/{series.pk}/edit/", form_data(chair, title="旧周会", **{"roster-1-person": str(member.pk)}))
+    assert r.status_code == 200 and "This meeting series is archived." in r.content.decode()
+    # members cannot archive or unarchive
+    other = Client()
+    other.force_login(member)
+    assert other.post(f"/series/{series.pk}/archive/", {"do": "unarchive"}).status_code == 403
+
+    r = client.post(f"/series/{series.pk}/archive/", {"do": "unarchive"})
+    series.refresh_from_db()
+    assert r.status_code == 302 and series.archived_at is None
+    assert series.meetings.filter(start__gt=NOW, status="scheduled").count() == ahead
+    changes = [e.changes for e in AuditEntry.objects.filter(series=series, verb="changed").order_by("pk")]
+    assert [c[0]["field"] for c in changes[-2:]] == ["archived", "archived"]
+    assert client.get("/series/archive/").status_code in (404, 405)
