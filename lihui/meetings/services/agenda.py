@@ -306,6 +306,10 @@ def guest_invite(
     if errors:
         raise ValidationError(errors)
     guest.full_clean(exclude=["item", "person"])
+    if person is not None and not person.is_active:
+        raise ValidationError({"person": [_("This person's account is not active.")]})
+    if person is not None and Membership.objects.filter(series_id=item.meeting.series_id, person=person).exists():
+        raise ValidationError({"person": [_("This person is on the roster and attends anyway.")]})
     if person is not None and Guest.objects.filter(item__meeting=item.meeting, item=item, person=person).exists():
         raise ValidationError({"person": [_("This person is already invited to this item.")]})
     guest.save()

@@ -283,7 +283,7 @@ def item_edit(request, item_id: int):
             "meeting": meeting,
             "form": form,
             "material_form": MaterialForm(),
-            "guest_form": GuestForm(),
+            "guest_form": GuestForm(item=item),
             "materials": item.materials.all(),
             "guests": item.guests.select_related("person"),
         },
@@ -330,7 +330,7 @@ def guest_invite(request, item_id: int):
     item = item_for(request, item_id)
     _submit(
         request,
-        GuestForm(request.POST),
+        GuestForm(request.POST, item=item),
         lambda data: agenda_services.guest_invite(actor=request.user, item=item, **data),
         _("The guest was invited for this item."),
     )
