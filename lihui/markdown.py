@@ -100,3 +100,27 @@ def markdown_without_html(text: str) -> str:
         parts.append(_escape_angles(line[pos:]))
         lines[n] = "".join(parts)
     return "\n".join(lines)
+
+
+def markdown_line_breaks(text: str) -> str:
+    """Text people type in a box (a report's progress, its problems), as Markdown whose line
+    breaks stay line breaks: CommonMark joins the lines of a paragraph into one, so each line
+    inside a paragraph (in a list or quote too) ends with a hard break (`\\`); code, headings
+    and tables are left as typed."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    lines = text.split("\n")
+    tokens = markdown_tokens(text)
+    for tok in tokens:
+        if tok.type != "paragraph_open" or not tok.map:
+            continue
+        first, last = tok.map
+        for i in range(first, last - 1):
+            stripped = lines[i].rstrip()
+            if stripped and not stripped.endswith("\\"):
+                lines[i] = stripped + "\\"
+    return "\n".join(lines)
+
+
+def markdown_text_html(text: str) -> SafeString:
+    """Typed text (line breaks kept) as cleaned HTML."""
+    return markdown_html(markdown_line_breaks(text))

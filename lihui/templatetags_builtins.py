@@ -107,3 +107,12 @@ def num(value):
 def make_list_of(value):
     """Wrap one object in a list, for includes that loop: {% include … with rows=x|make_list_of %}."""
     return [value]
+
+
+@register.filter
+def markdown_text(value):
+    """Text a person typed (a report's progress), rendered as Markdown with its line breaks
+    kept and cleaned, as in the minutes: **bold** is bold on the page too."""
+    from lihui.markdown import markdown_text_html
+
+    return markdown_text_html(str(value or ""))

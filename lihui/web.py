@@ -2,6 +2,36 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+
+
+def too_long_message(label) -> str:
+    """「标题」最多 200 个字符 …: the field by name and its limit, in our words rather than
+    Django's 「确保该变量包含不超过 200 字符」. Keeps Django's %(limit_value)d / %(show_value)d."""
+    return gettext("%(field)s can be at most %(limit_value)d characters long (this has %(show_value)d).").replace(
+        "%(field)s", str(capfirst(label))
+    )
+
+
+def length_messages(form: forms.BaseForm) -> None:
+    """Give every text field of `form` the message above for a text over its limit (the
+    browser's maxlength stops typing there; a paste or a script still gets a clear answer)."""
+    for field in form.fields.values():
+        if isinstance(field, forms.CharField) and field.max_length:
+            field.error_messages["max_length"] = too_long_message(field.label or "")
+
+
+def length_errors(instance: models.Model, names: list[str]) -> dict[str, list[str]]:
+    """The same check for a service (API and scripts reach it without a form)."""
+    errors = {}
+    for name in names:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname, None)
+        if isinstance(field, models.CharField) and field.max_length and isinstance(value, str) and len(value) > field.max_length:
+            errors[name] = [too_long_message(field.verbose_name) % {"limit_value": field.max_length, "show_value": len(value)}]
+    return errors
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:

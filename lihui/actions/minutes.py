@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from lihui.audit.services import E, V, audit_change, audit_record
 from lihui.markdown import markdown_escape as _md
-from lihui.markdown import markdown_tokens
+from lihui.markdown import markdown_line_breaks, markdown_tokens
 from lihui.meetings.models import AgendaItem, Attendance, Meeting, MinutesRevision
 from lihui.meetings.models import Minutes as MinutesRecord
 from lihui.meetings.selectors import (
@@ -137,6 +137,15 @@ def _notes(text: str) -> str:
     return text
 
 
+def _labelled(label: str, body: str) -> list[str]:
+    """「**Progress**: text」 when the text starts as a paragraph; the label on its own line
+    above a list, a table or code, which would not survive being run into it."""
+    tokens = markdown_tokens(body)
+    if tokens and tokens[0].type == "paragraph_open":
+        return [f"**{label}**: {body}"]
+    return [f"**{label}**:", "", body]
+
+
 def minutes_markdown(m: Minutes) -> str:
     """The first draft of the minutes' text."""
     meeting, series = m.meeting, m.meeting.series
@@ -187,9 +196,11 @@ def minutes_markdown(m: Minutes) -> str:
             lines += ["", _notes(item.notes)]  # Markdown as typed; rendered and cleaned where shown
         report = getattr(item, "report_obj", None)
         if report is not None:
+            if report.submitted_at is None:  # the minute-taker sees drafts; the minutes say so
+                lines += ["", f"*{_('Report draft, not submitted')}*"]
             for label, text in ((_("Progress"), report.progress), (_("Problems and risks"), report.problems), (_("Next-period plan"), report.plan)):
-                if text:
-                    lines += ["", f"**{label}**: {_md(text)}"]
+                if text:  # Markdown as typed, line breaks kept; rendered and cleaned where shown
+                    lines += ["", *_labelled(label, _notes(markdown_line_breaks(text)))]
             if item.kpi_rows:
                 lines += ["", f"| {_('KPI')} | {_('Target')} | {_('Actual')} | {_('Achievement')} |", "| --- | ---: | ---: | ---: |"]
                 for k in item.kpi_rows:

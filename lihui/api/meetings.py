@@ -320,7 +320,7 @@ def _report_out(item: AgendaItem) -> dict | None:
 def _agenda_out(meeting: Meeting, viewer: Person) -> dict:
     items = meeting_agenda(meeting=meeting)
     prepares = meeting_can_prepare(person=viewer, meeting=meeting)
-    reports_attach(items=items, meeting=meeting)
+    reports_attach(items=items, meeting=meeting, viewer=viewer)
     planned = sum(i.minutes_allotted for i in items)
     report_items = [i for i in items if i.kind == AgendaKind.REPORT]
     return {
@@ -488,7 +488,7 @@ def report_get(request, item_id: Id):
     item = _item(request, item_id)
     if item.kind != AgendaKind.REPORT:
         raise Http404
-    reports_attach(items=[item], meeting=item.meeting)  # reading never creates a report
+    reports_attach(items=[item], meeting=item.meeting, viewer=request.user)  # reading never creates a report
     return _report_out(item)
 
 
@@ -499,7 +499,7 @@ def report_put(request, item_id: Id, payload: ReportIn):
     kpis = data.pop("kpis")
     submit = data.pop("submit")
     report_services.report_save(actor=request.user, item=item, data=data, kpis=kpis, submit=submit)
-    reports_attach(items=[item], meeting=item.meeting)
+    reports_attach(items=[item], meeting=item.meeting, viewer=request.user)
     return _report_out(item)
 
 
@@ -617,7 +617,7 @@ def notes_put(request, item_id: Id, payload: NotesIn):
 def recap(request, meeting_id: Id):
     meeting = _meeting(request, meeting_id)
     items = meeting_agenda(meeting=meeting)
-    reports_attach(items=items, meeting=meeting)
+    reports_attach(items=items, meeting=meeting, viewer=request.user)
     marks = list(meeting.attendance.all())
     present = {(a.person_id, a.guest_id) for a in marks if a.status in ("present", "late", "remote")}
     absentees = [

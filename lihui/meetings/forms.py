@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lihui.people.models import Person
@@ -74,10 +75,25 @@ class MaterialForm(forms.Form):
 
 
 class GuestForm(forms.Form):
-    person = forms.ModelChoiceField(label=_("colleague"), queryset=Person.objects.filter(is_active=True), required=False)
+    # Offered: guest_candidates(item) — active, non-admin colleagues not on the roster, by department.
+    person = forms.ModelChoiceField(label=_("colleague"), queryset=Person.objects.none(), required=False)
     name = forms.CharField(label=_("or an outside guest's name"), max_length=100, required=False)
     email = forms.EmailField(label=_("e-mail"), required=False)
     reason = forms.CharField(label=_("reason"), max_length=200, required=False, widget=forms.TextInput(attrs={"placeholder": _("e.g. finance, for the budget item")}))
+
+    def __init__(self, *args, item, **kwargs):
+        from .selectors import guest_candidates
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        field.queryset = guest_candidates(item=item)
+        groups: dict[str, list] = {}
+        for person in field.queryset:
+            groups.setdefault(person.department.name if person.department_id else "", []).append((person.pk, person.name))
+        no_department = groups.pop("", [])
+        field.widget.choices = [("", "---------")] + [(name, rows) for name, rows in groups.items()]
+        if no_department:
+            field.widget.choices.append((gettext("No department"), no_department))
 
 
 class ReportForm(forms.Form):

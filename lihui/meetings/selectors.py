@@ -291,3 +291,17 @@ def live_state(meeting: Meeting, items: list[AgendaItem]) -> dict:
             for i in items
         ],
     }
+
+
+def guest_candidates(*, item: AgendaItem) -> QuerySet[Person]:
+    """Whom the guest picker offers for an item: active colleagues who are not administrators,
+    not on the series' roster (they come anyway) and not yet invited to this item."""
+    roster = Membership.objects.filter(series_id=item.meeting.series_id).values("person_id")
+    invited = item.guests.filter(person__isnull=False).values("person_id")
+    return (
+        Person.objects.filter(is_active=True, is_staff=False, is_superuser=False)
+        .exclude(pk__in=roster)
+        .exclude(pk__in=invited)
+        .select_related("department")
+        .order_by("department__sort_key", "sort_key", "pk")
+    )

@@ -4,10 +4,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from lihui.regime.forms import time_zone_choices
-
 from . import throttle
 from .models import Person
+from .timezones import time_zone_choices
 
 
 class PreferencesForm(forms.ModelForm):
@@ -16,6 +15,10 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Person
         fields = ["language", "time_zone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices(current=self.instance.time_zone)
 
 
 class TokenForm(forms.Form):

@@ -1,20 +1,15 @@
-from functools import lru_cache
-
 from django import forms
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from lihui.people.models import Person, known_time_zones
+from lihui.people.models import Person
 from lihui.people.selectors import people_meant, people_named
+from lihui.people.timezones import time_zone_choices
+from lihui.web import length_messages
 
 from .models import AgendaKind, CadenceWindow, Membership, PresenterRole, Series, Weekday
 from .services import SERIES_FIELDS, WINDOW_FIELDS, RosterEntry
-
-
-@lru_cache(maxsize=1)
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(z, z) for z in sorted(known_time_zones()) if "/" in z or z == "UTC"]
 
 
 class DateInput(forms.DateInput):
@@ -40,6 +35,7 @@ class CadenceFormMixin(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["weekdays"] = list(self.instance.weekday_list)
+        length_messages(self)
 
     def cadence_data(self, names: list[str]) -> dict:
         data = {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
@@ -87,6 +83,7 @@ class SeriesForm(CadenceFormMixin):
         super().__init__(*args, **kwargs)
         for name in self.KEEP_WHEN_EMPTY:
             self.fields[name].required = False
+        self.fields["time_zone"].choices = time_zone_choices(current=self.instance.time_zone if self.instance.pk else None)
         if self.instance.pk:
             del self.fields["record_history"]  # a choice made when the series is created
 
@@ -212,6 +209,7 @@ class TemplateRowForm(forms.Form):
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["presenter"].queryset = people if people is not None else Person.objects.none()
+        length_messages(self)
 
 
 class BaseTemplateFormSet(forms.BaseFormSet):

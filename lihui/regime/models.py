@@ -169,6 +169,8 @@ class Series(CadenceFields):
     )
 
     planned_until = models.DateField(_("planned until"), null=True, blank=True, editable=False)
+    # Archived: no more meetings are planned, lists leave it out; its history stays.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -59,9 +59,23 @@ def series_can_manage(*, person: Person, series: Series) -> bool:
     return Membership.objects.filter(series=series, person=person, role=Membership.Role.CHAIR).exists()
 
 
-def series_list(*, person: Person) -> QuerySet[Series]:
-    return series_visible_to(person=person).select_related("department").prefetch_related(
+def series_list(*, person: Person, archived: bool = False) -> QuerySet[Series]:
+    """The series a person sees, in lists: the active ones, or (`archived`) the archived ones."""
+    return series_visible_to(person=person).filter(archived_at__isnull=not archived).select_related("department").prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.filter(role=Membership.Role.CHAIR).select_related("person"), to_attr="chairs")
+    )
+
+
+def series_recent_duplicate(*, person: Person, data: dict) -> Series | None:
+    """A series this person created in the last half hour with the same title, first date,
+    time and cadence: what Back, then 保存, on the new-series page would create a second time."""
+    since = timezone.now() - dt.timedelta(minutes=30)
+    same = {name: data.get(name) for name in ("start_date", "start_time", "frequency", "weekdays") if name in data}
+    title = str(data.get("title") or "").strip()
+    return (
+        Series.objects.filter(created_by=person, created__gte=since, archived_at__isnull=True, title=title, **same)
+        .order_by("-created")
+        .first()
     )
 
 
@@ -71,6 +85,31 @@ def series_roster(*, series: Series) -> list[Membership]:
     rows = list(series.memberships.select_related("person", "person__department"))
     rows.sort(key=lambda m: (order[m.role], m.person.sort_key))
     return rows
+
+
+def series_reporting_heads(*, series: Series) -> int:
+    """How many report items a "department heads" template line becomes: the departments
+    headed by someone on the roster (optional members aside), the series' own department
+    excepted — as `meetings.services.agenda.agenda_ensure` makes them."""
+    return series_reporting_departments(series=series).count()
+
+
+def agenda_template_total(*, series: Series, items) -> int:
+    """The minutes a meeting's agenda made from these template rows (objects or dicts with
+    `minutes` and `presenter_role`) plans: a "department heads" row counts once per head."""
+    from .models import PresenterRole
+
+    heads = None
+    total = 0
+    for item in items:
+        role = item.get("presenter_role") if isinstance(item, dict) else item.presenter_role
+        minutes = (item.get("minutes") if isinstance(item, dict) else item.minutes) or 0
+        if role == PresenterRole.DEPARTMENT_HEADS:
+            if heads is None:
+                heads = series_reporting_heads(series=series)
+            minutes *= heads
+        total += minutes
+    return total
 
 
 def series_chair(*, series: Series) -> Person | None:

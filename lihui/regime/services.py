@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from lihui.audit.services import E, V, audit_change, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.people.models import Person
+from lihui.web import length_errors
 
 from .holidays import library_knows, official_notice_parse
 from .models import (
@@ -36,7 +37,7 @@ from .models import (
     Series,
     Weekday,
 )
-from .selectors import person_is_admin, series_can_manage, series_feed_allowed
+from .selectors import agenda_template_total, person_is_admin, series_can_manage, series_feed_allowed
 
 SERIES_FIELDS = [
     "title", "purpose", "department", "frequency", "interval", "weekdays", "monthly_mode", "month_day",
@@ -157,12 +158,19 @@ def _apply(instance, data: dict, allowed: list[str]) -> None:
         setattr(instance, name, value)
 
 
+def _check_lengths(instance, names: list[str]) -> None:
+    errors = length_errors(instance, names)
+    if errors:
+        raise ValidationError(errors)
+
+
 def series_create(*, actor: Person, data: dict, roster: list[RosterEntry], history: bool = False) -> Series:
     """Create a series and plan its occurrences to the horizon, from the first one that has
     not started yet. With a start date in the past and `history`, the meetings since that
     date are entered as history (held, 补录), never as "scheduled" meetings nobody ran."""
     series = Series(created_by=actor)
     _apply(series, data, SERIES_FIELDS)
+    _check_lengths(series, SERIES_FIELDS)
     series.full_clean()
     roster_validate(roster=roster, rotates=series.minute_taker_rotates)
     if not person_is_admin(actor) and actor.pk not in {e.person.pk for e in roster}:
@@ -194,11 +202,13 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
     """Change the rules; past meetings and exceptions stay, the future is re-planned."""
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
+    _not_archived(series)
     # From the database: a ModelForm has already put the new values on `series`.
     stored = Series.objects.select_related("department").filter(pk=series.pk).first()
     before = _series_snapshot(stored) if stored else {}
     old_location = stored.location if stored else series.location
     _apply(series, data, SERIES_FIELDS)
+    _check_lengths(series, SERIES_FIELDS)
     series.full_clean()
     if roster is not None:
         roster_validate(roster=roster, rotates=series.minute_taker_rotates)
@@ -214,6 +224,57 @@ def series_update(*, actor: Person, series: Series, data: dict, roster: list[Ros
         if roster_before is not None:
             _audit_roster(actor, series, roster_before, _roster_snapshot(series))
     return series
+
+
+ARCHIVED_LABEL = gettext_lazy("archived")
+
+
+def _not_archived(series: Series) -> None:
+    """An archived series plans nothing: its rules and windows wait until it is unarchived."""
+    if Series.objects.filter(pk=series.pk, archived_at__isnull=False).exists():
+        raise ValidationError({"__all__": [_("This meeting series is archived. Unarchive it to change it.")]})
+
+
+def series_archive(*, actor: Person, series: Series) -> Series:
+    """Stop the series: no more meetings are planned, those not yet held go (rule meetings
+    are removed as the planner removes what the rules no longer ask for; moved and extra
+    ones are cancelled), and lists leave it out. Held meetings, minutes, actions and the
+    audit log stay; `series_unarchive` brings it back."""
+    from lihui.meetings.models import Meeting
+
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Series.objects.select_for_update().get(pk=series.pk)
+        if locked.archived_at is not None:
+            return locked
+        ahead = Meeting.objects.filter(series=series, start__gt=now, status__in=(Meeting.Status.SCHEDULED, Meeting.Status.SKIPPED))
+        ahead.filter(origin=Meeting.Origin.RULE, is_exception=False).delete()
+        ahead.update(status=Meeting.Status.CANCELLED)
+        locked.archived_at = now
+        locked.save(update_fields=["archived_at", "updated"])
+        audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CHANGED, subject=series.title,
+                     changes=[audit_change("archived", ARCHIVED_LABEL, False, True)])  # fmt: skip
+    series.archived_at = locked.archived_at
+    return series
+
+
+def series_unarchive(*, actor: Person, series: Series) -> Series:
+    """Bring an archived series back: its meetings are planned again from now."""
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Series.objects.select_for_update().get(pk=series.pk)
+        if locked.archived_at is None:
+            return locked
+        locked.archived_at = None
+        locked.save(update_fields=["archived_at", "updated"])
+        _replan(locked)
+        _regime_version(locked, actor)
+        audit_record(actor=actor, series=locked, entity=E.SERIES, object_id=locked.pk, verb=V.CHANGED, subject=locked.title,
+                     changes=[audit_change("archived", ARCHIVED_LABEL, True, False)])  # fmt: skip
+    return locked
 
 
 def series_delete(*, actor: Person, series: Series) -> None:
@@ -233,12 +294,14 @@ def _window_text(window: CadenceWindow) -> str:
 def cadence_window_add(*, actor: Person, series: Series, data: dict) -> CadenceWindow:
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
+    _not_archived(series)
     window = CadenceWindow(series=series)
     _apply(window, data, WINDOW_FIELDS)
     if window.duration_minutes is None:
         window.duration_minutes = series.duration_minutes
     if window.start_time is None:
         window.start_time = series.start_time
+    _check_lengths(window, WINDOW_FIELDS)
     window.full_clean(exclude=["series"])
     with transaction.atomic():
         # Re-check with the series row locked so two concurrent adds cannot both pass.
@@ -256,6 +319,7 @@ def cadence_window_remove(*, actor: Person, window: CadenceWindow) -> None:
     series = window.series
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
+    _not_archived(series)
     with transaction.atomic():
         text = _window_text(window)
         window.delete()
@@ -273,7 +337,7 @@ def company_day_off_add(*, actor: Person, date: dt.date, name: str) -> CompanyDa
     day.full_clean()
     with transaction.atomic():
         day.save()
-        for series in Series.objects.all():
+        for series in Series.objects.filter(archived_at__isnull=True):  # an archived series plans nothing
             _replan(series)
     return day
 
@@ -300,7 +364,7 @@ def official_year_enter(*, actor: Person, year: int, text: str) -> OfficialYear:
         if clash:
             raise ValidationError({"source": _("%(date)s is already in %(year)s's schedule.") % {"date": clash.date, "year": clash.year.year}})
         OfficialDay.objects.bulk_create(OfficialDay(year=entry, date=d, is_off=off, name=name) for d, off, name in days)
-        for series in Series.objects.all():
+        for series in Series.objects.filter(archived_at__isnull=True):  # an archived series plans nothing
             _replan(series)
     return entry
 
@@ -331,8 +395,11 @@ def agenda_template_set_default(*, series: Series) -> None:
 MAX_ITEM_MINUTES = 600
 
 
-def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) -> list[AgendaTemplateItem]:
-    """Replace the template with `items` (kind, title, presenter, presenter_role, minutes), in order."""
+def agenda_template_save(
+    *, actor: Person, series: Series, items: list[dict], over_slot_confirmed: bool = False
+) -> list[AgendaTemplateItem]:
+    """Replace the template with `items` (kind, title, presenter, presenter_role, minutes), in order.
+    A template that plans more than the meeting's slot is refused unless the chair confirms it."""
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
@@ -352,6 +419,16 @@ def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) ->
         rows.append(row)
     if errors:
         raise ValidationError(errors)
+    total = agenda_template_total(series=series, items=rows)
+    if total > series.duration_minutes and not over_slot_confirmed:
+        raise ValidationError(
+            _(
+                "The agenda plans %(total)s minutes, %(over)s more than the meeting's %(slot)s. "
+                "Trim items, or tick “Save although it is longer than the meeting”."
+            )
+            % {"total": total, "over": total - series.duration_minutes, "slot": series.duration_minutes},
+            code="over_slot",
+        )
     with transaction.atomic():
         titles = list(series.agenda_template.values_list("title", "minutes"))
         series.agenda_template.all().delete()
@@ -363,6 +440,31 @@ def agenda_template_save(*, actor: Person, series: Series, items: list[dict]) ->
         audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CHANGED, subject=series.title,
                      changes=changes)  # fmt: skip
     return list(series.agenda_template.all())
+
+
+def agenda_template_move(*, actor: Person, series: Series, item_id: int, direction: str) -> None:
+    """Move one template row up or down by one place (new meetings take the new order)."""
+    if not series_can_manage(person=actor, series=series):
+        raise PermissionDenied
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": [_("Move up or down.")]})
+    with transaction.atomic():
+        Series.objects.select_for_update().filter(pk=series.pk).first()  # one reorder at a time
+        rows = list(series.agenda_template.all())
+        index = next((i for i, row in enumerate(rows) if row.pk == item_id), None)
+        if index is None:
+            raise ValidationError({"item": [_("This row is no longer in the template.")]})
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(rows):
+            return  # already first or last
+        before = [row.title for row in rows]
+        rows[index], rows[other] = rows[other], rows[index]
+        for position, row in enumerate(rows):
+            row.position = position
+        AgendaTemplateItem.objects.bulk_update(rows, ["position"])
+        _regime_version(series, actor)
+        audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CHANGED, subject=series.title,
+                     changes=[audit_change("agenda_template", TEMPLATE_LABEL, before, [row.title for row in rows])])  # fmt: skip
 
 
 def calendar_feed_regenerate(*, person: Person, series: Series | None = None) -> tuple[CalendarFeed, str]:

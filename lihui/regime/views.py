@@ -19,11 +19,14 @@ from . import services
 from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
 from .models import CadenceWindow, CalendarFeed, Membership, Series
 from .selectors import (
+    agenda_template_total,
     series_can_manage,
     series_can_view,
     series_holiday_years_unknown,
     series_list,
     series_page_visible_to,
+    series_recent_duplicate,
+    series_reporting_heads,
     series_roster,
     series_visible_to,
 )
@@ -45,8 +48,9 @@ def _managed_series(request, pk: int) -> Series:
 
 @login_required
 def series_index(request):
-    page = Paginator(series_list(person=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "regime/series_list.html", {"series_list": page, "page": page})
+    archived = request.GET.get("archived") == "1"
+    page = Paginator(series_list(person=request.user, archived=archived), 50).get_page(request.GET.get("page"))
+    return render(request, "regime/series_list.html", {"series_list": page, "page": page, "archived": archived})
 
 
 def _series_form_page(request, *, series: Series | None):
@@ -56,6 +60,17 @@ def _series_form_page(request, *, series: Series | None):
         roster = RosterFormSet(request.POST, prefix="roster", people=people)
         if form.is_valid() and roster.is_valid():
             try:
+                duplicate = None
+                if series is None and "duplicate_ok" not in request.POST:
+                    duplicate = series_recent_duplicate(person=request.user, data=form.data_for_service())
+                if duplicate is not None:
+                    # Back, then 保存 again: the page came back with a fresh form token, so ask.
+                    return render(
+                        request,
+                        "regime/series_form.html",
+                        {"form": form, "roster": roster, "series": None, "duplicate": duplicate},
+                        status=200,
+                    )
                 if series is None:
                     series = services.series_create(actor=request.user, data=form.data_for_service(), roster=roster.entries(),
                                                     history=form.cleaned_data.get("record_history", False))  # fmt: skip
@@ -142,6 +157,20 @@ def series_detail(request, pk: int):
 
 
 @login_required
+@require_POST
+def series_archive(request, pk: int):
+    """Archive (no more meetings planned, out of the lists, history kept) or bring back."""
+    series = _managed_series(request, pk)
+    if request.POST.get("do") == "unarchive":
+        services.series_unarchive(actor=request.user, series=series)
+        messages.success(request, _("The meeting series is active again; its meetings were planned from now."))
+    else:
+        services.series_archive(actor=request.user, series=series)
+        messages.success(request, _("The meeting series was archived: no more meetings are planned. Its history stays."))
+    return redirect("regime:detail", pk=series.pk)
+
+
+@login_required
 def window_add(request, pk: int):
     series = _managed_series(request, pk)
     form = WindowForm(
@@ -162,8 +191,12 @@ def window_add(request, pk: int):
 def window_delete(request, pk: int, window_id: int):
     series = _managed_series(request, pk)
     window = get_object_or_404(CadenceWindow, pk=window_id, series=series)
-    services.cadence_window_remove(actor=request.user, window=window)
-    messages.success(request, _("The window was removed; its dates follow the base cadence again."))
+    try:
+        services.cadence_window_remove(actor=request.user, window=window)
+        messages.success(request, _("The window was removed; its dates follow the base cadence again."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
     return redirect("regime:detail", pk=series.pk)
 
 
@@ -172,21 +205,61 @@ def agenda_template(request, pk: int):
     """The chair edits the series' agenda template; new meetings take their agenda from it."""
     series = _managed_series(request, pk)
     people = person_list().filter(memberships__series=series)
+    saved = list(series.agenda_template.all())
+    over_slot_refused = False
     if request.method == "POST":
         formset = TemplateFormSet(request.POST, prefix="tpl", people=people)
         if formset.is_valid():
             try:
-                services.agenda_template_save(actor=request.user, series=series, items=formset.items())
+                services.agenda_template_save(
+                    actor=request.user, series=series, items=formset.items(), over_slot_confirmed="over_slot_ok" in request.POST
+                )
                 messages.success(request, _("The agenda template was saved. Meetings whose agenda is not made yet will use it."))
                 return redirect("regime:detail", pk=series.pk)
             except ValidationError as exc:
+                over_slot_refused = not hasattr(exc, "error_dict") and any(e.code == "over_slot" for e in exc.error_list)
                 for message in exc.messages:
                     messages.error(request, message)
+        rows = formset.items() if formset.is_valid() else []
+        ids = [None] * len(formset.forms)  # rows as typed: moving them waits until they are saved
     else:
         initial = [
             {"kind": t.kind, "title": t.title, "presenter_role": t.presenter_role, "presenter": t.presenter_id, "minutes": t.minutes}
-            for t in series.agenda_template.all()
+            for t in saved
         ]
         formset = TemplateFormSet(prefix="tpl", initial=initial, people=people)
-    total = sum((f.initial or {}).get("minutes") or 0 for f in formset.forms)
-    return render(request, "regime/agenda_template.html", {"series": series, "formset": formset, "total": total})
+        rows = saved
+        ids = [t.pk for t in saved] + [None] * (len(formset.forms) - len(saved))
+    total = agenda_template_total(series=series, items=rows)
+    return render(
+        request,
+        "regime/agenda_template.html",
+        {
+            "series": series,
+            "formset": formset,
+            "rows": list(zip(formset.forms, ids, strict=True)),
+            "saved_count": len(saved),
+            "total": total,
+            "over": max(0, total - series.duration_minutes),
+            "over_slot_refused": over_slot_refused,
+            "heads": series_reporting_heads(series=series),
+        },
+    )
+
+
+@login_required
+@require_POST
+def agenda_template_move(request, pk: int):
+    """↑/↓ on a saved template row: the order changes at once (typed, unsaved edits are not kept)."""
+    series = _managed_series(request, pk)
+    item_id, _sep, direction = request.POST.get("move", "").partition(":")
+    if not item_id.isdigit():
+        messages.error(request, _("This row is no longer in the template."))
+        return redirect("regime:agenda_template", pk=series.pk)
+    try:
+        services.agenda_template_move(actor=request.user, series=series, item_id=int(item_id), direction=direction)
+        messages.success(request, _("The order was changed."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("regime:agenda_template", pk=series.pk)

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from lihui.meetings.models import AgendaItem, Meeting
+from lihui.meetings.selectors import meeting_can_take_notes
+from lihui.people.models import Person
 from lihui.regime.models import AgendaKind
 
 from .models import Kpi, KpiValue, Report, achievement
@@ -38,12 +40,15 @@ def previous_meeting(*, meeting: Meeting) -> Meeting | None:
     )
 
 
-def reports_attach(*, items: list[AgendaItem], meeting: Meeting) -> None:
-    """Set `item.report` (or None) and `item.kpi_rows` on report items: the department's
-    active KPIs, this meeting's values and last meeting's actuals. Fixed query count."""
+def reports_attach(*, items: list[AgendaItem], meeting: Meeting, viewer: Person | None = None) -> None:
+    """Set `item.report_obj` (or None) and `item.kpi_rows` on report items: the department's
+    active KPIs, this meeting's values and last meeting's actuals. Fixed query count.
+    With a `viewer`, a draft they may not see is left out (`item.report_hidden_draft`);
+    `item.report_is_draft` marks a draft that is shown."""
     report_items = [i for i in items if i.kind == AgendaKind.REPORT]
     for item in items:
         item.report_obj, item.kpi_rows = None, []
+        item.report_is_draft = item.report_hidden_draft = False
     if not report_items:
         return
     reports = {
@@ -61,8 +66,19 @@ def reports_attach(*, items: list[AgendaItem], meeting: Meeting) -> None:
     if prev is not None and departments:
         for v in KpiValue.objects.filter(report__item__meeting=prev, kpi__department_id__in=departments):
             previous[v.kpi_id] = v.actual
+    takes_notes = None  # asked once, at the first draft someone else presents
     for item in report_items:
         report = reports.get(item.pk)
+        if report is not None and report.submitted_at is None:
+            # A report not yet submitted is its presenter's draft: they, the chair (and admins)
+            # and the minute-taker see it; everyone else sees that it is not in yet.
+            if viewer is not None and item.presenter_id != viewer.pk:
+                if takes_notes is None:
+                    takes_notes = viewer.is_authenticated and meeting_can_take_notes(person=viewer, meeting=meeting)
+                if not takes_notes:
+                    item.report_hidden_draft = True
+                    continue
+            item.report_is_draft = True
         item.report_obj = report
         if report is None or report.department_id is None:
             continue

@@ -19,6 +19,7 @@ from .models import Kpi, KpiValue, Report
 
 TEXT_FIELDS = ("progress", "problems", "plan", "feedback")
 MAX_VALUE = Decimal("1e10")
+PERCENT_UNITS = ("%", "％", "percent")
 
 
 def report_department(item: AgendaItem) -> Department | None:
@@ -40,7 +41,12 @@ def report_can_edit(*, person: Person, item: AgendaItem) -> bool:
     return item.presenter_id == person.pk or meeting_can_prepare(person=person, meeting=item.meeting)
 
 
-def _number(value, field: str, errors: dict) -> Decimal | None:
+def kpi_is_percent(kpi: Kpi) -> bool:
+    """A rate (准时发货率 %): its target and actual cannot be below zero."""
+    return (kpi.unit or "").strip() in PERCENT_UNITS
+
+
+def _number(value, field: str, errors: dict, *, percent: bool = False) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
@@ -54,6 +60,9 @@ def _number(value, field: str, errors: dict) -> Decimal | None:
     number = number.quantize(Decimal("0.0001"))
     if abs(number) >= MAX_VALUE:  # rounding can carry it over the column's 14 digits
         errors.setdefault(field, []).append(_("Enter a number, e.g. 98.5."))
+        return None
+    if percent and number < 0:
+        errors.setdefault(field, []).append(_("A percentage cannot be negative."))
         return None
     return number
 
@@ -75,8 +84,8 @@ def report_save(*, actor: Person, item: AgendaItem, data: dict, kpis: list[dict]
         if kpi is None:
             errors.setdefault(f"kpis.{i}.kpi", []).append(_("Not a KPI of this department."))
             continue
-        target = _number(row.get("target"), f"kpis.{i}.target", errors)
-        actual = _number(row.get("actual"), f"kpis.{i}.actual", errors)
+        target = _number(row.get("target"), f"kpis.{i}.target", errors, percent=kpi_is_percent(kpi))
+        actual = _number(row.get("actual"), f"kpis.{i}.actual", errors, percent=kpi_is_percent(kpi))
         rows.append((kpi, target, actual))
     if errors:
         raise ValidationError(errors)
@@ -99,6 +108,13 @@ def kpi_define(*, actor: Person, department: Department, data: dict) -> Kpi:
     if not (actor.is_staff or department.head_id == actor.pk):
         raise PermissionDenied
     kpi = Kpi(department=department, **data)
+    errors: dict[str, list[str]] = {}
+    if kpi.default_target is not None and kpi_is_percent(kpi) and kpi.default_target < 0:
+        errors["default_target"] = [_("A percentage cannot be negative.")]
+    if Kpi.objects.filter(department=department, name=(kpi.name or "").strip()).exists():
+        errors["name"] = [_("This department already has a KPI with this name.")]
+    if errors:
+        raise ValidationError(errors)
     kpi.full_clean()
     kpi.save()
     return kpi

@@ -72,15 +72,23 @@ def _departments_for(person):
 @login_required
 def kpi_index(request):
     """Department heads (and admins) define the KPIs their department reports."""
+    return _kpi_page(request)
+
+
+def _kpi_page(request, *, form: KpiForm | None = None, department_id: int | None = None):
+    """Each department's add row has its own form, so a refused entry keeps its values and
+    errors in its own row only."""
     departments = list(_departments_for(request.user).prefetch_related("kpis"))
-    return render(request, "reports/kpis.html", {"departments": departments, "form": KpiForm()})
+    for d in departments:
+        d.add_form = form if form is not None and d.pk == department_id else KpiForm(auto_id=f"kpi-{d.pk}-%s")
+    return render(request, "reports/kpis.html", {"departments": departments})
 
 
 @login_required
 @require_POST
 def kpi_add(request, department_id: int):
     department = get_object_or_404(_departments_for(request.user), pk=department_id)
-    form = KpiForm(request.POST)
+    form = KpiForm(request.POST, auto_id=f"kpi-{department.pk}-%s")
     if form.is_valid():
         try:
             services.kpi_define(actor=request.user, department=department, data=form.cleaned_data)
@@ -88,8 +96,7 @@ def kpi_add(request, department_id: int):
             return redirect("reports:kpis")
         except ValidationError as exc:
             add_service_errors(form, exc)
-    departments = list(_departments_for(request.user).prefetch_related("kpis"))
-    return render(request, "reports/kpis.html", {"departments": departments, "form": form, "form_department": department.pk})
+    return _kpi_page(request, form=form, department_id=department.pk)
 
 
 @login_required

@@ -347,7 +347,7 @@ def meetings_extend_horizon(*, today: dt.date | None = None) -> int:
     horizon = (today or timezone.now().date()) + dt.timedelta(days=settings.LIHUI_PLAN_HORIZON_DAYS)
     done = 0
     due = Series.objects.filter(
-        Q(planned_until__lt=horizon - dt.timedelta(days=1)) | Q(planned_until__isnull=True)
+        Q(planned_until__lt=horizon - dt.timedelta(days=1)) | Q(planned_until__isnull=True), archived_at__isnull=True
     ).values_list("pk", "planned_until", "start_date")
     calendar = holiday_calendar()
     for pk, planned_until, start_date in due:

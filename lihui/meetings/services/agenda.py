@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from lihui.people.models import Person
-from lihui.regime.models import AgendaKind, PresenterRole
+from lihui.regime.models import AgendaKind, Membership, PresenterRole
 from lihui.regime.selectors import series_reporting_departments
 from lihui.regime.services import MAX_ITEM_MINUTES
 
@@ -386,6 +386,10 @@ def guest_invite(
     if errors:
         raise ValidationError(errors)
     guest.full_clean(exclude=["item", "person"])
+    if person is not None and not person.is_active:
+        raise ValidationError({"person": [_("This person's account is not active.")]})
+    if person is not None and Membership.objects.filter(series_id=item.meeting.series_id, person=person).exists():
+        raise ValidationError({"person": [_("This person is on the roster and attends anyway.")]})
     if person is not None and Guest.objects.filter(item__meeting=item.meeting, item=item, person=person).exists():
         raise ValidationError({"person": [_("This person is already invited to this item.")]})
     guest.save()

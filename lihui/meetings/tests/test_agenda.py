@@ -221,7 +221,8 @@ def test_template_save_refuses_bad_lines_and_changes_nothing(board, change, fiel
 
 def test_template_save_boundaries_and_permission(board):
     saved = agenda_template_save(
-        actor=board.chair, series=board.series, items=[{**GOOD_LINE, "minutes": 1}, {**GOOD_LINE, "title": "长议题", "minutes": 600}]
+        actor=board.chair, series=board.series, items=[{**GOOD_LINE, "minutes": 1}, {**GOOD_LINE, "title": "长议题", "minutes": 600}],
+        over_slot_confirmed=True,  # 601 of the slot's 60: saved only when the chair confirms (issue 16)
     )
     assert [(t.position, t.title, t.minutes) for t in saved] == [(0, "问题讨论", 1), (1, "长议题", 600)]
     with pytest.raises(PermissionDenied):
@@ -724,6 +725,35 @@ def test_material_download_on_a_private_series(cast, media):
 
 
 # --- guests ---------------------------------------------------------------------------------
+
+
+def test_the_guest_picker_offers_active_colleagues_off_the_roster_by_department(ready):
+    """Issue 16: the picker was a <select> of every account, the admin too."""
+    import re
+
+    from lihui.testing import DepartmentFactory
+
+    item = item_of(ready.meeting, "discussion")
+    legal = DepartmentFactory(name="法务部")
+    lawyer = PersonFactory(name="钱律", department=legal)
+    loner = PersonFactory(name="孤鸿")
+    admin = PersonFactory(name="系统管理员", is_staff=True, is_superuser=True)
+    gone = PersonFactory(name="已离职", is_active=False)
+    invited = PersonFactory(name="已邀请", department=legal)
+    services.guest_invite(actor=ready.chair, item=item, person=invited)
+    html = client_for(ready.chair).get(f"/items/{item.pk}/").content.decode()
+    select = html.split('name="person"')[1].split("</select>")[0]
+    offered = {int(pk) for pk in re.findall(r'<option value="(\d+)"', select)}
+    assert lawyer.pk in offered and loner.pk in offered
+    assert not offered & {admin.pk, gone.pk, invited.pk, ready.chair.pk, ready.member.pk, ready.finance_head.pk}
+    assert '<optgroup label="法务部">' in select
+    # the server checks too: a roster member or an admin typed into the request is refused
+    client = client_for(ready.chair)
+    for person in (ready.member, admin, gone):
+        client.post(f"/items/{item.pk}/guests/", {"person": str(person.pk)})
+    assert not Guest.objects.filter(person__in=[ready.member, admin, gone]).exists()
+    with pytest.raises(ValidationError):
+        services.guest_invite(actor=ready.chair, item=item, person=ready.member)
 
 
 def test_invite_a_colleague_and_an_outside_guest(ready):

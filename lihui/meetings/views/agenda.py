@@ -57,7 +57,7 @@ def participants_queryset(meeting: Meeting):
 
 def agenda_context(request, meeting: Meeting) -> dict:
     items = meeting_agenda(meeting=meeting)
-    reports_attach(items=items, meeting=meeting)
+    reports_attach(items=items, meeting=meeting, viewer=request.user)
     planned = sum(i.minutes_allotted for i in items)
     done, total = reports_status(items=items)
     return {
@@ -299,7 +299,7 @@ def item_edit(request, item_id: int):
             "form": form,
             "amend": amend,
             "material_form": MaterialForm(),
-            "guest_form": GuestForm(),
+            "guest_form": GuestForm(item=item),
             "materials": item.materials.all(),
             "guests": item.guests.select_related("person"),
         },
@@ -346,7 +346,7 @@ def guest_invite(request, item_id: int):
     item = item_for(request, item_id)
     _submit(
         request,
-        GuestForm(request.POST),
+        GuestForm(request.POST, item=item),
         lambda data: agenda_services.guest_invite(actor=request.user, item=item, **data),
         _("The guest was invited for this item."),
     )

@@ -266,7 +266,7 @@ def recap(request, pk: int):
     """总结: read aloud at the close — purposes, time per item, attendance, report highlights."""
     meeting = meeting_for(request, pk)
     items = meeting_agenda(meeting=meeting)
-    reports_attach(items=items, meeting=meeting)
+    reports_attach(items=items, meeting=meeting, viewer=request.user)
     rows = _attendance_rows(meeting)
     used = sum(i.used_seconds() for i in items)
     actual_minutes = None

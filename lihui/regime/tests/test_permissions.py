@@ -760,6 +760,13 @@ WEB: dict[str, Web] = {
     "regime:agenda_template": Web(
         get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=template_form_data
     ),
+    "regime:agenda_template_move": Web(
+        get=everyone(405, TARGETS),
+        post=series_manage(302),
+        kwargs=series_kwargs,
+        data=lambda w, target, role: {"move": f"{w.series(target).agenda_template.first().pk}:down"},
+    ),
+    "regime:archive": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=series_kwargs, data=lambda w, t, r: {"do": "archive"}),
     "regime:window_delete": Web(
         get=everyone(405, TARGETS),
         post=series_manage(302),

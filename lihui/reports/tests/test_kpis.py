@@ -33,3 +33,28 @@ def test_someone_elses_department_is_not_found():
     client.force_login(PersonFactory())
     assert client.post(f"/kpis/{department.pk}/add/", {"name": "x"}).status_code == 404
     assert "not the head of a department" in client.get("/kpis/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_kpi_form_errors_name_the_field_by_its_label_and_keep_the_typed_values():
+    """Issue 16: 「name 此项为必填项」 showed the raw field key."""
+    head = PersonFactory(language="en")
+    department = DepartmentFactory(name="客服部", head=head)
+    client = Client()
+    client.force_login(head)
+    r = client.post(f"/kpis/{department.pk}/add/", {"name": "", "unit": "%", "default_target": "abc"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = r.content.decode()
+    assert r.status_code == 200 and 'data-testid="kpi-errors"' in html
+    assert "<li>name<" not in html and "<li>default_target<" not in html
+    assert "Name: This field is required." in html and "Default target: Enter a number." in html
+    assert 'value="%"' in html and 'value="abc"' in html
+    assert not Kpi.objects.exists()
+
+
+def test_a_negative_default_target_of_a_percentage_is_refused():
+    head = PersonFactory(language="en")
+    department = DepartmentFactory(name="仓储部", head=head)
+    client = Client()
+    client.force_login(head)
+    r = client.post(f"/kpis/{department.pk}/add/", {"name": "破损率", "unit": "%", "default_target": "-5"})
+    assert r.status_code == 200 and "Default target: A percentage cannot be negative." in r.content.decode()
+    assert not Kpi.objects.exists()

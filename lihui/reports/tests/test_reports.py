@@ -153,9 +153,10 @@ def texts(item: AgendaItem) -> tuple:
     ],
 )
 def test_kpi_numbers_as_people_type_them(cast, sales, item, typed, stored):
-    on_time, _complaints = sales.kpis_made
-    report_save(actor=cast.member, item=item, data={}, kpis=[{"kpi": on_time.pk, "target": "98", "actual": typed}])
-    value = KpiValue.objects.get(report__item=item, kpi=on_time)
+    on_time, complaints = sales.kpis_made
+    kpi = complaints if str(typed).startswith("-") else on_time  # a percentage cannot be negative
+    report_save(actor=cast.member, item=item, data={}, kpis=[{"kpi": kpi.pk, "target": "98", "actual": typed}])
+    value = KpiValue.objects.get(report__item=item, kpi=kpi)
     assert value.actual == stored and value.target == D("98")
 
 
@@ -354,3 +355,88 @@ def test_report_form_permissions(cast, sales, item):
     opening = item.meeting.items.get(kind="opening")
     r = client.get(f"/items/{opening.pk}/report/")
     assert r.status_code == 302 and r.url == f"/items/{opening.pk}/"
+
+
+# --- issue 16: drafts, Markdown in the minutes, negative percentages ---------------------------
+
+
+def test_a_draft_report_is_seen_by_its_presenter_chair_and_minute_taker_only(cast, sales, item):
+    from lihui.regime.models import Membership
+
+    colleague = PersonFactory(name="同事甲", language="en")
+    Membership.objects.create(series=cast.series, person=colleague, role="member")
+    report_save(actor=cast.member, item=item, data={"progress": "草稿里的数字还没核对"}, kpis=[])
+    url = f"/meetings/{item.meeting_id}/"
+
+    def page(person) -> str:
+        client = Client()
+        client.force_login(person)
+        return client.get(url).content.decode()
+
+    for insider in (cast.member, cast.chair, cast.minute_taker):
+        html = page(insider)
+        assert "草稿里的数字还没核对" in html and 'data-testid="report-draft"' in html
+    html = page(colleague)
+    assert "草稿里的数字还没核对" not in html and 'data-testid="report-not-submitted"' in html
+    assert "The report is not submitted yet." in html
+
+    report_save(actor=cast.member, item=item, data={}, kpis=[], submit=True)
+    html = page(colleague)
+    assert "草稿里的数字还没核对" in html and 'data-testid="report-draft"' not in html
+
+
+def test_the_api_hides_a_draft_from_other_members(cast, sales, item):
+    from lihui.regime.models import Membership
+
+    colleague = PersonFactory(name="同事乙", language="en")
+    Membership.objects.create(series=cast.series, person=colleague, role="member")
+    report_save(actor=cast.member, item=item, data={"progress": "未核对"}, kpis=[])
+    client = Client()
+    client.force_login(colleague)
+    body = client.get(f"/api/v1/agenda-items/{item.pk}/report").json()
+    assert body["progress"] == "" and body["submitted_at"] is None
+    client.force_login(cast.chair)
+    assert client.get(f"/api/v1/agenda-items/{item.pk}/report").json()["progress"] == "未核对"
+
+
+def test_bold_and_line_breaks_of_a_report_survive_in_the_minutes(cast, sales, item):
+    from lihui.actions.minutes import minutes_assemble, minutes_markdown
+    from lihui.markdown import markdown_html
+
+    report_save(actor=cast.member, item=item, data={"progress": "**发货率 97%**\n第二行：仓库扩容", "problems": "缺人"}, kpis=[], submit=True)
+    text = minutes_markdown(minutes_assemble(meeting=item.meeting))
+    html = str(markdown_html(text))
+    assert "<strong>发货率 97%</strong><br" in html and "第二行：仓库扩容" in html
+    assert "\\*\\*" not in text
+    # the meeting page shows the report the same way
+    client = Client()
+    client.force_login(cast.chair)
+    page = client.get(f"/meetings/{item.meeting_id}/").content.decode()
+    assert "<strong>发货率 97%</strong><br>" in page
+
+
+def test_a_draft_is_marked_in_the_assembled_minutes(cast, sales, item):
+    from lihui.actions.minutes import minutes_assemble, minutes_markdown
+
+    report_save(actor=cast.member, item=item, data={"progress": "x"}, kpis=[])
+    assert "Report draft, not submitted" in minutes_markdown(minutes_assemble(meeting=item.meeting))
+
+
+@pytest.mark.parametrize("field", ["target", "actual"])
+def test_a_negative_percentage_is_refused(cast, sales, item, field):
+    on_time, _complaints = sales.kpis_made
+    row = {"kpi": on_time.pk, "target": "98", "actual": "97", field: "-5"}
+    with pytest.raises(ValidationError) as caught:
+        report_save(actor=cast.member, item=item, data={}, kpis=[row])
+    assert caught.value.message_dict == {f"kpis.0.{field}": ["A percentage cannot be negative."]}
+    assert not KpiValue.objects.exists()
+    # a count may well be below its target, but a negative count is a different KPI's business
+    _on, complaints = sales.kpis_made
+    report_save(actor=cast.member, item=item, data={}, kpis=[{"kpi": complaints.pk, "target": "-1", "actual": "0"}])
+
+
+def test_the_report_form_shows_the_negative_percentage_error(cast, sales, item):
+    client = Client()
+    client.force_login(cast.member)
+    r = client.post(f"/items/{item.pk}/report/", form_data(sales, actual="-5"))
+    assert r.status_code == 200 and "A percentage cannot be negative." in r.content.decode()
