@@ -23,8 +23,8 @@ from lihui.meetings.services import agenda as agenda_services
 from lihui.meetings.services import live as live_services
 from lihui.meetings.services import meetings_phantoms, meetings_plan
 from lihui.people.models import Person
-from lihui.regime.models import Membership
-from lihui.regime.services import RosterEntry, series_update
+from lihui.regime.models import Membership, Series
+from lihui.regime.services import RosterEntry, series_create, series_update
 from lihui.testing import PersonFactory
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -50,8 +50,6 @@ def rotating(**data):
     chair = PersonFactory(name="周云", language="en")
     first, second = PersonFactory(name="孙丽"), PersonFactory(name="王强")
     roster = [RosterEntry(chair, "chair"), RosterEntry(first, "member", 1), RosterEntry(second, "member", 2)]
-    from lihui.regime.services import series_create
-
     fields = {"title": "运营周例会", "frequency": "weekly", "weekdays": "0", "start_time": dt.time(9, 30), "duration_minutes": 60,
               "time_zone": "Asia/Shanghai", "minute_taker_rotates": True, "start_date": NOW.date()}  # fmt: skip
     history = data.pop("history", False)
@@ -111,8 +109,6 @@ def test_the_api_records_history_when_asked(cast):
             "roster": [{"person": chair.pk, "role": "chair"}, {"person": cast.minute_taker.pk, "role": "minute_taker"}]}  # fmt: skip
     response = client.post("/api/v1/series", json.dumps(body), content_type="application/json")
     assert response.status_code == 201, response.content
-    from lihui.regime.models import Series
-
     series = Series.objects.get(pk=response.json()["id"])
     assert series.meetings.filter(is_history=True, status="held").count() == 4
     assert not series.meetings.filter(start__lt=timezone.now(), status="scheduled").exists()
@@ -121,8 +117,6 @@ def test_the_api_records_history_when_asked(cast):
 def test_the_repair_command_removes_phantoms_and_renumbers(frozen):
     series, chair, first, second = rotating()
     # What the old planner did: every occurrence since a start date years back, "scheduled".
-    from lihui.regime.models import Series
-
     Series.objects.filter(pk=series.pk).update(start_date=dt.date(2026, 10, 5))
     series.refresh_from_db()
     meetings_plan(series=series, since=dt.datetime(2026, 10, 5, tzinfo=SH))
@@ -136,7 +130,7 @@ def test_the_repair_command_removes_phantoms_and_renumbers(frozen):
     call_command("meetings_repair")
     assert list(series.meetings.filter(start__lt=timezone.now())) == [kept]
     coming = series.meetings.filter(start__gt=timezone.now()).order_by("start").first()
-    assert coming.number == 2 and kept.__class__.objects.get(pk=kept.pk).number == 1
+    assert coming.number == 2 and Meeting.objects.get(pk=kept.pk).number == 1
 
 
 # --- 3. a live meeting that forgives -------------------------------------------------------
