@@ -6,6 +6,7 @@ fetch addresses someone typed into the minutes."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import lru_cache
 
@@ -124,3 +125,14 @@ def markdown_line_breaks(text: str) -> str:
 def markdown_text_html(text: str) -> SafeString:
     """Typed text (line breaks kept) as cleaned HTML."""
     return markdown_html(markdown_line_breaks(text))
+
+
+def line_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Line diff for people (minutes revisions, regime versions): (" " | "+" | "-" | "@",
+    line), with three lines of context."""
+    out = []
+    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=3):
+        if line.startswith(("---", "+++")):
+            continue
+        out.append(("@", "…") if line.startswith("@@") else (line[0], line[1:]))
+    return out

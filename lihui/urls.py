@@ -14,7 +14,7 @@ urlpatterns = [
     path("", include("lihui.surveys.urls")),
     path("", include("lihui.insights.urls")),
     path("", include("lihui.audit.urls")),
-    path("kpis/", include("lihui.reports.urls")),
+    path("", include("lihui.reports.urls")),
     path("", include("lihui.actions.urls")),
     path("search/", include("lihui.search.urls")),
     path("", include("lihui.notify.urls")),

@@ -11,7 +11,6 @@ cannot turn into markup. Pages, print, .docx and search all read the same text."
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from lihui import events
 from lihui.audit.services import E, V, audit_change, audit_record
+from lihui.markdown import line_diff, markdown_line_breaks, markdown_tokens
 from lihui.markdown import markdown_escape as _md
-from lihui.markdown import markdown_line_breaks, markdown_tokens
 from lihui.meetings.models import AgendaItem, Attendance, Meeting, MinutesRevision
 from lihui.meetings.models import Minutes as MinutesRecord
 from lihui.meetings.selectors import (
@@ -34,7 +34,6 @@ from lihui.meetings.selectors import (
     meeting_series_content_visible,
 )
 from lihui.meetings.services.text import meeting_text_changed
-from lihui.notices.services import minutes_published
 from lihui.people.models import Person
 from lihui.reports.selectors import reports_attach
 
@@ -412,20 +411,10 @@ def minutes_publish(*, actor: Person, meeting: Meeting) -> MinutesRecord:
         record.published_at, record.published_by = timezone.now(), actor
         record.save()
         meeting_text_changed(meeting_id=meeting.pk)
-        minutes_published(meeting=meeting, revision=record.head)
+        events.minutes_published.announce(meeting=meeting, revision=record.head)
         revision = audit_change("revision", REVISION_LABEL, None, record.head)
         _audit_minutes(actor, meeting, record, V.PUBLISHED, [_state_change(state_before, record.state), revision])
     return record
-
-
-def minutes_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """Line diff for people: (" " | "+" | "-" | "@", line), with three lines of context."""
-    out = []
-    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=3):
-        if line.startswith(("---", "+++")):
-            continue
-        out.append(("@", "…") if line.startswith("@@") else (line[0], line[1:]))
-    return out
 
 
 def minutes_revisions(*, meeting: Meeting) -> list[MinutesRevision]:
@@ -433,7 +422,7 @@ def minutes_revisions(*, meeting: Meeting) -> list[MinutesRevision]:
     revisions = list(MinutesRevision.objects.filter(minutes__meeting=meeting).select_related("author").order_by("number"))
     previous = ""
     for r in revisions:
-        r.diff = minutes_diff(previous, r.text)
+        r.diff = line_diff(previous, r.text)
         previous = r.text
     return list(reversed(revisions))
 

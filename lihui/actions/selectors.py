@@ -11,9 +11,10 @@ from django.db.models import Case, Count, F, Lookup, Prefetch, Q, QuerySet, Valu
 from django.utils import timezone
 
 from lihui.meetings.models import Meeting
+from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants
 from lihui.people.models import Department, Person
 from lihui.regime.models import Membership, Series
-from lihui.regime.selectors import person_is_admin, series_visible_to
+from lihui.regime.selectors import person_is_admin, series_can_view, series_visible_to
 
 from .models import ActionItem, ActionUpdate, Decision
 
@@ -159,6 +160,21 @@ def meeting_decisions(*, meeting: Meeting) -> list[Decision]:
 
 def meeting_actions(*, meeting: Meeting) -> list[ActionItem]:
     return list(meeting.actions.select_related("owner", "item").order_by("id"))
+
+
+def followup_panel(*, person: Person, meeting: Meeting, item=None) -> dict:
+    """What the follow-up panel shows (meeting page, live mode, quick capture): the
+    meeting's decisions and actions, whom an action may go to, and what the reader may do."""
+    return {
+        "sees_series": series_can_view(person=person, series=meeting.series),
+        "meeting": meeting,
+        "followup_item": item,
+        "decisions": meeting_decisions(meeting=meeting),
+        "actions": meeting_actions(meeting=meeting),
+        "people": [p for p in meeting_participants(meeting=meeting) if p.person is not None],
+        "can_take_notes": meeting_can_take_notes(person=person, meeting=meeting),
+        "priorities": ActionItem.Priority.choices,
+    }
 
 
 def review_actions(*, meeting: Meeting) -> list[ActionItem]:

@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lihui import events
 from lihui.audit.services import E, V, audit_change, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.meetings.models import AgendaItem, Meeting
 from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.meetings.services.text import meeting_text_changed
-from lihui.notices.services import action_assigned
 from lihui.people.models import Person
 
 from .models import ActionItem, ActionUpdate, Decision
@@ -124,7 +124,7 @@ def action_create(
             created_by=actor,
         )
         meeting_text_changed(meeting_id=meeting.pk)
-        action_assigned(action=action, actor=actor)
+        events.action_assigned.announce(action=action, actor=actor)
         _audit_action(actor, action, V.CREATED, audit_created(audit_snapshot(action, ACTION_FIELDS)))
     return action
 

@@ -10,8 +10,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from lihui.audit.selectors import audit_can_read, audit_change_lines, audit_entries
-from lihui.regime.selectors import series_visible_to
+from lihui.audit.selectors import audit_change_lines, audit_entries
+from lihui.regime.selectors import series_audit_can_read, series_visible_to
 
 from .schemas import ErrorOut, Id
 
@@ -71,7 +71,7 @@ def series_audit(request, response: HttpResponse, series_id: Id, q: Query[AuditP
     minutes, decisions and actions, when, and each field before → after. For the series'
     chair and admins. `limit` (at most 500) from `offset`; `X-Total-Count` gives the total."""
     series = get_object_or_404(series_visible_to(person=request.user), pk=series_id)
-    if not audit_can_read(person=request.user, series=series):
+    if not series_audit_can_read(person=request.user, series=series):
         raise PermissionDenied
     qs = audit_entries(series=series, entity=q.kind, meeting_id=q.meeting)
     response["X-Total-Count"] = str(qs.order_by().count())

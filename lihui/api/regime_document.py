@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema
 
+from lihui.markdown import line_diff
 from lihui.regime.document import regime_docx, regime_version_ensure, regime_version_get, regime_versions
 from lihui.regime.models import RegimeVersion, Series
 from lihui.regime.selectors import series_visible_to
-from lihui.regime.views_document import regime_diff
 
 from .schemas import ErrorOut, Id
 
@@ -106,7 +106,7 @@ def regime_compare(request, series_id: Id, q: Query[CompareQuery]):
     """A line diff from version `a` to version `b` (three lines of context)."""
     series = _series(request, series_id)
     old, new = _version(series, q.a), _version(series, q.b)
-    return {"a": _out(old), "b": _out(new), "diff": [{"op": op, "line": line} for op, line in regime_diff(old.text, new.text)]}
+    return {"a": _out(old), "b": _out(new), "diff": [{"op": op, "line": line} for op, line in line_diff(old.text, new.text)]}
 
 
 def _download(request, series_id: int, q: DownloadQuery) -> tuple[Series, RegimeVersion]:

@@ -7,15 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from lihui.people.models import Person
-from lihui.regime.selectors import series_can_manage
-
 from .models import AuditEntry
-
-
-def audit_can_read(*, person: Person, series) -> bool:
-    """The series' chair and admins, the people who may change its rules."""
-    return series_can_manage(person=person, series=series)
 
 
 def audit_entries(*, series, entity: str | None = None, meeting_id: int | None = None) -> QuerySet[AuditEntry]:
@@ -68,7 +60,7 @@ def audit_change_lines(*, entry: AuditEntry) -> list[ChangeLine]:
 
 def audit_meetings(*, series, limit: int = 200) -> list:
     """The meetings the log mentions, newest first, to filter by (one query)."""
-    from lihui.meetings.models import Meeting
+    Meeting = AuditEntry.meeting.field.related_model  # the log sits below the meetings app: no import
 
     ids = AuditEntry.objects.filter(series=series, meeting__isnull=False).values("meeting_id")
     return list(Meeting.objects.filter(series=series, pk__in=ids).order_by("-start")[:limit])

@@ -11,10 +11,10 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from lihui.regime.selectors import series_visible_to
+from lihui.regime.selectors import series_audit_can_read, series_visible_to
 
 from .models import AuditEntry
-from .selectors import audit_can_read, audit_change_lines, audit_entries, audit_meetings
+from .selectors import audit_change_lines, audit_entries, audit_meetings
 
 PAGE_SIZE = 50
 
@@ -29,7 +29,7 @@ def series_log(request, pk: int):
     series = series_visible_to(person=request.user).filter(pk=pk).first()
     if series is None:
         raise Http404
-    if not audit_can_read(person=request.user, series=series):
+    if not series_audit_can_read(person=request.user, series=series):
         raise PermissionDenied
     entity = request.GET.get("kind") or ""
     entity = entity if entity in AuditEntry.Entity.values else ""

@@ -94,10 +94,3 @@ class GuestForm(forms.Form):
         field.widget.choices = [("", "---------")] + [(name, rows) for name, rows in groups.items()]
         if no_department:
             field.widget.choices.append((gettext("No department"), no_department))
-
-
-class ReportForm(forms.Form):
-    progress = forms.CharField(label=_("progress"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    problems = forms.CharField(label=_("problems and risks"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    plan = forms.CharField(label=_("next-period plan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    feedback = forms.CharField(label=_("customer feedback and market notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

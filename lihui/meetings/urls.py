@@ -1,7 +1,5 @@
 from django.urls import path
 
-from lihui.reports.views import report_edit
-
 from . import views
 from .views import agenda, feeds, live
 
@@ -27,7 +25,6 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/print/", agenda.agenda_print, name="agenda_print"),
     path("meetings/<int:pk>/agenda.docx", agenda.agenda_docx, name="agenda_docx"),
     path("items/<int:item_id>/", agenda.item_edit, name="item_edit"),
-    path("items/<int:item_id>/report/", report_edit, name="report_edit"),
     path("items/<int:item_id>/materials/", agenda.material_upload, name="material_upload"),
     path("items/<int:item_id>/guests/", agenda.guest_invite, name="guest_invite"),
     path("items/<int:item_id>/notes/", live.notes, name="notes"),

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from lihui.actions.models import ActionItem
 from lihui.meetings.models import Meeting
+from lihui.notify import kinds as k
 from lihui.notify.services import still_applies_register
-
-from . import kinds as k
 
 
 def _meeting(message) -> Meeting | None:

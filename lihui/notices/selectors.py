@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from lihui.actions.models import ActionItem
 from lihui.meetings.models import Meeting
+from lihui.notify import kinds as k
 from lihui.notify.models import Message
 from lihui.people.models import Person
 
-from . import kinds as k
 from .models import Preference
 
 State = Message.State

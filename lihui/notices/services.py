@@ -24,12 +24,12 @@ from django.utils.translation import gettext as _
 from lihui.actions.models import ActionItem, Decision
 from lihui.meetings.ics import meeting_attendees, meeting_ics
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Meeting
+from lihui.notify import kinds as k
 from lihui.notify.models import Channel, Message
 from lihui.notify.services import message_enqueue
 from lihui.people.models import Person
 from lihui.regime.models import AgendaKind, Membership, Series
 
-from . import kinds as k
 from . import render
 from .models import JobRun, Preference
 

@@ -6,7 +6,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import kinds as k
+from lihui.notify import kinds as k
+
 from .services import preferences_set
 
 

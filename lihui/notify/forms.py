@@ -14,6 +14,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
+from . import kinds as notice_kinds
 from .models import Channel
 
 Kind = Channel.Kind
@@ -75,8 +76,6 @@ class ChannelForm(forms.ModelForm):
         fields = ["kind", "name", "url", "secret", "kinds", "enabled"]
 
     def __init__(self, *args, **kwargs):
-        from lihui.notices import kinds as notice_kinds
-
         super().__init__(*args, **kwargs)
         # Set by clean(): the URL moved to another host, so the stored secret was dropped (the
         # page says so).

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .kinds import ROBOT_DEFAULT, ROBOT_LABELS
+
 
 def mask(secret: str) -> str:
     """Enough to recognise a secret, never enough to use it."""
@@ -21,8 +23,6 @@ def mask(secret: str) -> str:
 
 
 def robot_default_kinds() -> list[str]:
-    from lihui.notices.kinds import ROBOT_DEFAULT
-
     return list(ROBOT_DEFAULT)
 
 
@@ -64,8 +64,6 @@ class Channel(models.Model):
 
     @property
     def kinds_display(self) -> list[str]:
-        from lihui.notices.kinds import ROBOT_LABELS
-
         return [str(ROBOT_LABELS.get(kind, kind)) for kind in self.kinds]
 
     @property

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from lihui.regime.models import Series
-
 from .models import Channel, Message
+
+if TYPE_CHECKING:  # a robot belongs to a series; delivery never needs the regime's code
+    from lihui.regime.models import Series
 
 
 def channel_list(*, series: Series) -> QuerySet[Channel]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from lihui.audit.services import E, V, audit_change, audit_created, audit_diff, audit_record, audit_snapshot
 
+from .kinds import ROBOT, ROBOT_LABELS
 from .models import Channel, Message
 from .transports import TransportError, transport_for
 
@@ -240,8 +241,6 @@ def deliver_due(*, worker: str, limit: int = 50, now: dt.datetime | None = None)
 
 def _channel_snapshot(channel: Channel) -> dict[str, dict]:
     """What the log keeps of a robot: its key (in the URL) and secret only as their masks."""
-    from lihui.notices.kinds import ROBOT, ROBOT_LABELS
-
     kinds = tuple(ROBOT_LABELS.get(k, k) for k in sorted(channel.kinds or [], key=lambda k: ROBOT.index(k) if k in ROBOT else 99))
     snap = audit_snapshot(channel, ["series", "kind", "name", "kinds", "enabled"], values={"kinds": kinds})
     field = Channel._meta.get_field

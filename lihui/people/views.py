@@ -37,8 +37,8 @@ def profile(request):
             form.save()
             messages.success(request, _("Your preferences were saved."))
             return redirect("people:profile")
-    from lihui.notices.kinds import LABELS, PERSONAL_TRANSPORTS
     from lihui.notices.selectors import preferences_for
+    from lihui.notify.kinds import LABELS, PERSONAL_TRANSPORTS
     from lihui.regime.models import CalendarFeed
 
     new_secret = request.session.pop("new_token_secret", None)

@@ -37,7 +37,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext, pgettext
 
 from lihui import documents as d
+from lihui import events
 from lihui.markdown import markdown_escape
+from lihui.notify import kinds as k
+from lihui.notify.kinds import ROBOT_LABELS
+from lihui.notify.models import Channel
 
 from .models import AgendaKind, AgendaTemplateItem, CadenceWindow, Membership, PresenterRole, RegimeVersion, Series
 from .selectors import series_reporting_departments
@@ -149,9 +153,6 @@ def regime_document(*, series: Series) -> Document:
     """The regime of `series` in the active language. Reads the roster, windows and agenda
     template fresh from the database (not from a prefetch a caller may hold, which a
     service may just have changed)."""
-    from lihui.notify.models import Channel  # delivery: the robots this series posts to
-    from lihui.reports.models import Kpi  # the reports app keeps which KPIs a department reports
-
     roster = list(Membership.objects.filter(series_id=series.pk).select_related("person", "person__department"))
     order = {Membership.Role.CHAIR: 0, Membership.Role.DEPUTY_CHAIR: 1, Membership.Role.MINUTE_TAKER: 2, Membership.Role.MEMBER: 3,
              Membership.Role.OPTIONAL: 4}  # fmt: skip
@@ -159,7 +160,7 @@ def regime_document(*, series: Series) -> Document:
     windows = list(CadenceWindow.objects.filter(series_id=series.pk).order_by("start_date", "id"))
     template = list(AgendaTemplateItem.objects.filter(series_id=series.pk).select_related("presenter"))
     heads = list(series_reporting_departments(series=series))  # as the planner gives them report items
-    kpis = list(Kpi.objects.filter(department__in=heads, active=True).select_related("department"))
+    kpis = events.department_kpis(departments=heads)  # the reports app keeps which KPIs a department reports
     robots = list(Channel.objects.filter(series_id=series.pk, enabled=True).order_by("name", "id"))
     department = series.department if series.department_id else None
 
@@ -449,13 +450,13 @@ def _reports(ctx: _Context, template: list, heads: list, kpis: list) -> tuple[Cl
     if kpis:
         rows = [
             [
-                esc(k.department.name),
-                esc(k.name),
-                esc(k.unit) or "—",
-                _number(k.default_target),
-                _("higher is better") if k.higher_is_better else _("lower is better"),
+                esc(kpi.department.name),
+                esc(kpi.name),
+                esc(kpi.unit) or "—",
+                _number(kpi.default_target),
+                _("higher is better") if kpi.higher_is_better else _("lower is better"),
             ]
-            for k in kpis
+            for kpi in kpis
         ]
         clauses.append(
             Clause(
@@ -479,8 +480,6 @@ def _posting(robots: list, kind: str) -> list[str]:
 
 
 def _minutes(ctx: _Context, robots: list) -> tuple[Clause, ...]:
-    from lihui.notices import kinds as k
-
     s = ctx.series
     contents = [
         _("time and place, chair and minute-taker;"),
@@ -515,8 +514,6 @@ def _minutes(ctx: _Context, robots: list) -> tuple[Clause, ...]:
 
 
 def _follow_up(ctx: _Context, robots: list) -> tuple[Clause, ...]:
-    from lihui.notices import kinds as k
-
     s = ctx.series
     clauses = [
         Clause(_("Every decision becomes one or more action items, each with one owner and a due date.")),
@@ -600,8 +597,6 @@ def _culture(ctx: _Context) -> tuple[Clause, ...]:
 
 
 def _tools(ctx: _Context, robots: list) -> tuple[Clause, ...]:
-    from lihui.notices.kinds import ROBOT_LABELS
-
     s = ctx.series
     clauses = [
         Clause(

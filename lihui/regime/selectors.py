@@ -59,6 +59,11 @@ def series_can_manage(*, person: Person, series: Series) -> bool:
     return Membership.objects.filter(series=series, person=person, role=Membership.Role.CHAIR).exists()
 
 
+def series_audit_can_read(*, person: Person, series: Series) -> bool:
+    """Who reads a series' audit log: its chair and admins, the people who may change its rules."""
+    return series_can_manage(person=person, series=series)
+
+
 def series_list(*, person: Person, archived: bool = False) -> QuerySet[Series]:
     """The series a person sees, in lists: the active ones, or (`archived`) the archived ones."""
     return series_visible_to(person=person).filter(archived_at__isnull=not archived).select_related("department").prefetch_related(

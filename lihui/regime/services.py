@@ -1,8 +1,8 @@
 """Writes for the regime: series, roster, cadence windows, company days off.
 
-Every change to the rules re-plans the future occurrences in the same transaction,
-through `meetings.services.meetings_plan` — the one call from the regime up into the
-meetings app, made explicitly here rather than from a signal.
+Every change to the rules re-plans the future occurrences in the same transaction: the
+regime announces `events.series_rules_changed` and the meetings app, above it, plans
+(`meetings.services.series_replan`). The regime never imports the meetings app.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lihui import events
 from lihui.audit.services import E, V, audit_change, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.people.models import Person
 from lihui.web import length_errors
@@ -60,12 +61,9 @@ class RosterEntry:
     rotation_position: int | None = None
 
 
-def _replan(series: Series, *, since: dt.datetime | None = None, place_changed: bool = False) -> None:
-    from lihui.meetings.services import meetings_place_changed, meetings_plan  # the regime re-plans its occurrences
-
-    if place_changed:
-        meetings_place_changed(series=series)
-    meetings_plan(series=series, since=since)
+def _replan(series: Series, *, since: dt.datetime | None = None, place_changed: bool = False,
+            history_until: dt.datetime | None = None) -> None:
+    events.series_rules_changed.announce(series=series, since=since, place_changed=place_changed, history_until=history_until)
 
 
 def _regime_version(series: Series, actor: Person | None) -> None:
@@ -185,10 +183,7 @@ def series_create(*, actor: Person, data: dict, roster: list[RosterEntry], histo
         first_day = dt.datetime.combine(series.start_date, dt.time.min, tzinfo=ZoneInfo(series.time_zone))
         now = timezone.now()
         if history and first_day < now:
-            from lihui.meetings.services import meetings_record_history  # the regime plans its occurrences
-
-            _replan(series, since=first_day)
-            meetings_record_history(series=series, until=now)
+            _replan(series, since=first_day, history_until=now)
         else:
             _replan(series, since=max(first_day, now))
         _regime_version(series, actor)
@@ -240,8 +235,6 @@ def series_archive(*, actor: Person, series: Series) -> Series:
     are removed as the planner removes what the rules no longer ask for; moved and extra
     ones are cancelled), and lists leave it out. Held meetings, minutes, actions and the
     audit log stay; `series_unarchive` brings it back."""
-    from lihui.meetings.models import Meeting
-
     if not series_can_manage(person=actor, series=series):
         raise PermissionDenied
     now = timezone.now()
@@ -249,9 +242,7 @@ def series_archive(*, actor: Person, series: Series) -> Series:
         locked = Series.objects.select_for_update().get(pk=series.pk)
         if locked.archived_at is not None:
             return locked
-        ahead = Meeting.objects.filter(series=series, start__gt=now, status__in=(Meeting.Status.SCHEDULED, Meeting.Status.SKIPPED))
-        ahead.filter(origin=Meeting.Origin.RULE, is_exception=False).delete()
-        ahead.update(status=Meeting.Status.CANCELLED)
+        events.series_archived.announce(series=series, at=now)
         locked.archived_at = now
         locked.save(update_fields=["archived_at", "updated"])
         audit_record(actor=actor, series=series, entity=E.SERIES, object_id=series.pk, verb=V.CHANGED, subject=series.title,

@@ -15,20 +15,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from lihui.markdown import markdown_html
+from lihui.markdown import line_diff, markdown_html
 
 from .document import regime_docx, regime_render, regime_version_ensure, regime_version_get, regime_versions
 from .models import RegimeVersion, Series
 from .views import _visible_series
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def regime_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """The same line diff as the minutes' revisions."""
-    from lihui.actions.minutes import minutes_diff
-
-    return minutes_diff(old, new)
 
 
 def _other_language(request) -> str | None:
@@ -113,7 +106,7 @@ def regime_compare(request, pk: int):
             "a": a,
             "b": b,
             "error": error,
-            "diff": regime_diff(old.text, new.text) if old and new else [],
+            "diff": line_diff(old.text, new.text) if old and new else [],
         },
         status=status,
     )

@@ -4,6 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from .models import Kpi
 
 
+class ReportForm(forms.Form):
+    progress = forms.CharField(label=_("progress"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    problems = forms.CharField(label=_("problems and risks"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    plan = forms.CharField(label=_("next-period plan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    feedback = forms.CharField(label=_("customer feedback and market notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class KpiForm(forms.ModelForm):
     class Meta:
         model = Kpi

@@ -31,6 +31,11 @@ class KpiRow:
         return self.actual - self.previous
 
 
+def kpis_for_departments(*, departments) -> list[Kpi]:
+    """The active KPIs the departments report, in their order (the regime document's table)."""
+    return list(Kpi.objects.filter(department__in=departments, active=True).select_related("department"))
+
+
 def previous_meeting(*, meeting: Meeting) -> Meeting | None:
     return (
         Meeting.objects.filter(series_id=meeting.series_id, start__lt=meeting.start)

@@ -7,14 +7,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lihui.meetings.forms import ReportForm
 from lihui.meetings.views.agenda import item_for
 from lihui.people.models import Department
 from lihui.regime.models import AgendaKind
 from lihui.web import add_service_errors
 
 from . import services
-from .forms import KpiForm
+from .forms import KpiForm, ReportForm
 from .models import Kpi
 from .selectors import reports_attach
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem
-from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants, meeting_visible_to_person
+from lihui.meetings.selectors import meeting_can_take_notes, meeting_visible_to_person
 from lihui.meetings.views.agenda import meeting_for
 from lihui.people.models import Department, Person
 from lihui.regime.selectors import series_can_view, series_visible_to
@@ -35,8 +35,7 @@ from ..selectors import (
     action_history,
     action_list,
     actions_visible_to,
-    meeting_actions,
-    meeting_decisions,
+    followup_panel,
     person_today,
     person_zone,
     review_actions,
@@ -206,16 +205,7 @@ def action_detail(request, pk: int):
 
 
 def followup_context(request, meeting, item=None) -> dict:
-    return {
-        "sees_series": series_can_view(person=request.user, series=meeting.series),
-        "meeting": meeting,
-        "followup_item": item,
-        "decisions": meeting_decisions(meeting=meeting),
-        "actions": meeting_actions(meeting=meeting),
-        "people": [p for p in meeting_participants(meeting=meeting) if p.person is not None],
-        "can_take_notes": meeting_can_take_notes(person=request.user, meeting=meeting),
-        "priorities": ActionItem.Priority.choices,
-    }
+    return followup_panel(person=request.user, meeting=meeting, item=item)
 
 
 def _decision(meeting, value: str):

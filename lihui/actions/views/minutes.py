@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lihui.idempotency.http import idempotent
-from lihui.markdown import markdown_html, markdown_without_html
+from lihui.markdown import line_diff, markdown_html, markdown_without_html
 from lihui.meetings.selectors import meeting_can_take_notes
 from lihui.meetings.views.agenda import meeting_for
 from lihui.regime.selectors import series_can_view
@@ -28,7 +28,6 @@ from ..minutes import (
     minutes_assemble,
     minutes_can_publish,
     minutes_deadline,
-    minutes_diff,
     minutes_markdown,
     minutes_publish,
     minutes_revisions,
@@ -102,7 +101,7 @@ def minutes_edit(request, pk: int):
             context.update(
                 conflict=conflict,
                 base=conflict.theirs.number,
-                conflict_diff=minutes_diff(conflict.theirs.text, text),
+                conflict_diff=line_diff(conflict.theirs.text, text),
             )
         except ValidationError as exc:
             # Keep the revision the text was based on: answering with the latest one would

@@ -21,7 +21,7 @@ from lihui.idempotency.models import IdempotencyKey
 from lihui.idempotency.services import idempotency_keys_purge
 from lihui.meetings.models import AgendaItem, Meeting
 from lihui.meetings.services.agenda import agenda_ensure
-from lihui.notices import kinds as k
+from lihui.notify import kinds as k
 from lihui.notify.models import Message
 from lihui.regime.models import Series
 from lihui.testing import in_parallel, needs_parallel_writers

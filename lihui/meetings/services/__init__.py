@@ -12,6 +12,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lihui import events
 from lihui.people.models import Person
 from lihui.regime import cadence as c
 from lihui.regime.holidays import HolidayCalendar
@@ -110,9 +111,7 @@ def meetings_plan(
         if to_delete:
             invited = [m for m in existing.values() if m.pk in set(to_delete) and m.invited_sequence is not None]
             if invited:
-                from lihui.notices.services import invitations_cancel_deleted
-
-                invitations_cancel_deleted(meetings=invited)
+                events.meetings_deleting.announce(meetings=invited)  # calendars that hold them get a CANCEL
             Meeting.objects.filter(pk__in=to_delete).delete()
         if to_update:
             Meeting.objects.bulk_update(
@@ -135,6 +134,26 @@ def meetings_place_changed(*, series: Series) -> None:
     coming = Meeting.objects.filter(series=series, location="", start__gte=now)
     coming.update(ics_sequence=F("ics_sequence") + 1)
     coming.filter(invited_sequence__isnull=False).update(invitation_due=now)  # the worker sends the updates
+
+
+def series_replan(*, series: Series, since: dt.datetime | None = None, place_changed: bool = False,
+                  history_until: dt.datetime | None = None) -> None:
+    """The regime's rules changed (`events.series_rules_changed`): plan the occurrences from
+    `since`; with `history_until` (a series created with its past), enter the meetings that
+    ended before it as held history."""
+    if place_changed:
+        meetings_place_changed(series=series)
+    meetings_plan(series=series, since=since)
+    if history_until is not None:
+        meetings_record_history(series=series, until=history_until)
+
+
+def meetings_series_archived(*, series: Series, at: dt.datetime) -> None:
+    """The series was archived (`events.series_archived`): rule meetings not yet held go, as
+    the planner removes what the rules no longer ask for; moved and extra ones are cancelled."""
+    ahead = Meeting.objects.filter(series=series, start__gt=at, status__in=(Meeting.Status.SCHEDULED, Meeting.Status.SKIPPED))
+    ahead.filter(origin=Meeting.Origin.RULE, is_exception=False).delete()
+    ahead.update(status=Meeting.Status.CANCELLED)
 
 
 COUNTED = (Meeting.Status.SCHEDULED, Meeting.Status.HELD)

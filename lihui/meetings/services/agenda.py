@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from lihui import events
 from lihui.people.models import Person
 from lihui.regime.models import AgendaKind, Membership, PresenterRole
 from lihui.regime.selectors import series_reporting_departments
@@ -253,8 +254,6 @@ def agenda_publish(*, actor: Person, meeting: Meeting) -> Meeting:
     The meeting row is locked and what would go out is compared with what last went out:
     an unchanged agenda is not sent again (a double click, twenty retried requests), and
     `agenda_published_at` keeps the time it really went out."""
-    from lihui.notices.services import agenda_fingerprint, agenda_published
-
     _require(meeting_can_prepare(person=actor, meeting=meeting))
     if not meeting.items.exists():
         raise ValidationError({"__all__": [_("The agenda is empty.")]})
@@ -262,12 +261,12 @@ def agenda_publish(*, actor: Person, meeting: Meeting) -> Meeting:
         raise ValidationError({"__all__": [_("Only a planned meeting's agenda can be sent.")]})
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-        fingerprint = agenda_fingerprint(meeting=locked)
+        fingerprint = events.agenda_fingerprint(meeting=locked)
         if locked.agenda_published_at is None or locked.agenda_published_fingerprint != fingerprint:
             locked.agenda_published_at = timezone.now()
             locked.agenda_published_fingerprint = fingerprint
             locked.save(update_fields=["agenda_published_at", "agenda_published_fingerprint"])
-            agenda_published(meeting=locked)
+            events.agenda_published.announce(meeting=locked)
     meeting.agenda_published_at = locked.agenda_published_at
     meeting.agenda_published_fingerprint = locked.agenda_published_fingerprint
     return meeting
@@ -276,17 +275,15 @@ def agenda_publish(*, actor: Person, meeting: Meeting) -> Meeting:
 def agenda_publish_system(*, meeting: Meeting, now) -> bool:
     """The worker, at the series' lead time: send an agenda nobody sent. Claimed with a
     conditional UPDATE so that of several workers one sends it. False if empty or taken."""
-    from lihui.notices.services import agenda_fingerprint, agenda_published
-
     if not meeting.items.exists():
         return False
     with transaction.atomic():
         if not Meeting.objects.filter(pk=meeting.pk, agenda_published_at__isnull=True).update(agenda_published_at=now):
             return False
         meeting.agenda_published_at = now
-        meeting.agenda_published_fingerprint = agenda_fingerprint(meeting=meeting)
+        meeting.agenda_published_fingerprint = events.agenda_fingerprint(meeting=meeting)
         Meeting.objects.filter(pk=meeting.pk).update(agenda_published_fingerprint=meeting.agenda_published_fingerprint)
-        agenda_published(meeting=meeting)
+        events.agenda_published.announce(meeting=meeting)
     return True
 
 

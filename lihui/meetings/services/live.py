@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from lihui import events
 from lihui.audit.services import E, V, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.people.models import Person
 
@@ -125,8 +126,6 @@ def meeting_undiscussed(*, meeting: Meeting) -> list[AgendaItem]:
 
 
 def meeting_end(*, actor: Person, meeting: Meeting) -> Meeting:
-    from lihui.notices.services import meeting_ended
-
     if not meeting_can_run(person=actor, meeting=meeting):
         raise PermissionDenied
     with transaction.atomic():
@@ -144,7 +143,7 @@ def meeting_end(*, actor: Person, meeting: Meeting) -> Meeting:
         m.live_version = F("live_version") + 1
         m.save(update_fields=["actual_end", "status", "current_item", "live_version"])
         _audit_run(actor, m, V.ENDED)
-        meeting_ended(meeting=m)
+        events.meeting_ended.announce(meeting=m)
     m.refresh_from_db()
     return m
 

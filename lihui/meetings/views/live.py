@@ -48,14 +48,13 @@ def _minutes_can_read(request, meeting: Meeting) -> bool:
 
 
 def _followup(request, meeting: Meeting, current=None) -> dict:
-    from lihui.actions.selectors import review_actions
-    from lihui.actions.views import followup_context
+    from lihui.actions.selectors import followup_panel, review_actions
 
     # A guest for one topic sees this meeting's actions, but not the series' action pages
     # nor the review of its open actions: not even handed to the template.
     sees_series = meeting_series_content_visible(person=request.user, meeting=meeting)
     return {
-        **followup_context(request, meeting, current),
+        **followup_panel(person=request.user, meeting=meeting, item=current),
         "review": review_actions(meeting=meeting) if sees_series else [],
         "today": timezone.localdate(),
         "sees_series": sees_series,

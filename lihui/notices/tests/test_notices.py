@@ -24,10 +24,10 @@ from lihui.meetings.models import AgendaItem, Meeting
 from lihui.meetings.services import agenda as agenda_services
 from lihui.meetings.services import live as live_services
 from lihui.meetings.services import meeting_cancel, meeting_move
-from lihui.notices import kinds as k
 from lihui.notices import services as notices
 from lihui.notices.models import Preference
 from lihui.notices.selectors import delivery_log
+from lihui.notify import kinds as k
 from lihui.notify.models import Channel, Message
 from lihui.notify.services import deliver_due
 from lihui.testing import PersonFactory, in_parallel, make_series, needs_parallel_writers

@@ -164,9 +164,9 @@ def test_versions_follow_the_configuration(world):
     assert v3.effective_date == dt.date(2026, 11, 28)
     assert v3.text.startswith("# ") and "第 3 版" in v3.text.splitlines()[2] and "2026年11月28日" in v3.text.splitlines()[2]
 
-    from lihui.regime.views_document import regime_diff
+    from lihui.markdown import line_diff
 
-    changed = [(op, line) for op, line in regime_diff(v2.text, v3.text) if op in "+-"]
+    changed = [(op, line) for op, line in line_diff(v2.text, v3.text) if op in "+-"]
     assert len(changed) == 4, changed  # the version line and the minutes-deadline clause
     assert any(op == "-" and "24" in line for op, line in changed)
     assert any(op == "+" and "12" in line for op, line in changed)

@@ -626,7 +626,7 @@ WEB: dict[str, Web] = {
     "meetings:agenda_print": Web(get=meeting_read(200), kwargs=meeting_kwargs),
     "meetings:agenda_docx": Web(get=meeting_read(200), kwargs=meeting_kwargs),
     "meetings:item_edit": Web(get=own_item(200), post=own_item(302), kwargs=item_kwargs, data=item_form_data),
-    "meetings:report_edit": Web(
+    "reports:report_edit": Web(
         get=own_item(200),
         post=own_item(302),
         kwargs=item_kwargs,
@@ -1166,7 +1166,7 @@ GUEST: dict[str, tuple[str, int]] = {
     "meetings:agenda_remove": ("POST", 403),
     "meetings:agenda_publish": ("POST", 403),
     "meetings:item_edit": ("GET", 403),
-    "meetings:report_edit": ("GET", 403),
+    "reports:report_edit": ("GET", 403),
     "meetings:material_upload": ("POST", 403),
     "meetings:material_delete": ("POST", 403),
     "meetings:guest_invite": ("POST", 403),
