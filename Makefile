@@ -27,6 +27,7 @@ test-shifted: $(VENV)/.installed browser-deps
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 browser-deps:
 	@bin/browser-deps
