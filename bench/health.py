@@ -387,7 +387,7 @@ def measure(data: HealthData, *, requests: int, budget: float) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from lihui.insights.health import MEASURES, health_report, health_scope
-    from lihui.insights.recommendations import series_recommendations
+    from lihui.insights.selectors import series_recommendations
     from lihui.people.services import api_token_create
     from lihui.regime.models import Series
 

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from lihui.insights.compliance import meeting_compliance
 from lihui.insights.health import DEFAULT_PERIOD, PERIODS, HealthReport, health_report
+from lihui.insights.selectors import meeting_compliance
 from lihui.regime.models import Series
 from lihui.regime.selectors import series_visible_to
 from lihui.web import visible_meeting_or_404

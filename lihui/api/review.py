@@ -13,8 +13,13 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from lihui.insights.recommendations import series_recommendations
-from lihui.insights.review import ReviewPeriodError, review_docx, review_markdown, review_period, review_report
+from lihui.insights.review_report import (
+    ReviewReportPeriodError,
+    review_report_docx,
+    review_report_markdown,
+    review_report_period,
+)
+from lihui.insights.selectors import review_report, series_recommendations
 from lihui.regime.selectors import series_visible_to
 
 from .schemas import ErrorOut, Id
@@ -79,8 +84,8 @@ def _report(request, series_id: int, query: ReviewQuery):
     series = _series(request, series_id)
     today = timezone.localtime(timezone.now(), ZoneInfo(series.time_zone)).date()
     try:
-        start, end = review_period(query.kind, query.period, today=today)
-    except ReviewPeriodError as e:
+        start, end = review_report_period(query.kind, query.period, today=today)
+    except ReviewReportPeriodError as e:
         return None, {"error": str(e), "fields": {"period": [str(e)]}}
     return review_report(series=series, kind=query.kind, start=start, end=end), None
 
@@ -112,7 +117,7 @@ def review_md(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
         return Status(422, problem)
-    return _file(review_markdown(report), "text/markdown; charset=utf-8", f"review-{series_id}-{report.start:%Y-%m}.md")
+    return _file(review_report_markdown(report), "text/markdown; charset=utf-8", f"review-{series_id}-{report.start:%Y-%m}.md")
 
 
 @router.get(
@@ -124,4 +129,4 @@ def review_word(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
         return Status(422, problem)
-    return _file(review_docx(report), DOCX, f"review-{series_id}-{report.start:%Y-%m}.docx")
+    return _file(review_report_docx(report), DOCX, f"review-{series_id}-{report.start:%Y-%m}.docx")

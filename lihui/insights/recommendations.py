@@ -2,6 +2,7 @@
 evidence that made them fire. Each rule is a function of (series, now) returning a
 Recommendation or None; all read the database with a few bounded queries (the last N
 meetings, a period's aggregate), never a whole history.
+`lihui.insights.selectors.series_recommendations` runs them for a series.
 
 The rules (thresholds are module constants, documented with each):
 - overrun:        the last 4 held meetings ran on average more than the series' overrun
@@ -197,14 +198,3 @@ def rule_satisfaction(series: Series, now: dt.datetime) -> Recommendation | None
         {"overall": [round(s, 2) for s in scores]},
     )  # fmt: skip
 
-
-def series_recommendations(*, series: Series, now: dt.datetime | None = None) -> list[Recommendation]:
-    """What to improve in this series now. Five queries, whatever the history."""
-    now = now or timezone.now()
-    out: list[Recommendation] = []
-    for rule in (rule_overrun, rule_action_on_time, rule_reporting, rule_satisfaction):
-        found = rule(series, now)
-        if found:
-            out.append(found)
-    out += rule_absentee(series, now)
-    return out

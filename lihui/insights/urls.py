@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import views, views_recommendations, views_review
+from .views import health, recommendations, review_report
 
 app_name = "insights"
 urlpatterns = [
-    path("health/", views.health, name="health"),
-    path("series/<int:pk>/health/", views.series_health, name="series_health"),
-    path("series/<int:pk>/recommendations/optional/", views_recommendations.apply_optional, name="apply_optional"),
-    path("series/<int:pk>/review/", views_review.review, name="review"),
-    path("series/<int:pk>/review.docx", views_review.review_docx_file, name="review_docx"),
-    path("series/<int:pk>/review.md", views_review.review_md_file, name="review_md"),
+    path("health/", health.health, name="health"),
+    path("series/<int:pk>/health/", health.series_health, name="series_health"),
+    path("series/<int:pk>/recommendations/optional/", recommendations.apply_optional, name="apply_optional"),
+    path("series/<int:pk>/review/", review_report.review_report_page, name="review"),
+    path("series/<int:pk>/review.docx", review_report.review_report_docx_file, name="review_docx"),
+    path("series/<int:pk>/review.md", review_report.review_report_md_file, name="review_md"),
 ]

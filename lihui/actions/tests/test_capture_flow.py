@@ -175,7 +175,7 @@ def test_a_captured_action_implements_the_decision_above_it_so_compliance_passes
     """Issue 16, list 6: a captured action could not name the decision it implements, so
     「每项决议均有行动项」 failed. The action below a 决议 line offers that decision (once it is
     recorded, or any of the meeting's decisions), and confirming links it."""
-    from lihui.insights.compliance import meeting_compliance
+    from lihui.insights.selectors import meeting_compliance
     from lihui.meetings.models import Meeting
 
     c = _client(cast.minute_taker)

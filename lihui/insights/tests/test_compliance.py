@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lihui.actions.models import Decision
-from lihui.insights.compliance import CHECK_KEYS, compliance_table, meeting_compliance
+from lihui.insights.compliance import CHECK_KEYS, compliance_table
+from lihui.insights.selectors import meeting_compliance
 from lihui.meetings.models import Guest, Meeting
 from lihui.reports.models import Report
 from lihui.surveys.models import Respondent, Survey

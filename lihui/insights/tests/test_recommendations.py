@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from lihui.actions.models import ActionItem
-from lihui.insights.recommendations import series_recommendations
+from lihui.insights.selectors import series_recommendations
 from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.regime.models import AgendaKind, Membership
 from lihui.surveys.models import Respondent, Response, Survey

@@ -16,7 +16,13 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from lihui.actions.models import ActionItem
-from lihui.insights.review import ReviewPeriodError, review_docx, review_markdown, review_period, review_report
+from lihui.insights.review_report import (
+    ReviewReportPeriodError,
+    review_report_docx,
+    review_report_markdown,
+    review_report_period,
+)
+from lihui.insights.selectors import review_report
 from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.regime.models import AgendaKind
 from lihui.surveys.models import Response, Survey
@@ -41,7 +47,7 @@ TODAY = NOW.date()
     ],
 )
 def test_periods(kind, value, expected):
-    assert review_period(kind, value, today=TODAY) == expected
+    assert review_report_period(kind, value, today=TODAY) == expected
 
 
 @pytest.mark.parametrize(
@@ -49,8 +55,8 @@ def test_periods(kind, value, expected):
                     ("monthly", "2027-01"), ("monthly", "1999-01")],
 )  # fmt: skip
 def test_bad_periods_are_refused_in_the_readers_language(kind, value):
-    with translation.override("zh-hans"), pytest.raises(ReviewPeriodError) as caught:
-        review_period(kind, value, today=TODAY)
+    with translation.override("zh-hans"), pytest.raises(ReviewReportPeriodError) as caught:
+        review_report_period(kind, value, today=TODAY)
     assert str(caught.value)
 
 
@@ -86,7 +92,7 @@ def month(db):
 
 def build(month, value="2026-10", kind="monthly"):
     with time_machine.travel(NOW, tick=False), translation.override("en"), timezone.override(SH):
-        start, end = review_period(kind, value, today=TODAY)
+        start, end = review_report_period(kind, value, today=TODAY)
         return review_report(series=month["series"], kind=kind, start=start, end=end)
 
 
@@ -114,15 +120,15 @@ def test_an_empty_period_is_an_empty_report(month):
     report = build(month, "2026-08")
     assert report.empty and report.headline == []
     with time_machine.travel(NOW, tick=False), translation.override("en"):
-        assert "nothing to review" in review_markdown(report)
-        document = docx.Document(io.BytesIO(review_docx(report)))
+        assert "nothing to review" in review_report_markdown(report)
+        document = docx.Document(io.BytesIO(review_report_docx(report)))
     assert any("nothing to review" in p.text for p in document.paragraphs)
 
 
 def test_the_docx_has_its_sections_tables_and_charts(month):
     report = build(month)
     with time_machine.travel(NOW, tick=False), translation.override("en"):
-        data = review_docx(report)
+        data = review_report_docx(report)
     document = docx.Document(io.BytesIO(data))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[:4] == [report.title, "Summary", "Recommendations", "Health over six months"]
@@ -136,7 +142,7 @@ def test_the_markdown_embeds_its_charts_and_escapes_names(month):
     month["series"].save()
     report = build(month)
     with time_machine.travel(NOW, tick=False), translation.override("en"):
-        text = review_markdown(report)
+        text = review_report_markdown(report)
     assert text.startswith("# \\*\\*周会\\*\\* \\<b\\>")
     assert text.count("](data:image/png;base64,") >= 3
     assert "| Meetings held | 4 |" in text

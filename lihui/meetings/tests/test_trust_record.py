@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lihui.audit.models import AuditEntry
-from lihui.insights.compliance import meeting_compliance
+from lihui.insights.selectors import meeting_compliance
 from lihui.meetings.models import Amendment, Attendance, Meeting
 from lihui.meetings.services import agenda as agenda_services
 from lihui.meetings.services import live as live_services

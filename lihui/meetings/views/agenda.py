@@ -111,7 +111,7 @@ def meeting_detail(request, pk: int):
         }
     )
     if meeting.status == Meeting.Status.HELD:
-        from lihui.insights.compliance import meeting_compliance
+        from lihui.insights.selectors import meeting_compliance
 
         context["compliance"] = meeting_compliance(meeting=meeting)  # one query
     if context["can_take_notes"]:

@@ -1,5 +1,6 @@
 """Applying a recommendation: a page that shows what will change and asks, then the change
-through the owning service, and an undo (the same service, back to the previous role)."""
+(`lihui.insights.services`, through the roster's own service), and an undo (back to the
+previous role)."""
 
 from urllib.parse import urlencode
 
@@ -14,11 +15,11 @@ from django.views.decorators.http import require_http_methods
 
 from lihui.people.models import Person
 from lihui.regime.models import Membership
-from lihui.regime.services import membership_role_set
 from lihui.regime.views import _managed_series
 
-# What each step does to the person's role: (from, to).
-STEPS = {"apply": (Membership.Role.MEMBER, Membership.Role.OPTIONAL), "undo": (Membership.Role.OPTIONAL, Membership.Role.MEMBER)}
+from ..services import recommendation_optional_apply, recommendation_optional_undo
+
+STEPS = {"apply": recommendation_optional_apply, "undo": recommendation_optional_undo}
 
 
 def _back(request, series) -> str:
@@ -48,19 +49,18 @@ def apply_optional(request, pk: int):
         return redirect(back)
     do = data.get("do", "") if request.method == "POST" else ""
     if do in STEPS:
-        before, after = STEPS[do]
-        if membership.role != before:
+        try:
+            changed = STEPS[do](actor=request.user, series=series, person=person, role=membership.role)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+            return redirect(back)
+        if not changed:
             messages.info(request, _("Nothing changed: %(name)s is already an optional member.") % {"name": person.name}
                           if do == "apply" else _("Nothing changed: %(name)s is already a member.") % {"name": person.name})  # fmt: skip
+        elif do == "undo":
+            messages.success(request, _("Undone: %(name)s is a member again, expected at every meeting.") % {"name": person.name})
+            return redirect(back)
         else:
-            try:
-                membership_role_set(actor=request.user, series=series, person=person, role=after)
-            except ValidationError as e:
-                messages.error(request, " ".join(e.messages))
-                return redirect(back)
-            if do == "undo":
-                messages.success(request, _("Undone: %(name)s is a member again, expected at every meeting.") % {"name": person.name})
-                return redirect(back)
             messages.success(request, _("%(name)s is now an optional member: invited, not expected.") % {"name": person.name})
         query = urlencode({"person": person.pk, "next": back})
         return redirect(f"{reverse('insights:apply_optional', args=[series.pk])}?{query}")

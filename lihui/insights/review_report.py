@@ -3,10 +3,10 @@ data) and Word (.docx, charts as pictures) — the period's headline figures, th
 measures over the six months ending with the period (so the period reads against the ones
 before it), and the recommendations as they stood at the period's end.
 
-`review_period(kind, value)` parses "2026-10" (monthly) or "2026-Q4" (quarterly); without
-a value it is the last complete period. `review_report(series=…, kind=…, start=…)` builds
-the report (a constant number of queries); `review_markdown` and `review_docx` render it in
-the active language."""
+`review_report_period(kind, value)` parses "2026-10" (monthly) or "2026-Q4" (quarterly);
+without a value it is the last complete period. `lihui.insights.selectors.review_report(
+series=…, kind=…, start=…)` builds the report (a constant number of queries);
+`review_report_markdown` and `review_report_docx` render it in the active language."""
 
 from __future__ import annotations
 
@@ -15,28 +15,23 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from lihui import documents as d
-from lihui.actions.models import ActionItem
 from lihui.markdown import markdown_escape as esc
-from lihui.meetings.models import Attendance, Meeting
 from lihui.regime.models import Series
 
 from .chart_images import chart_png
-from .compliance import compliance_table
-from .health import Column, HealthReport, health_report
-from .recommendations import Recommendation, series_recommendations
+from .health import Column, HealthReport
+from .recommendations import Recommendation
 
 KINDS = ("monthly", "quarterly")
 
 
-class ReviewPeriodError(ValueError):
+class ReviewReportPeriodError(ValueError):
     """Bad period input; the message is translated."""
 
 
@@ -45,19 +40,19 @@ def _month_start(day: dt.date, months: int = 0) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def review_period(kind: str, value: str | None, *, today: dt.date) -> tuple[dt.date, dt.date]:
+def review_report_period(kind: str, value: str | None, *, today: dt.date) -> tuple[dt.date, dt.date]:
     """(first day, first day after) of the month "YYYY-MM" or quarter "YYYY-Qn"; without a
     value, the last complete one before `today`. Periods that have not ended are allowed
     (a report so far); periods starting after today are refused."""
     if kind not in KINDS:
-        raise ReviewPeriodError(_("Choose a monthly or a quarterly review."))
+        raise ReviewReportPeriodError(_("Choose a monthly or a quarterly review."))
     if kind == "monthly":
         if not value:
             start = _month_start(today, -1)
         else:
             match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
             if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
-                raise ReviewPeriodError(_("Give the month as YYYY-MM, e.g. 2026-10."))
+                raise ReviewReportPeriodError(_("Give the month as YYYY-MM, e.g. 2026-10."))
             start = dt.date(int(match[1]), int(match[2]), 1)
         end = _month_start(start, 1)
     else:
@@ -67,11 +62,11 @@ def review_period(kind: str, value: str | None, *, today: dt.date) -> tuple[dt.d
         else:
             match = re.fullmatch(r"(\d{4})-?Q([1-4])", value.strip().upper())
             if not match or not 2000 <= int(match[1]) <= 2100:
-                raise ReviewPeriodError(_("Give the quarter as YYYY-Qn, e.g. 2026-Q4."))
+                raise ReviewReportPeriodError(_("Give the quarter as YYYY-Qn, e.g. 2026-Q4."))
             start = dt.date(int(match[1]), 3 * (int(match[2]) - 1) + 1, 1)
         end = _month_start(start, 3)
     if start > today:
-        raise ReviewPeriodError(_("This period has not started yet."))
+        raise ReviewReportPeriodError(_("This period has not started yet."))
     return start, end
 
 
@@ -98,55 +93,6 @@ class ReviewReport:
         return self.held == 0
 
 
-def _percent(part, whole) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "—"
-
-
-def review_report(*, series: Series, kind: str, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> ReviewReport:
-    """The review of `series` for [start, end) (dates in the series' zone)."""
-    now = now or timezone.now()
-    zone = ZoneInfo(series.time_zone)
-    since = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
-    until = dt.datetime.combine(end, dt.time.min, tzinfo=zone)
-    at = min(now, until)  # figures as they stood at the end of the period
-    held_qs = Meeting.objects.filter(series=series, status=Meeting.Status.HELD, is_history=False, start__gte=since, start__lt=until)
-    held = held_qs.count()
-    label = period_label(kind, start)
-    title = (_("%(series)s — monthly review, %(period)s") if kind == "monthly" else _("%(series)s — quarterly review, %(period)s")) % {
-        "series": series.title, "period": label}  # fmt: skip
-    health = health_report(series=Series.objects.filter(pk=series.pk), period="6m", now=at - dt.timedelta(seconds=1), zone=zone)
-    if not held:
-        return ReviewReport(series, kind, start, end, title, [], 0, health, [])
-    scores = [c.score for c in compliance_table(meetings=held_qs, now=at) if c.score is not None]
-    actions = ActionItem.objects.filter(series=series, due__gte=start, due__lt=end).exclude(status=ActionItem.Status.CANCELLED)
-    a = actions.aggregate(
-        total=Count("id"),
-        done=Count("id", filter=Q(status=ActionItem.Status.DONE)),
-        on_time=Count("id", filter=Q(status=ActionItem.Status.DONE, closed_at__date__lte=F("due"))),
-    )
-    from lihui.surveys.models import Response
-    from lihui.surveys.selectors import surveys_with_enough_answers
-
-    # Only surveys with the minimum of answers, as on the health page.
-    overall = Response.objects.filter(survey__meeting__in=held_qs, survey__in=surveys_with_enough_answers()).aggregate(
-        avg=Avg("overall"), n=Count("id")
-    )
-    present = Attendance.objects.filter(meeting__in=held_qs, status__in=["present", "late", "remote"]).count()
-    minutes = held_qs.aggregate(m=Sum("duration_minutes"))["m"] or 0
-    headline = [
-        (_("Meetings held"), str(held)),
-        (_("Average compliance with the regime"), f"{round(sum(scores) / len(scores))}%" if scores else "—"),
-        (_("Actions due in the period"), str(a["total"])),
-        (_("Completed"), _percent(a["done"], a["total"])),
-        (_("Completed on time"), _percent(a["on_time"], a["total"])),
-        (_("Average overall satisfaction (1–5)"), _("%(avg).1f (%(n)d answers)") % {"avg": overall["avg"], "n": overall["n"]} if overall["avg"] else "—"),
-        (_("Attendances"), str(present)),
-        (_("Meeting time"), _("%(hours).1f h") % {"hours": minutes / 60}),
-    ]
-    recommendations = series_recommendations(series=series, now=at)
-    return ReviewReport(series, kind, start, end, title, headline, held, health, recommendations)
-
-
 def _fmt(value, kind: str) -> str:
     if value is None or value == "":
         return "—"
@@ -165,23 +111,27 @@ def _cell(text: str) -> str:
     return esc(text).replace("\n", " ")
 
 
-def review_markdown(report: ReviewReport) -> str:
+def review_report_markdown(report: ReviewReport) -> str:
     lines = [f"# {esc(report.title)}", ""]
     generated = date_format(timezone.localtime(), "DATE_FORMAT")
-    lines += [f"{esc(_('Period'))}: {esc(period_label(report.kind, report.start))} · {esc(_('Generated'))}: {esc(generated)}", ""]
+    period, generated_label = esc(_("Period")), esc(_("Generated"))
+    lines += [f"{period}: {esc(period_label(report.kind, report.start))} · {generated_label}: {esc(generated)}", ""]
     if report.empty:
         lines.append(esc(_("No meeting was held in this period: there is nothing to review.")))
         return "\n".join(lines) + "\n"
-    lines += [f"## {esc(_('Summary'))}", "", f"| {esc(_('Figure'))} | {esc(_('Value'))} |", "| --- | --- |"]
+    summary, figure, value = esc(_("Summary")), esc(_("Figure")), esc(_("Value"))
+    lines += [f"## {summary}", "", f"| {figure} | {value} |", "| --- | --- |"]
     lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in report.headline]
-    lines += ["", f"## {esc(_('Recommendations'))}", ""]
+    recommendations = esc(_("Recommendations"))
+    lines += ["", f"## {recommendations}", ""]
     if report.recommendations:
         for r in report.recommendations:
             lines.append(f"- **{esc(r.text)}**")
             lines += [f"    - {esc(e)}" for e in r.evidence]
     else:
         lines.append(esc(_("Nothing to improve right now: the recent meetings follow the regime.")))
-    lines += ["", f"## {esc(_('Health over six months'))}", ""]
+    over_six_months = esc(_("Health over six months"))
+    lines += ["", f"## {over_six_months}", ""]
     for measure in report.health.measures:
         if not measure.rows:
             continue
@@ -198,7 +148,7 @@ def review_markdown(report: ReviewReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def review_docx(report: ReviewReport) -> bytes:
+def review_report_docx(report: ReviewReport) -> bytes:
     from docx.shared import Cm
 
     doc = d.new_document(title=report.title)

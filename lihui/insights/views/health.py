@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET
 
 from lihui.documents import spreadsheet_text
 from lihui.regime.models import Series
-from lihui.regime.selectors import person_is_admin, series_visible_to
+from lihui.regime.selectors import person_is_admin, series_can_manage, series_visible_to
 
-from .health import DEFAULT_PERIOD, MEASURE_KEYS, PERIOD_LABELS, PERIODS, Measure, PeriodError, health_report
+from ..health import DEFAULT_PERIOD, MEASURE_KEYS, PERIOD_LABELS, PERIODS, Measure, PeriodError, health_report
+from ..selectors import recommendation_list, series_recommendations
 
 
 def _csv(measure: Measure, *, name: str) -> HttpResponse:
@@ -56,30 +57,13 @@ def _page(request, *, series_qs, series: Series | None, name: str):
     return render(request, "insights/health.html", context)
 
 
-RECOMMENDED_SERIES = 10  # the organisation page advises on at most this many series
-
-
 def _recommendations(request, series: Series | None) -> dict:
     """A series page: its recommendations. The organisation page: those of the series the
-    viewer chairs (admins: every series), at most RECOMMENDED_SERIES, so the cost is
-    bounded whatever the size of the organisation."""
-    from lihui.regime.models import Membership
-    from lihui.regime.selectors import series_can_manage
-
-    from .recommendations import series_recommendations
-
+    viewer chairs (admins: every series), as `recommendation_list` bounds them."""
     if series is not None:
         return {"recommendations": series_recommendations(series=series),
                 "can_manage": series_can_manage(person=request.user, series=series)}  # fmt: skip
-    managed = series_visible_to(person=request.user)
-    if not person_is_admin(request.user):
-        managed = managed.filter(memberships__person=request.user, memberships__role=Membership.Role.CHAIR)
-    advice = []
-    for s in managed.order_by("title", "pk")[:RECOMMENDED_SERIES]:
-        found = series_recommendations(series=s)
-        if found:
-            advice.append((s, found))
-    return {"series_advice": advice, "can_manage": True}
+    return {"series_advice": recommendation_list(person=request.user), "can_manage": True}
 
 
 @login_required
