@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,8 +18,9 @@ from django.views.decorators.http import require_POST
 from lihui.people.models import Person
 from lihui.reports.selectors import reports_attach
 
-from ..models import AgendaItem, Attendance, Guest, Meeting
+from ..models import Attendance, Guest, Meeting
 from ..selectors import (
+    agenda_item_visible_or_404,
     live_state,
     meeting_agenda,
     meeting_can_run,
@@ -235,9 +236,7 @@ def attendance(request, pk: int):
 def notes(request, item_id: int):
     """Autosave of an item's notes, with the revision the text was based on. A stale tab
     gets 409 with the newer text; nothing is overwritten."""
-    item = get_object_or_404(AgendaItem, pk=item_id)
-    meeting = meeting_visible_or_404(person=request.user, pk=item.meeting_id)
-    item.meeting = meeting
+    item = agenda_item_visible_or_404(person=request.user, pk=item_id)
     try:
         base = int(request.POST.get("revision", ""))
     except ValueError:
