@@ -25,7 +25,6 @@ from lihui.documents import FORMULA_STARTS, formula_like  # noqa: F401 (FORMULA_
 
 from .models import ActionItem
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 50_000  # rows per file: a bigger list is a sign the filters are missing
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MIN_WIDTH, MAX_WIDTH = 8, 60

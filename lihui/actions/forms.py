@@ -1,21 +1,114 @@
-"""The board's filters, read from the query string. A value that does not parse is
-reported and ignored, never an error page: links get shared, edited and bookmarked."""
+"""The forms of follow-up: a decision or an action typed in a meeting (`followup_entry`, for
+the follow-up panel and quick capture alike), and the board's filters, read from the query
+string — there a value that does not parse is reported and ignored, never an error page:
+links get shared, edited and bookmarked."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lihui.meetings.models import AgendaItem, Meeting
 from lihui.people.models import Person
 from lihui.people.selectors import people_meant, people_named
 
-from .models import ActionItem
+from . import services
+from .models import ActionItem, Decision
 from .selectors import SORTS, UNCLOSED
 
 MAX_ID = 2**53  # larger numbers overflow SQLite's integers; no row has such an id anyway
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """A date as <input type="date"> sends it (YYYY-MM-DD); None when empty or unreadable."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def squash_text(text: str) -> str:
+    """A text without its spaces, in lower case: how quick capture tells a line already recorded."""
+    return "".join(text.split()).lower()
+
+
+@dataclass
+class FollowupEntry:
+    """A decision or an action as typed in a meeting, its references looked up."""
+
+    kind: str  # "decision" or "action"
+    text: str  # the decision, or the action's title
+    item: AgendaItem | None = None
+    owner: Person | None = None
+    due: dt.date | None = None
+    priority: str = ActionItem.Priority.NORMAL
+    decision: Decision | None = None
+
+    def save(self, *, actor: Person, meeting: Meeting) -> Decision | ActionItem:
+        """Record it through the services (which check who may, and the rest)."""
+        if self.kind == "decision":
+            return services.decision_record(actor=actor, meeting=meeting, item=self.item, text=self.text)
+        return services.action_create(
+            actor=actor, meeting=meeting, item=self.item, title=self.text, owner=self.owner, due=self.due,
+            priority=self.priority, decision=self.decision,
+        )  # fmt: skip
+
+
+def _decision(meeting: Meeting, value: str, text: str) -> Decision | None:
+    """The decision an action implements: none, one of this meeting's by id, or "above" —
+    the decision line the action was written under (quick capture), which must be recorded
+    first (found by its `text`)."""
+    if not value:
+        return None
+    if value == "above":
+        wanted = squash_text(text)
+        found = [d for d in meeting.decisions.order_by("-id") if wanted and squash_text(d.text) == wanted]
+        if not found:
+            raise ValidationError({"decision": [_("Confirm the decision above first: this action implements it.")]})
+        return found[0]
+    decision = Decision.objects.filter(pk=int(value), meeting=meeting).first() if value.isdigit() else None
+    if decision is None:
+        raise ValidationError({"decision": [_("This decision was not taken in this meeting.")]})
+    return decision
+
+
+def followup_item(data, *, meeting: Meeting) -> AgendaItem | None:
+    """The agenda item a posted decision or action is on (`item`), if it is this meeting's."""
+    value = data.get("item", "")
+    return AgendaItem.objects.filter(pk=int(value), meeting=meeting).first() if value.isdigit() else None
+
+
+def followup_entry(data, *, meeting: Meeting, item: AgendaItem | None, decision_field: str = "text") -> FollowupEntry:
+    """Read a decision or an action on `item` from a posted form (the follow-up panel's: the
+    decision in `text`; quick capture's: in `title`, `decision_field`). Refused with a
+    ValidationError, nothing written: another kind, a due date that is not a date. An owner
+    who is no longer active is looked up all the same, for the service to refuse with that
+    reason (not as if none was chosen)."""
+    kind = data.get("kind")
+    if kind == "decision":
+        return FollowupEntry(kind=kind, text=data.get(decision_field, ""), item=item)
+    if kind != "action":
+        raise ValidationError({"kind": [_("Choose action or decision.")]})
+    owner_id = data.get("owner", "")
+    owner = Person.objects.filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
+    due = parse_date(data.get("due", ""))
+    if data.get("due") and due is None:
+        raise ValidationError({"due": [_("Enter a valid date (YYYY-MM-DD).")]})
+    return FollowupEntry(
+        kind=kind,
+        text=data.get("title", ""),
+        item=item,
+        owner=owner,
+        due=due,
+        priority=data.get("priority", ActionItem.Priority.NORMAL),
+        decision=_decision(meeting, data.get("decision", ""), data.get("decision_text", "")),
+    )
 
 
 def _id_field(label) -> forms.IntegerField:

@@ -14,7 +14,6 @@ from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from lihui.actions import services
-from lihui.actions.exports import CONTENT_TYPE as XLSX
 from lihui.actions.exports import actions_xlsx_capped, xlsx_filename
 from lihui.actions.models import ActionItem
 from lihui.actions.selectors import (
@@ -29,13 +28,14 @@ from lihui.actions.selectors import (
 )
 from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem
+from lihui.meetings.selectors import meeting_series_content_or_404, meeting_visible_or_404
 from lihui.people.models import Person
-from lihui.web import series_content_meeting_or_404, visible_meeting_or_404
+from lihui.web import XLSX, file_response
 
-from .schemas import ErrorOut, Id, StrictIn
+from .errors import ERRORS
+from .schemas import Id, StrictIn
 
 router = Router(tags=["actions"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 StatusName = Literal["open", "in_progress", "blocked", "done", "cancelled"]
 MAX_LIMIT = 1000
 
@@ -136,10 +136,6 @@ def _out(a: ActionItem, today: dt.date) -> dict:
     }  # fmt: skip
 
 
-def _meeting(request, meeting_id: int):
-    return visible_meeting_or_404(request.user, meeting_id)
-
-
 def _action(request, action_id: int) -> ActionItem:
     return get_object_or_404(actions_visible_to(person=request.user).select_related("owner"), pk=action_id)
 
@@ -155,13 +151,13 @@ def _decision_out(d) -> dict:
 
 @router.get("/meetings/{meeting_id}/decisions", response={200: list[DecisionOut], **ERRORS})
 def decisions_list(request, meeting_id: Id):
-    return [_decision_out(d) for d in meeting_decisions(meeting=_meeting(request, meeting_id))]
+    return [_decision_out(d) for d in meeting_decisions(meeting=meeting_visible_or_404(person=request.user, pk=meeting_id))]
 
 
 @router.post("/meetings/{meeting_id}/decisions", response={201: DecisionOut, **ERRORS})
 @decorate_view(idempotent("decision_create"))
 def decision_create(request, meeting_id: Id, payload: DecisionIn):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     item = get_object_or_404(AgendaItem, pk=payload.item, meeting=meeting) if payload.item else None
     return Status(201, _decision_out(services.decision_record(actor=request.user, meeting=meeting, item=item, text=payload.text)))
 
@@ -169,13 +165,13 @@ def decision_create(request, meeting_id: Id, payload: DecisionIn):
 @router.get("/meetings/{meeting_id}/actions", response={200: list[ActionOut], **ERRORS})
 def meeting_actions_list(request, meeting_id: Id):
     today = _today(request)
-    return [_out(a, today) for a in meeting_actions(meeting=_meeting(request, meeting_id))]
+    return [_out(a, today) for a in meeting_actions(meeting=meeting_visible_or_404(person=request.user, pk=meeting_id))]
 
 
 @router.post("/meetings/{meeting_id}/actions", response={201: ActionOut, **ERRORS})
 @decorate_view(idempotent("action_create"))
 def action_create(request, meeting_id: Id, payload: ActionIn):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     item = get_object_or_404(AgendaItem, pk=payload.item, meeting=meeting) if payload.item else None
     decision = get_object_or_404(meeting.decisions, pk=payload.decision) if payload.decision else None
     owner = Person.objects.filter(pk=payload.owner).first() if payload.owner else None
@@ -193,12 +189,12 @@ def review_list(request, meeting_id: Id):
     """跟进: the open actions of the series this meeting reviews, for those who see the
     series (a guest of one item: 404, as each of these actions is to them)."""
     today = _today(request)
-    return [_out(a, today) for a in review_actions(meeting=series_content_meeting_or_404(request.user, meeting_id))]
+    return [_out(a, today) for a in review_actions(meeting=meeting_series_content_or_404(person=request.user, pk=meeting_id))]
 
 
 @router.post("/meetings/{meeting_id}/review/{action_id}", response={200: ActionOut, **ERRORS})
 def review(request, meeting_id: Id, action_id: Id, payload: ReviewIn):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     action = get_object_or_404(ActionItem.objects.select_related("owner"), pk=action_id, series_id=meeting.series_id)
     services.action_review(actor=request.user, meeting=meeting, action=action, outcome=payload.outcome, due=payload.due, comment=payload.comment)
     return _out(action, _today(request))
@@ -226,9 +222,8 @@ def actions_export(request, q: Query[ActionFilter]):
     """The same list as an Excel workbook (.xlsx), at most 50,000 rows (a second sheet says
     when it was cut short)."""
     qs, today = _board_list(request, q)
-    file = HttpResponse(actions_xlsx_capped(actions=qs, today=today, zone=person_zone(person=request.user)), content_type=XLSX)
-    file["Content-Disposition"] = f'attachment; filename="{xlsx_filename(today)}"'
-    return file
+    data = actions_xlsx_capped(actions=qs, today=today, zone=person_zone(person=request.user))
+    return file_response(data, filename=xlsx_filename(today), content_type=XLSX)
 
 
 @router.get("/actions/{action_id}", response={200: ActionOut, **ERRORS})

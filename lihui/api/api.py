@@ -28,6 +28,7 @@ from ninja.throttling import AnonRateThrottle
 from lihui.idempotency.http import idempotent
 from lihui.meetings import services as meeting_services
 from lihui.meetings.models import Meeting
+from lihui.meetings.selectors import meeting_visible_or_404, series_occurrences_in_range
 from lihui.ops.views import RETRY_AFTER_SECONDS
 from lihui.people import services as people_services
 from lihui.people.middleware import person_preferences_activate
@@ -37,12 +38,11 @@ from lihui.people.throttle import client_address
 from lihui.ratelimit import counter_add, throttle_cache
 from lihui.regime import cadence as c
 from lihui.regime import services as regime_services
-from lihui.regime.models import CadenceWindow, Membership, Series, holiday_calendar
+from lihui.regime.models import CadenceWindow, Membership, Series
 from lihui.regime.selectors import series_visible_to
-from lihui.web import visible_meeting_or_404
 
 from . import schemas as s
-from .errors import pydantic_errors_to_fields
+from .errors import ERRORS, api_error, error_body, pydantic_errors_to_fields
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +111,9 @@ api.add_router("", surveys_router)
 api.add_router("", review_router)
 api.add_router("", audit_router)
 
-ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
-
 
 def error(request, status: int, message: str, fields: dict | None = None):
-    return api.create_response(request, {"error": message, "fields": fields or {}}, status=status)
+    return api.create_response(request, error_body(message, fields), status=status)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -123,23 +121,13 @@ def on_validation_error(request, exc):
     return error(request, 422, _("Some fields are not valid."), pydantic_errors_to_fields(exc.errors))
 
 
-@api.exception_handler(DjangoValidationError)
-def on_service_validation_error(request, exc):
-    if hasattr(exc, "error_dict"):
-        fields = {("__all__" if k == "__all__" else k): [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
-    else:
-        fields = {"__all__": exc.messages}
-    return error(request, 422, _("Some fields are not valid."), fields)
+def on_mapped_error(request, exc):
+    status, body = api_error(exc)
+    return api.create_response(request, body, status=status)
 
 
-@api.exception_handler(PermissionDenied)
-def on_permission_denied(request, exc):
-    return error(request, 403, _("You may not do this."))
-
-
-@api.exception_handler(Http404)
-def on_not_found(request, exc):
-    return error(request, 404, _("Not found."))
+for _kind in (DjangoValidationError, PermissionDenied, Http404):
+    api.add_exception_handler(_kind, on_mapped_error)
 
 
 @api.exception_handler(AuthenticationError)
@@ -372,7 +360,7 @@ def _occurrence_out(m: Meeting, zone: ZoneInfo) -> dict:
         "cancel_reason": m.cancel_reason,
         "holiday": m.holiday,
         "moved_from": m.moved_from,
-        "projected": False,
+        "projected": m.pk is None,  # beyond the planning horizon: from the rules, not stored
     }
 
 
@@ -396,43 +384,7 @@ def occurrences(request, series_id: s.Id, q: Query[RangeQuery]):
         raise DjangoValidationError({"start": [_("Dates must lie between 1900 and 2200.")]})
     series = _visible_series(request, series_id)
     zone = ZoneInfo(series.time_zone)
-    lo = dt.datetime.combine(q.start, dt.time.min, tzinfo=zone)
-    hi = dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-    rows = [_occurrence_out(m, zone) for m in series.meetings.filter(start__gte=lo, start__lt=hi).order_by("start", "id")]
-    planned_until = series.planned_until or series.start_date
-    if q.end > planned_until:
-        first = max(q.start, planned_until + dt.timedelta(days=1))
-        calendar = holiday_calendar(first, q.end + dt.timedelta(days=31))
-        for p in c.plan(
-            base=series.base_rule,
-            windows=[w.window for w in series.windows.all()],
-            first=first,
-            last=q.end,
-            calendar=calendar,
-            holiday_policy=series.holiday_policy,
-        ):
-            start = c.zoned(p.start, zone)
-            rows.append(
-                {
-                    "id": None,
-                    "series": series.id,
-                    "number": None,
-                    "status": "skipped" if p.skipped else "scheduled",
-                    "origin": "rule",
-                    "start": start,
-                    "end": start + dt.timedelta(minutes=p.minutes),
-                    "local_start": start.astimezone(zone).isoformat(),
-                    "duration_minutes": p.minutes,
-                    "location": "",
-                    "minute_taker": None,
-                    "is_exception": False,
-                    "cancel_reason": "",
-                    "holiday": p.holiday,
-                    "moved_from": p.moved_from,
-                    "projected": True,
-                }
-            )
-    return rows
+    return [_occurrence_out(m, zone) for m in series_occurrences_in_range(series=series, first=q.start, last=q.end)]
 
 
 @api.post("/series/{series_id}/occurrences", response={201: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])
@@ -443,26 +395,22 @@ def occurrence_add(request, series_id: s.Id, payload: s.ExtraIn):
     return Status(201, _occurrence_out(meeting, ZoneInfo(series.time_zone)))
 
 
-def _visible_meeting(request, meeting_id: int) -> Meeting:
-    return visible_meeting_or_404(request.user, meeting_id)
-
-
 @api.get("/meetings/{meeting_id}", response={200: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])
 def meeting_get(request, meeting_id: s.Id):
-    meeting = _visible_meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     return _occurrence_out(meeting, ZoneInfo(meeting.series.time_zone))
 
 
 @api.post("/meetings/{meeting_id}/move", response={200: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])
 def meeting_move(request, meeting_id: s.Id, payload: s.MoveIn):
-    meeting = _visible_meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     meeting = meeting_services.meeting_move(actor=request.user, meeting=meeting, **payload.dict())
     return _occurrence_out(meeting, ZoneInfo(meeting.series.time_zone))
 
 
 @api.post("/meetings/{meeting_id}/cancel", response={200: s.OccurrenceOut, **ERRORS}, tags=["occurrences"])
 def meeting_cancel(request, meeting_id: s.Id, payload: s.CancelIn):
-    meeting = _visible_meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     meeting = meeting_services.meeting_cancel(actor=request.user, meeting=meeting, reason=payload.reason)
     return _occurrence_out(meeting, ZoneInfo(meeting.series.time_zone))
 

@@ -13,10 +13,10 @@ from ninja import Field, Query, Router, Schema
 from lihui.audit.selectors import audit_change_lines, audit_entries
 from lihui.regime.selectors import series_audit_can_read, series_visible_to
 
-from .schemas import ErrorOut, Id
+from .errors import ERRORS
+from .schemas import Id
 
 router = Router(tags=["audit"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 MAX_LIMIT = 500
 Entity = Literal["series", "roster", "attendance", "minutes", "decision", "action", "channel", "meeting"]
 

@@ -12,14 +12,15 @@ from ninja.errors import HttpError
 
 from lihui.actions.capture import MAX_TEXT
 from lihui.actions.capture_people import CAPTURE_RATE, capture_lines
+from lihui.meetings.selectors import meeting_visible_or_404
 from lihui.people.models import Person
 from lihui.ratelimit import rate_limited
-from lihui.web import visible_meeting_or_404
 
-from .schemas import ErrorOut, Id, StrictIn
+from .errors import error_responses
+from .schemas import Id, StrictIn
 
 router = Router(tags=["capture"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = error_responses(429)
 
 
 class CaptureIn(StrictIn):
@@ -65,7 +66,7 @@ class CaptureOut(Schema):
 def capture_parse(request, payload: CaptureIn):
     """Recognise lines that read as actions (行动 / 待办 / TODO / Action:) or decisions
     (决议 / 结论 / Decision:), with owner and due date resolved; never guesses an owner."""
-    meeting = visible_meeting_or_404(request.user, payload.meeting) if payload.meeting else None
+    meeting = meeting_visible_or_404(person=request.user, pk=payload.meeting) if payload.meeting else None
     if rate_limited(f"capture:{request.user.pk}", limit=CAPTURE_RATE):
         raise HttpError(429, _("Too many requests: wait a minute and try again."))
     try:

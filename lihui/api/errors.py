@@ -1,7 +1,45 @@
-"""Translate pydantic's validation errors into our field errors, in the reader's language."""
+"""The API's one error shape, {"error": "...", "fields": {...}}: the answers every endpoint
+declares (`ERRORS`, `error_responses`), the map from what a selector or a service raises to
+that shape (`api_error`), and pydantic's validation errors as our field errors, in the
+reader's language."""
 
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from .schemas import ErrorOut
+
+
+def error_responses(*extra: int) -> dict[int, type[ErrorOut]]:
+    """The error answers an endpoint declares: 401, 403, 404 and 422, and `extra`."""
+    return {status: ErrorOut for status in (401, 403, 404, 422, *extra)}
+
+
+ERRORS = error_responses()
+
+
+def error_body(message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    return {"error": message, "fields": fields or {}}
+
+
+def api_error(exc: Exception) -> tuple[int, dict] | None:
+    """The one error map, for every endpoint: a service's ValidationError is 422 with its
+    field errors, PermissionDenied 403, Http404 (what the `..._or_404` selectors raise) 404.
+    None for anything else."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            fields = {k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+        else:
+            fields = {"__all__": exc.messages}
+        return 422, error_body(_("Some fields are not valid."), fields)
+    if isinstance(exc, PermissionDenied):
+        return 403, error_body(_("You may not do this."))
+    if isinstance(exc, Http404):
+        return 404, error_body(_("Not found."))
+    return None
 
 
 def _limit(error: dict, key: str) -> int:

@@ -12,14 +12,14 @@ from ninja import Query, Router, Schema
 
 from lihui.insights.health import DEFAULT_PERIOD, PERIODS, HealthReport, health_report
 from lihui.insights.selectors import meeting_compliance
+from lihui.meetings.selectors import meeting_visible_or_404
 from lihui.regime.models import Series
 from lihui.regime.selectors import series_visible_to
-from lihui.web import visible_meeting_or_404
 
-from .schemas import ErrorOut, Id
+from .errors import ERRORS
+from .schemas import Id
 
 router = Router(tags=["insights"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class CheckOut(Schema):
@@ -77,7 +77,7 @@ class PeriodQuery(Schema):
 def compliance_get(request, meeting_id: Id):
     """The meeting's checklist against its series' rules, with evidence and a score.
     A meeting not held (yet) is not measured: `measured: false`, no checks."""
-    meeting = visible_meeting_or_404(request.user, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     result = meeting_compliance(meeting=meeting)
     if result is None:
         return {"meeting": meeting.pk, "status": meeting.status, "measured": False, "score": None, "passed": 0,

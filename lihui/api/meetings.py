@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Router, Schema
 from ninja.decorators import decorate_view
@@ -17,11 +17,13 @@ from ninja.responses import Status
 from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.selectors import (
+    agenda_item_visible_or_404,
     live_state,
+    material_downloadable_or_404,
     meeting_agenda,
     meeting_can_prepare,
-    meeting_is_participant,
     meeting_participants,
+    meeting_visible_or_404,
 )
 from lihui.meetings.services import agenda as agenda_services
 from lihui.meetings.services import live as live_services
@@ -29,13 +31,13 @@ from lihui.people.models import Department, Person
 from lihui.regime.models import AgendaKind
 from lihui.reports import services as report_services
 from lihui.reports.models import Kpi
-from lihui.reports.selectors import reports_attach
-from lihui.web import visible_meeting_or_404
+from lihui.reports.selectors import agenda_overview, reports_attach
+from lihui.web import file_response
 
-from .schemas import ErrorOut, Id, StrictIn
+from .errors import ERRORS, error_body
+from .schemas import Id, StrictIn
 
 router = Router(tags=["meetings"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 Kind = Literal["opening", "review", "report", "discussion", "decision", "plan", "recap", "other"]
 Minutes = Annotated[int, Field(ge=-(2**31), le=2**31)]
 
@@ -259,16 +261,6 @@ class RecapOut(Schema):
 # --- lookups ------------------------------------------------------------------------------
 
 
-def _meeting(request, meeting_id: int) -> Meeting:
-    return visible_meeting_or_404(request.user, meeting_id)
-
-
-def _item(request, item_id: int) -> AgendaItem:
-    item = get_object_or_404(AgendaItem.objects.select_related("presenter"), pk=item_id)
-    item.meeting = _meeting(request, item.meeting_id)
-    return item
-
-
 def _person(person_id: int | None) -> Person | None:
     if person_id is None:
         return None
@@ -318,21 +310,18 @@ def _report_out(item: AgendaItem) -> dict | None:
 
 
 def _agenda_out(meeting: Meeting, viewer: Person) -> dict:
-    items = meeting_agenda(meeting=meeting)
+    agenda = agenda_overview(meeting=meeting, viewer=viewer)
     prepares = meeting_can_prepare(person=viewer, meeting=meeting)
-    reports_attach(items=items, meeting=meeting, viewer=viewer)
-    planned = sum(i.minutes_allotted for i in items)
-    report_items = [i for i in items if i.kind == AgendaKind.REPORT]
     return {
         "meeting": meeting.pk,
         "purpose": meeting.purposes,
         "standing_purpose": meeting.series.purposes,
-        "planned_minutes": planned,
-        "slot_minutes": meeting.duration_minutes,
-        "overrun_minutes": max(0, planned - meeting.duration_minutes),
+        "planned_minutes": agenda.planned_minutes,
+        "slot_minutes": agenda.slot_minutes,
+        "overrun_minutes": agenda.overrun_minutes,
         "published_at": meeting.agenda_published_at,
-        "reports_in": sum(1 for i in report_items if i.report_obj and i.report_obj.submitted_at),
-        "reports_total": len(report_items),
+        "reports_in": agenda.reports_done,
+        "reports_total": agenda.reports_total,
         "items": [
             {
                 "id": i.pk,
@@ -358,7 +347,7 @@ def _agenda_out(meeting: Meeting, viewer: Person) -> dict:
                     for g in i.guests.all()
                 ],
             }
-            for i in items
+            for i in agenda.items
         ],
     }
 
@@ -370,7 +359,7 @@ def _agenda_out(meeting: Meeting, viewer: Person) -> dict:
 def agenda_get(request, meeting_id: Id):
     """The meeting's agenda (made from the series' template the first time the chair or an
     admin asks for it; until then others see it empty)."""
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     if meeting_can_prepare(person=request.user, meeting=meeting):  # a reader's GET writes nothing
         agenda_services.agenda_ensure(meeting=meeting)
     return _agenda_out(meeting, request.user)
@@ -379,7 +368,7 @@ def agenda_get(request, meeting_id: Id):
 @router.post("/meetings/{meeting_id}/agenda", response={201: ItemOut, **ERRORS})
 @decorate_view(idempotent("agenda_item_add"))
 def agenda_item_add(request, meeting_id: Id, payload: ItemIn):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     agenda_services.agenda_ensure(meeting=meeting)
     data = payload.dict()
     data["presenter"] = _person(data["presenter"])
@@ -389,7 +378,7 @@ def agenda_item_add(request, meeting_id: Id, payload: ItemIn):
 
 @router.patch("/agenda-items/{item_id}", response={200: ItemOut, **ERRORS})
 def agenda_item_update(request, item_id: Id, payload: ItemPatch):
-    item = _item(request, item_id)
+    item = agenda_item_visible_or_404(person=request.user, pk=item_id)
     data = payload.dict(exclude_unset=True)
     if "presenter" in data:
         data["presenter"] = _person(data["presenter"])
@@ -399,20 +388,20 @@ def agenda_item_update(request, item_id: Id, payload: ItemPatch):
 
 @router.delete("/agenda-items/{item_id}", response={204: None, **ERRORS})
 def agenda_item_remove(request, item_id: Id):
-    agenda_services.agenda_item_remove(actor=request.user, item=_item(request, item_id))
+    agenda_services.agenda_item_remove(actor=request.user, item=agenda_item_visible_or_404(person=request.user, pk=item_id))
     return Status(204, None)
 
 
 @router.put("/meetings/{meeting_id}/agenda/order", response={200: AgendaOut, **ERRORS})
 def agenda_order(request, meeting_id: Id, payload: OrderIn):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     agenda_services.agenda_reorder(actor=request.user, meeting=meeting, order=payload.order)
     return _agenda_out(meeting, request.user)
 
 
 @router.put("/meetings/{meeting_id}/purpose", response={200: AgendaOut, **ERRORS})
 def purpose_set(request, meeting_id: Id, payload: PurposeIn):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     agenda_services.meeting_purpose_set(actor=request.user, meeting=meeting, purpose=payload.purpose)
     return _agenda_out(meeting, request.user)
 
@@ -420,7 +409,7 @@ def purpose_set(request, meeting_id: Id, payload: PurposeIn):
 @router.post("/meetings/{meeting_id}/agenda/publish", response={200: AgendaOut, **ERRORS})
 @decorate_view(idempotent("agenda_publish"))
 def agenda_publish(request, meeting_id: Id):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     agenda_services.agenda_ensure(meeting=meeting)
     agenda_services.agenda_publish(actor=request.user, meeting=meeting)
     return _agenda_out(meeting, request.user)
@@ -431,32 +420,28 @@ def agenda_publish(request, meeting_id: Id):
 
 @router.post("/agenda-items/{item_id}/materials", response={201: MaterialOut, **ERRORS})
 def material_upload(request, item_id: Id, file: File[UploadedFile]):
-    material = agenda_services.material_add(actor=request.user, item=_item(request, item_id), upload=file)
+    item = agenda_item_visible_or_404(person=request.user, pk=item_id)
+    material = agenda_services.material_add(actor=request.user, item=item, upload=file)
     return Status(201, _material_out(material))
 
 
 @router.get("/materials/{material_id}", response={200: None, **ERRORS})
 def material_download(request, material_id: Id):
-    material = get_object_or_404(Material.objects.select_related("item__meeting__series"), pk=material_id)
-    if not meeting_is_participant(person=request.user, meeting=material.item.meeting):
-        raise Http404
-    response = FileResponse(material.file.open("rb"), as_attachment=True, filename=material.name, content_type=material.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    material = material_downloadable_or_404(person=request.user, pk=material_id)
+    return file_response(material.file.open("rb"), filename=material.name, content_type=material.content_type, sandbox=True)
 
 
 @router.delete("/materials/{material_id}", response={204: None, **ERRORS})
 def material_remove(request, material_id: Id):
     material = get_object_or_404(Material.objects.select_related("item"), pk=material_id)
-    _item(request, material.item_id)
+    agenda_item_visible_or_404(person=request.user, pk=material.item_id)
     agenda_services.material_remove(actor=request.user, material=material)
     return Status(204, None)
 
 
 @router.post("/agenda-items/{item_id}/guests", response={201: GuestOut, **ERRORS})
 def guest_invite(request, item_id: Id, payload: GuestIn):
-    item = _item(request, item_id)
+    item = agenda_item_visible_or_404(person=request.user, pk=item_id)
     guest = agenda_services.guest_invite(
         actor=request.user, item=item, person=_person(payload.person), name=payload.name, email=payload.email, reason=payload.reason
     )
@@ -466,14 +451,14 @@ def guest_invite(request, item_id: Id, payload: GuestIn):
 @router.delete("/guests/{guest_id}", response={204: None, **ERRORS})
 def guest_remove(request, guest_id: Id):
     guest = get_object_or_404(Guest, pk=guest_id)
-    _item(request, guest.item_id)
+    agenda_item_visible_or_404(person=request.user, pk=guest.item_id)
     agenda_services.guest_remove(actor=request.user, guest=guest)
     return Status(204, None)
 
 
 @router.get("/meetings/{meeting_id}/participants", response={200: list[ParticipantOut], **ERRORS})
 def participants(request, meeting_id: Id):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     return [
         {"person": p.person.pk if p.person else None, "guest": p.guest_id, "name": p.name, "role": p.role, "reason": p.reason}
         for p in meeting_participants(meeting=meeting)
@@ -485,7 +470,7 @@ def participants(request, meeting_id: Id):
 
 @router.get("/agenda-items/{item_id}/report", response={200: ReportOut, **ERRORS})
 def report_get(request, item_id: Id):
-    item = _item(request, item_id)
+    item = agenda_item_visible_or_404(person=request.user, pk=item_id)
     if item.kind != AgendaKind.REPORT:
         raise Http404
     reports_attach(items=[item], meeting=item.meeting, viewer=request.user)  # reading never creates a report
@@ -494,7 +479,7 @@ def report_get(request, item_id: Id):
 
 @router.put("/agenda-items/{item_id}/report", response={200: ReportOut, **ERRORS})
 def report_put(request, item_id: Id, payload: ReportIn):
-    item = _item(request, item_id)
+    item = agenda_item_visible_or_404(person=request.user, pk=item_id)
     data = payload.dict()
     kpis = data.pop("kpis")
     submit = data.pop("submit")
@@ -531,12 +516,12 @@ def _attendance_out(a: Attendance) -> dict:
 
 @router.get("/meetings/{meeting_id}/attendance", response={200: list[AttendanceOut], **ERRORS})
 def attendance_list(request, meeting_id: Id):
-    return [_attendance_out(a) for a in _meeting(request, meeting_id).attendance.all()]
+    return [_attendance_out(a) for a in meeting_visible_or_404(person=request.user, pk=meeting_id).attendance.all()]
 
 
 @router.put("/meetings/{meeting_id}/attendance", response={200: AttendanceOut, **ERRORS})
 def attendance_set(request, meeting_id: Id, payload: AttendanceIn):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     person = Person.objects.filter(pk=payload.person).first() if payload.person else None
     guest = Guest.objects.filter(pk=payload.guest).select_related("item").first() if payload.guest else None
     if (payload.person and person is None) or (payload.guest and guest is None):
@@ -556,7 +541,7 @@ def attendance_set(request, meeting_id: Id, payload: AttendanceIn):
 @router.get("/meetings/{meeting_id}/live", response={200: LiveOut, **ERRORS})
 def live_get(request, meeting_id: Id):
     """The live state every screen shows: poll it every couple of seconds."""
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 
@@ -564,7 +549,7 @@ def live_get(request, meeting_id: Id):
 def live_start(request, meeting_id: Id, early: bool = False):
     """Start the meeting. More than an hour before its slot, only with `early=true` (the
     answer without it is a 422 that says when the meeting is planned)."""
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     agenda_services.agenda_ensure(meeting=meeting)
     meeting = live_services.meeting_start(actor=request.user, meeting=meeting, confirm_early=early)
     return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
@@ -574,21 +559,21 @@ def live_start(request, meeting_id: Id, early: bool = False):
 def live_go(request, meeting_id: Id, payload: GoIn):
     """Next (step 1) or previous (step -1). Send the item you saw as current: if someone
     else moved on meanwhile, nothing moves twice."""
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     meeting = live_services.meeting_go_to(actor=request.user, meeting=meeting, expected_item_id=payload.expected, step=payload.step)
     return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 
 @router.post("/meetings/{meeting_id}/end", response={200: LiveOut, **ERRORS})
 def live_end(request, meeting_id: Id):
-    meeting = live_services.meeting_end(actor=request.user, meeting=_meeting(request, meeting_id))
+    meeting = live_services.meeting_end(actor=request.user, meeting=meeting_visible_or_404(person=request.user, pk=meeting_id))
     return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 
 @router.post("/meetings/{meeting_id}/resume", response={200: LiveOut, **ERRORS})
 def live_resume(request, meeting_id: Id):
     """Undo End within the grace period (LIHUI_RESUME_GRACE_MINUTES), timings kept."""
-    meeting = live_services.meeting_resume(actor=request.user, meeting=_meeting(request, meeting_id))
+    meeting = live_services.meeting_resume(actor=request.user, meeting=meeting_visible_or_404(person=request.user, pk=meeting_id))
     return live_state(meeting, meeting_agenda(meeting=meeting, light=True))
 
 
@@ -597,15 +582,14 @@ def notes_put(request, item_id: Id, payload: NotesIn):
     """Save notes based on `revision`; a stale revision is a 409 with the newer text."""
     from django.utils.translation import gettext as _
 
-    item = _item(request, item_id)
+    item = agenda_item_visible_or_404(person=request.user, pk=item_id)
     try:
         revision = live_services.notes_save(actor=request.user, item=item, text=payload.text, base_revision=payload.revision)
     except live_services.NotesConflict as conflict:
         return Status(
             409,
             {
-                "error": _("Someone else changed these notes. Both texts are shown: keep what you need."),
-                "fields": {},
+                **error_body(_("Someone else changed these notes. Both texts are shown: keep what you need.")),
                 "server_text": conflict.server_text,
                 "server_revision": conflict.server_revision,
             },
@@ -615,7 +599,7 @@ def notes_put(request, item_id: Id, payload: NotesIn):
 
 @router.get("/meetings/{meeting_id}/recap", response={200: RecapOut, **ERRORS})
 def recap(request, meeting_id: Id):
-    meeting = _meeting(request, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     items = meeting_agenda(meeting=meeting)
     reports_attach(items=items, meeting=meeting, viewer=request.user)
     marks = list(meeting.attendance.all())

@@ -7,8 +7,6 @@ import datetime as dt
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -20,13 +18,13 @@ from lihui.insights.review_report import (
     review_report_period,
 )
 from lihui.insights.selectors import review_report, series_recommendations
-from lihui.regime.selectors import series_visible_to
+from lihui.regime.selectors import series_visible_or_404
+from lihui.web import DOCX, MARKDOWN, file_response
 
-from .schemas import ErrorOut, Id
+from .errors import ERRORS, error_body
+from .schemas import Id
 
 router = Router(tags=["improvement"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class ApplyOut(Schema):
@@ -71,22 +69,18 @@ def _recommendation_out(r) -> dict:
     return {"key": r.key, "text": r.text, "evidence": r.evidence, "figures": r.figures, "apply": apply}
 
 
-def _series(request, series_id: int):
-    return get_object_or_404(series_visible_to(person=request.user), pk=series_id)
-
-
 @router.get("/series/{series_id}/recommendations", response={200: list[RecommendationOut], **ERRORS})
 def recommendations(request, series_id: Id):
-    return [_recommendation_out(r) for r in series_recommendations(series=_series(request, series_id))]
+    return [_recommendation_out(r) for r in series_recommendations(series=series_visible_or_404(person=request.user, pk=series_id))]
 
 
 def _report(request, series_id: int, query: ReviewQuery):
-    series = _series(request, series_id)
+    series = series_visible_or_404(person=request.user, pk=series_id)
     today = timezone.localtime(timezone.now(), ZoneInfo(series.time_zone)).date()
     try:
         start, end = review_report_period(query.kind, query.period, today=today)
     except ReviewReportPeriodError as e:
-        return None, {"error": str(e), "fields": {"period": [str(e)]}}
+        return None, error_body(str(e), {"period": [str(e)]})
     return review_report(series=series, kind=query.kind, start=start, end=end), None
 
 
@@ -102,12 +96,6 @@ def review(request, series_id: Id, query: Query[ReviewQuery]):
     }  # fmt: skip
 
 
-def _file(data, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @router.get(
     "/series/{series_id}/review.md",
     response={200: None, **ERRORS},
@@ -117,7 +105,7 @@ def review_md(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
         return Status(422, problem)
-    return _file(review_report_markdown(report), "text/markdown; charset=utf-8", f"review-{series_id}-{report.start:%Y-%m}.md")
+    return file_response(review_report_markdown(report), filename=f"review-{series_id}-{report.start:%Y-%m}.md", content_type=MARKDOWN)
 
 
 @router.get(
@@ -129,4 +117,4 @@ def review_word(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
         return Status(422, problem)
-    return _file(review_report_docx(report), DOCX, f"review-{series_id}-{report.start:%Y-%m}.docx")
+    return file_response(review_report_docx(report), filename=f"review-{series_id}-{report.start:%Y-%m}.docx", content_type=DOCX)

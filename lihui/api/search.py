@@ -13,10 +13,10 @@ from lihui.search.selectors import search
 from lihui.search.services import search_catch_up
 from lihui.search.tokens import MAX_QUERY, QueryError
 
-from .schemas import Day, ErrorOut, Id, NoNul
+from .errors import ERRORS
+from .schemas import Day, Id, NoNul
 
 router = Router(tags=["search"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 Kind = Literal["minutes", "note", "decision", "action", "item", "report"]
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
+from lihui.meetings.selectors import meeting_visible_or_404
 from lihui.surveys.forms import RATING, SCALE
 from lihui.surveys.models import QUESTIONS
 from lihui.surveys.selectors import (
@@ -24,12 +25,11 @@ from lihui.surveys.selectors import (
     survey_state,
 )
 from lihui.surveys.services import MAX_TEXT, AlreadyAnswered, survey_answer
-from lihui.web import visible_meeting_or_404
 
+from .errors import ERRORS, error_body
 from .schemas import ErrorOut, Id, StrictIn
 
 router = Router(tags=["surveys"])
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 # Whole numbers only: "4", 4.0 and true are refused, not coerced.
 Score = Annotated[int, Field(ge=1, le=5, strict=True)]
 
@@ -150,14 +150,14 @@ def _survey_out(request, meeting) -> dict:
 @router.get("/meetings/{meeting_id}/survey", response={200: SurveyOut, **ERRORS})
 def survey_get(request, meeting_id: Id):
     """Where the meeting's survey stands for the caller; with its results for those who may see them."""
-    return _survey_out(request, visible_meeting_or_404(request.user, meeting_id))
+    return _survey_out(request, meeting_visible_or_404(person=request.user, pk=meeting_id))
 
 
 @router.post("/meetings/{meeting_id}/survey/responses", response={201: SurveyOut, 409: ErrorOut, **ERRORS})
 def survey_respond(request, meeting_id: Id, payload: ResponseIn):
     """Answer the survey: five scores (whole numbers 1–5), a comment and one suggestion.
     Only the people asked answer (403), once (409), while it is open (422 after closing)."""
-    meeting = visible_meeting_or_404(request.user, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     survey = survey_for_meeting(meeting=meeting)
     if survey is None:
         if not survey_may_answer(person=request.user, meeting=meeting):
@@ -172,6 +172,6 @@ def survey_respond(request, meeting_id: Id, payload: ResponseIn):
             actor=request.user, survey=survey, scores=payload.scores.dict(), comment=payload.comment, suggestion=payload.suggestion
         )
     except AlreadyAnswered as exc:
-        return Status(409, {"error": " ".join(exc.messages), "fields": {}})
+        return Status(409, error_body(" ".join(exc.messages)))
     return Status(201, _survey_out(request, meeting))
 

@@ -1,18 +1,24 @@
-"""Reads for meetings: my meetings, a series' occurrences, meeting load (会议负荷)."""
+"""Reads for meetings: my meetings, a series' occurrences (stored and projected), meeting
+load (会议负荷), the agenda with its totals, and the lookups that hold who may see what
+(`meeting_visible_or_404` and its kin: Http404 on the pages, the API's 404 error there)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from lihui.people.models import Person
-from lihui.regime.models import Membership, Series
+from lihui.regime import cadence as c
+from lihui.regime.models import Membership, Series, holiday_calendar
 from lihui.regime.selectors import person_is_admin, series_can_manage, series_visible_to
 
-from .models import AgendaItem, Meeting
+from .models import AgendaItem, Material, Meeting
 
 LOAD_WEEKS = 4
 LIVE = (Meeting.Status.SCHEDULED, Meeting.Status.HELD)
@@ -44,6 +50,40 @@ def meeting_visible_to(*, person: Person) -> QuerySet[Meeting]:
 
 def series_occurrences(*, series: Series, start: dt.datetime, end: dt.datetime) -> QuerySet[Meeting]:
     return series.meetings.filter(start__gte=start, start__lt=end).select_related("minute_taker", "window").order_by("start", "id")
+
+
+def series_occurrences_in_range(*, series: Series, first: dt.date, last: dt.date) -> list[Meeting]:
+    """The series' occurrences whose local start date is in [first, last]: the stored ones
+    (start, id order), then beyond the planning horizon those the rules would make —
+    unsaved meetings (`pk` None), skipped dates included, nothing written."""
+    zone = ZoneInfo(series.time_zone)
+    lo = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    hi = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    rows = list(series_occurrences(series=series, start=lo, end=hi))
+    planned_until = series.planned_until or series.start_date
+    if last > planned_until:
+        start = max(first, planned_until + dt.timedelta(days=1))
+        planned = c.plan(
+            base=series.base_rule,
+            windows=[w.window for w in series.windows.all()],
+            first=start,
+            last=last,
+            calendar=holiday_calendar(start, last + dt.timedelta(days=31)),
+            holiday_policy=series.holiday_policy,
+        )
+        rows += [
+            Meeting(
+                series=series,
+                status=Meeting.Status.SKIPPED if p.skipped else Meeting.Status.SCHEDULED,
+                origin=Meeting.Origin.RULE,
+                start=c.zoned(p.start, zone),
+                duration_minutes=p.minutes,
+                holiday=p.holiday,
+                moved_from=p.moved_from,
+            )
+            for p in planned
+        ]
+    return rows
 
 
 @dataclass
@@ -197,6 +237,59 @@ def meeting_visible_to_person(*, person: Person, pk: int) -> Meeting | None:
         .first()
     )
     return meeting
+
+
+def meeting_visible_or_404(*, person: Person, pk: int) -> Meeting:
+    """The meeting if `person` may see it (`meeting_visible_to_person`), else Http404."""
+    meeting = meeting_visible_to_person(person=person, pk=pk)
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def meeting_managed_or_404(*, person: Person, pk: int) -> Meeting:
+    """The meeting if `person` may change it (move, cancel: the series' chair, admins):
+    invisible, Http404; visible only, PermissionDenied."""
+    meeting = meeting_visible_or_404(person=person, pk=pk)
+    if not series_can_manage(person=person, series=meeting.series):
+        raise PermissionDenied
+    return meeting
+
+
+def meeting_series_content_or_404(*, person: Person, pk: int) -> Meeting:
+    """The meeting if `person` may also see the series' business in it (the review of the
+    series' open actions, draft minutes, revisions: `meeting_series_content_visible`), else
+    Http404: a guest of one item sees the meeting, not that."""
+    meeting = meeting_visible_or_404(person=person, pk=pk)
+    if not meeting_series_content_visible(person=person, meeting=meeting):
+        raise Http404
+    return meeting
+
+
+def meeting_note_taker_or_404(*, person: Person, pk: int) -> Meeting:
+    """The meeting if `person` takes its notes (records decisions and actions: the chair,
+    the minute-takers, admins): invisible, Http404; visible only, PermissionDenied."""
+    meeting = meeting_visible_or_404(person=person, pk=pk)
+    if not meeting_can_take_notes(person=person, meeting=meeting):
+        raise PermissionDenied
+    return meeting
+
+
+def agenda_item_visible_or_404(*, person: Person, pk: int) -> AgendaItem:
+    """The agenda item (with its presenter and `meeting`) if `person` sees its meeting, else Http404."""
+    item = AgendaItem.objects.select_related("presenter").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    item.meeting = meeting_visible_or_404(person=person, pk=item.meeting_id)
+    return item
+
+
+def material_downloadable_or_404(*, person: Person, pk: int) -> Material:
+    """A pre-read file if `person` takes part in its meeting (roster, guests, admins), else Http404."""
+    material = Material.objects.select_related("item__meeting__series").filter(pk=pk).first()
+    if material is None or not meeting_is_participant(person=person, meeting=material.item.meeting):
+        raise Http404
+    return material
 
 
 def meeting_ids_opened_to(*, person: Person, series: Series) -> set[int]:

@@ -8,10 +8,9 @@ from email.utils import parsedate_to_datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -19,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from lihui.regime.models import Series
-from lihui.regime.selectors import series_can_manage, series_visible_to
+from lihui.regime.selectors import series_managed_or_404
+from lihui.web import file_response
 
 from . import mailbox, services
 from .forms import ChannelForm, secret_cleared_text
@@ -29,18 +28,8 @@ from .selectors import channel_list
 from .services import message_enqueue
 
 
-def _managed_series(request, series_id: int) -> Series:
-    """Invisible: 404; visible but not the chair's (or an admin's): 403."""
-    series = series_visible_to(person=request.user).filter(pk=series_id).first()
-    if series is None:
-        raise Http404
-    if not series_can_manage(person=request.user, series=series):
-        raise PermissionDenied
-    return series
-
-
 def _channel(request, series_id: int, channel_id: int) -> Channel:
-    series = _managed_series(request, series_id)
+    series = series_managed_or_404(person=request.user, pk=series_id)
     channel = get_object_or_404(Channel, pk=channel_id, series=series)
     channel.series = series
     return channel
@@ -49,7 +38,7 @@ def _channel(request, series_id: int, channel_id: int) -> Channel:
 @login_required
 def channels(request, series_id: int):
     """The series' robots with how their last delivery went, and the form to add one."""
-    series = _managed_series(request, series_id)
+    series = series_managed_or_404(person=request.user, pk=series_id)
     form = ChannelForm(request.POST or None, initial={"kind": Channel.Kind.WECOM, "enabled": True})
     if request.method == "POST" and form.is_valid():
         channel = form.save(commit=False)
@@ -172,11 +161,8 @@ def mail_part(request, name: str, index: int, part: int):
     found = mailbox.mail_part(message=_message(name, index), position=part)
     if found is None:
         raise Http404
-    response = FileResponse(
+    return file_response(
         io.BytesIO(found.get_payload(decode=True) or b""),
-        as_attachment=True,
         filename=mailbox.part_filename(found, part),
         content_type=found.get_content_type(),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

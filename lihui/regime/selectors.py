@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from lihui.people.models import Person
@@ -62,6 +64,24 @@ def series_can_manage(*, person: Person, series: Series) -> bool:
 def series_audit_can_read(*, person: Person, series: Series) -> bool:
     """Who reads a series' audit log: its chair and admins, the people who may change its rules."""
     return series_can_manage(person=person, series=series)
+
+
+def series_visible_or_404(*, person: Person, pk: int) -> Series:
+    """The series (with its department) if `person` may see it, else Http404 — the pages'
+    404, and the API's 404 error (lihui/api/errors.py)."""
+    series = series_visible_to(person=person).select_related("department").filter(pk=pk).first()
+    if series is None:
+        raise Http404
+    return series
+
+
+def series_managed_or_404(*, person: Person, pk: int) -> Series:
+    """The series if `person` may change it: invisible, Http404; visible but not the
+    chair's (or an admin's), PermissionDenied (403)."""
+    series = series_visible_or_404(person=person, pk=pk)
+    if not series_can_manage(person=person, series=series):
+        raise PermissionDenied
+    return series
 
 
 def series_list(*, person: Person, archived: bool = False) -> QuerySet[Series]:

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,26 +24,24 @@ from .selectors import (
     series_can_view,
     series_holiday_years_unknown,
     series_list,
+    series_managed_or_404,
     series_page_visible_to,
     series_recent_duplicate,
     series_reporting_heads,
     series_roster,
+    series_visible_or_404,
     series_visible_to,
 )
 
 
+# Kept for lihui/insights/views_review.py, views_recommendations.py and lihui/regime/views_document.py
+# (being moved; not edited in issue 15) until they call the selectors themselves.
 def _visible_series(request, pk: int) -> Series:
-    series = series_visible_to(person=request.user).select_related("department").filter(pk=pk).first()
-    if series is None:
-        raise Http404
-    return series
+    return series_visible_or_404(person=request.user, pk=pk)
 
 
 def _managed_series(request, pk: int) -> Series:
-    series = _visible_series(request, pk)
-    if not series_can_manage(person=request.user, series=series):
-        raise PermissionDenied
-    return series
+    return series_managed_or_404(person=request.user, pk=pk)
 
 
 @login_required
@@ -121,7 +119,7 @@ def series_new(request):
 
 @login_required
 def series_edit(request, pk: int):
-    return _series_form_page(request, series=_managed_series(request, pk))
+    return _series_form_page(request, series=series_managed_or_404(person=request.user, pk=pk))
 
 
 @login_required
@@ -160,7 +158,7 @@ def series_detail(request, pk: int):
 @require_POST
 def series_archive(request, pk: int):
     """Archive (no more meetings planned, out of the lists, history kept) or bring back."""
-    series = _managed_series(request, pk)
+    series = series_managed_or_404(person=request.user, pk=pk)
     if request.POST.get("do") == "unarchive":
         services.series_unarchive(actor=request.user, series=series)
         messages.success(request, _("The meeting series is active again; its meetings were planned from now."))
@@ -172,7 +170,7 @@ def series_archive(request, pk: int):
 
 @login_required
 def window_add(request, pk: int):
-    series = _managed_series(request, pk)
+    series = series_managed_or_404(person=request.user, pk=pk)
     form = WindowForm(
         request.POST or None, series=series, initial={"kind": CadenceWindow.Kind.PEAK, "frequency": "daily", "interval": 2}
     )
@@ -189,7 +187,7 @@ def window_add(request, pk: int):
 @login_required
 @require_POST
 def window_delete(request, pk: int, window_id: int):
-    series = _managed_series(request, pk)
+    series = series_managed_or_404(person=request.user, pk=pk)
     window = get_object_or_404(CadenceWindow, pk=window_id, series=series)
     try:
         services.cadence_window_remove(actor=request.user, window=window)
@@ -203,7 +201,7 @@ def window_delete(request, pk: int, window_id: int):
 @login_required
 def agenda_template(request, pk: int):
     """The chair edits the series' agenda template; new meetings take their agenda from it."""
-    series = _managed_series(request, pk)
+    series = series_managed_or_404(person=request.user, pk=pk)
     people = person_list().filter(memberships__series=series)
     saved = list(series.agenda_template.all())
     over_slot_refused = False
@@ -251,7 +249,7 @@ def agenda_template(request, pk: int):
 @require_POST
 def agenda_template_move(request, pk: int):
     """↑/↓ on a saved template row: the order changes at once (typed, unsaved edits are not kept)."""
-    series = _managed_series(request, pk)
+    series = series_managed_or_404(person=request.user, pk=pk)
     item_id, _sep, direction = request.POST.get("move", "").partition(":")
     if not item_id.isdigit():
         messages.error(request, _("This row is no longer in the template."))

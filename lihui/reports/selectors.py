@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from lihui.meetings.models import AgendaItem, Meeting
-from lihui.meetings.selectors import meeting_can_take_notes
+from lihui.meetings.selectors import meeting_agenda, meeting_can_take_notes
 from lihui.people.models import Person
 from lihui.regime.models import AgendaKind
 
@@ -108,3 +108,37 @@ def reports_status(*, items: list[AgendaItem]) -> tuple[int, int]:
     report_items = [i for i in items if i.kind == AgendaKind.REPORT]
     done = sum(1 for i in report_items if getattr(i, "report_obj", None) and i.report_obj.submitted_at)
     return done, len(report_items)
+
+
+@dataclass
+class AgendaOverview:
+    """A meeting's agenda as the page and the API show it: the items (reports attached for
+    the viewer) and the totals."""
+
+    items: list[AgendaItem]
+    planned_minutes: int  # the items' minutes
+    slot_minutes: int  # the meeting's
+    overrun_minutes: int  # planned beyond the slot, or 0
+    reports_done: int  # report items whose report is submitted
+    reports_total: int  # report items
+
+    @property
+    def report_items(self) -> list[AgendaItem]:
+        return [i for i in self.items if i.kind == AgendaKind.REPORT]
+
+
+def agenda_overview(*, meeting: Meeting, viewer: Person) -> AgendaOverview:
+    """The agenda with its reports as `viewer` may read them (a draft they may not see is
+    left out) and its totals: 「计划 50 / 60 分钟」, the overrun, 「4 份汇报已提交 3 份」."""
+    items = meeting_agenda(meeting=meeting)
+    reports_attach(items=items, meeting=meeting, viewer=viewer)
+    planned = sum(i.minutes_allotted for i in items)
+    done, total = reports_status(items=items)
+    return AgendaOverview(
+        items=items,
+        planned_minutes=planned,
+        slot_minutes=meeting.duration_minutes,
+        overrun_minutes=max(0, planned - meeting.duration_minutes),
+        reports_done=done,
+        reports_total=total,
+    )

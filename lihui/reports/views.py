@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lihui.meetings.views.agenda import item_for
+from lihui.meetings.selectors import agenda_item_visible_or_404
 from lihui.people.models import Department
 from lihui.regime.models import AgendaKind
 from lihui.web import add_service_errors
@@ -25,7 +25,7 @@ def _fmt(value: Decimal | None) -> str:
 @login_required
 def report_edit(request, item_id: int):
     """The presenter files the report: texts and one row per KPI of the department."""
-    item = item_for(request, item_id)
+    item = agenda_item_visible_or_404(person=request.user, pk=item_id)
     if item.kind != AgendaKind.REPORT:
         return redirect("meetings:item_edit", item_id=item.pk)
     if not services.report_can_edit(person=request.user, item=item):

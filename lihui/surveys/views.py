@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from lihui.web import add_service_errors, visible_meeting_or_404
+from lihui.meetings.selectors import meeting_visible_or_404
+from lihui.web import add_service_errors
 
 from .forms import SurveyForm
 from .selectors import (
@@ -34,7 +35,7 @@ def _survey(meeting):
 def survey(request, pk: int):
     """会后反馈: GET shows where the survey stands for this person, POST answers it.
     Whoever sees the meeting sees the page; only the people asked answer (403 otherwise)."""
-    meeting = visible_meeting_or_404(request.user, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     survey = _survey(meeting)
     state = survey_state(meeting=meeting, survey=survey)
     may_answer = survey_may_answer(person=request.user, meeting=meeting)
@@ -88,7 +89,7 @@ def survey(request, pk: int):
 def results(request, pk: int):
     """Averages, distributions, the response rate against the series' target, comments
     and suggestions. A fixed number of queries whatever the number of answers."""
-    meeting = visible_meeting_or_404(request.user, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     if not survey_can_see_results(person=request.user, meeting=meeting):
         raise PermissionDenied
     survey = _survey(meeting)

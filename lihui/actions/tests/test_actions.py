@@ -904,6 +904,33 @@ def test_a_bad_record_shows_an_error_in_the_panel(cast, today_meeting, case):
     assert state() == before
 
 
+def _record_and_confirm(cast, meeting: Meeting, data: dict) -> tuple[str, str]:
+    """Post one action to the follow-up panel and to quick capture's confirm (the one
+    parser, lihui/actions/forms.py followup_entry): the error each shows, nothing written."""
+    client = client_for(cast.minute_taker)
+    before = state()
+    panel = client.post(followup_url(meeting), data)
+    assert panel.status_code == 200 and 'role="alert"' in panel.content.decode()
+    confirm = client.post(f"/meetings/{meeting.pk}/capture/confirm/", data)
+    assert confirm.status_code == 422 and 'data-testid="proposal"' in confirm.content.decode()
+    assert state() == before
+    return panel.context["followup_error"], confirm.context["p_error"]
+
+
+def test_an_inactive_owner_is_refused_alike_in_the_panel_and_in_quick_capture(cast, today_meeting):
+    """Issue 15: quick capture used to drop an inactive owner and say none was chosen."""
+    gone = PersonFactory(username="gone", name="离职的人", language="en", is_active=False)
+    data = {"kind": "action", "title": "联系供应商", "owner": str(gone.pk), "due": "2026-12-04"}
+    assert _record_and_confirm(cast, today_meeting, data) == ("The owner is no longer active.",) * 2
+
+
+@pytest.mark.parametrize("due", ["周五", "2026-02-30", "2026-12-4x"])
+def test_a_bad_due_date_is_refused_alike_in_the_panel_and_in_quick_capture(cast, today_meeting, due):
+    """Issue 15: the panel used to read a date it could not parse as none given."""
+    data = {"kind": "action", "title": "联系供应商", "owner": str(cast.member.pk), "due": due}
+    assert _record_and_confirm(cast, today_meeting, data) == ("Enter a valid date (YYYY-MM-DD).",) * 2
+
+
 @pytest.mark.parametrize("who, target, status", OTHERS)
 def test_others_cannot_record(cast, who, target, status):
     meeting = meeting_on(cast.series if target == "private" else cast.open_series, DAY)

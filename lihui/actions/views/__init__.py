@@ -4,13 +4,11 @@ Minutes pages live in `minutes.py`."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,15 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lihui.idempotency.http import idempotent
-from lihui.meetings.models import AgendaItem
-from lihui.meetings.selectors import meeting_can_take_notes, meeting_visible_to_person
-from lihui.meetings.views.agenda import meeting_for
-from lihui.people.models import Department, Person
+from lihui.meetings.selectors import (
+    meeting_can_take_notes,
+    meeting_note_taker_or_404,
+    meeting_visible_or_404,
+    meeting_visible_to_person,
+)
+from lihui.people.models import Department
 from lihui.regime.selectors import series_can_view, series_visible_to
+from lihui.web import XLSX, file_response
 
 from .. import services
-from ..exports import CONTENT_TYPE, EXPORT_LIMIT, actions_xlsx_capped, xlsx_filename
-from ..forms import BoardFilterForm
+from ..exports import EXPORT_LIMIT, actions_xlsx_capped, xlsx_filename
+from ..forms import BoardFilterForm, followup_entry, followup_item, parse_date
 from ..models import ActionItem
 from ..selectors import (
     UNCLOSED,
@@ -44,13 +46,6 @@ from ..selectors import (
 PAGE_SIZE = 50
 # Sortable columns: a click on the column sorted by due date flips its direction.
 SORT_TOGGLES = {"due": "-due", "-due": "due"}
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _board_filters(request, *, series=None, page: bool = True) -> tuple[BoardFilterForm, bool, dict]:
@@ -153,9 +148,7 @@ def action_export(request):
     data = actions_xlsx_capped(
         actions=action_list(person=request.user, today=today, **filters), today=today, zone=person_zone(person=request.user)
     )
-    response = HttpResponse(data, content_type=CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{xlsx_filename(today)}"'
-    return response
+    return file_response(data, filename=xlsx_filename(today), content_type=XLSX)
 
 
 @login_required
@@ -173,7 +166,7 @@ def action_detail(request, pk: int):
             elif what == "comment":
                 services.action_comment(actor=request.user, action=action, text=request.POST.get("text", ""))
             elif what == "due":
-                due = _date(request.POST.get("due"))
+                due = parse_date(request.POST.get("due"))
                 if due is None:
                     raise ValidationError({"due": [_("Enter a valid date (YYYY-MM-DD).")]})
                 services.action_move_due(actor=request.user, action=action, due=due, reason=request.POST.get("reason", ""))
@@ -208,44 +201,16 @@ def followup_context(request, meeting, item=None) -> dict:
     return followup_panel(person=request.user, meeting=meeting, item=item)
 
 
-def _decision(meeting, value: str):
-    """The decision an action implements, if one of this meeting's was chosen."""
-    from ..models import Decision
-
-    if not value:
-        return None
-    decision = Decision.objects.filter(pk=int(value), meeting=meeting).first() if value.isdigit() and len(value) < 12 else None
-    if decision is None:
-        raise ValidationError({"decision": [_("This decision was not taken in this meeting.")]})
-    return decision
-
-
 @login_required
 @require_POST
 @idempotent("followup_record")
 def record(request, pk: int):
     """Record a decision or an action on an agenda item (htmx): returns the follow-up panel."""
-    meeting = meeting_for(request, pk)
-    item = None
-    if request.POST.get("item", "").isdigit():
-        item = AgendaItem.objects.filter(pk=int(request.POST["item"]), meeting=meeting).first()
+    meeting = meeting_note_taker_or_404(person=request.user, pk=pk)
+    item = followup_item(request.POST, meeting=meeting)
     error = None
     try:
-        if request.POST.get("kind") == "decision":
-            services.decision_record(actor=request.user, meeting=meeting, item=item, text=request.POST.get("text", ""))
-        else:
-            owner_id = request.POST.get("owner", "")
-            owner = Person.objects.filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
-            services.action_create(
-                actor=request.user,
-                meeting=meeting,
-                item=item,
-                title=request.POST.get("title", ""),
-                owner=owner,
-                due=_date(request.POST.get("due")),
-                priority=request.POST.get("priority", "normal"),
-                decision=_decision(meeting, request.POST.get("decision", "")),
-            )
+        followup_entry(request.POST, meeting=meeting, item=item).save(actor=request.user, meeting=meeting)
     except ValidationError as exc:
         error = " ".join(exc.messages)
     context = followup_context(request, meeting, item)
@@ -257,7 +222,7 @@ def record(request, pk: int):
 @require_POST
 def review(request, pk: int, action_id: int):
     """跟进 in a meeting: done, continue (new due date) or cancelled. Returns the review panel."""
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     action = ActionItem.objects.filter(pk=action_id, series_id=meeting.series_id).first()
     if action is None:
         raise Http404
@@ -268,7 +233,7 @@ def review(request, pk: int, action_id: int):
             meeting=meeting,
             action=action,
             outcome=request.POST.get("outcome", ""),
-            due=_date(request.POST.get("due")),
+            due=parse_date(request.POST.get("due")),
             comment=request.POST.get("comment", ""),
         )
     except ValidationError as exc:

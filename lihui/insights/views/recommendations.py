@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from lihui.people.models import Person
 from lihui.regime.models import Membership
-from lihui.regime.views import _managed_series
+from lihui.regime.selectors import series_managed_or_404
 
 from ..services import recommendation_optional_apply, recommendation_optional_undo
 
@@ -39,7 +39,7 @@ def apply_optional(request, pk: int):
     """Make a member who keeps missing the meeting an optional member (列席人). GET (or a
     POST without `do`) shows what will change and asks; `do=apply` changes it and comes
     back here with an undo; `do=undo` makes them a member again."""
-    series = _managed_series(request, pk)
+    series = series_managed_or_404(person=request.user, pk=pk)
     data = request.POST if request.method == "POST" else request.GET
     back = _back(request, series)
     person = _person(data.get("person", ""))

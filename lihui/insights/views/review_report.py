@@ -7,8 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from lihui.regime.selectors import series_can_manage
-from lihui.regime.views import _visible_series
+from lihui.regime.selectors import series_can_manage, series_visible_or_404
 
 from ..review_report import ReviewReportPeriodError, review_report_docx, review_report_markdown, review_report_period
 from ..selectors import review_report
@@ -16,7 +15,7 @@ from ..selectors import review_report
 
 def _review_report(request, pk: int):
     """The report the query asks for; ReviewReportPeriodError (translated) for a bad kind or period."""
-    series = _visible_series(request, pk)
+    series = series_visible_or_404(person=request.user, pk=pk)
     kind = request.GET.get("kind") or series.review_period
     today = timezone.localtime(timezone.now(), ZoneInfo(series.time_zone)).date()
     start, end = review_report_period(kind, request.GET.get("period") or None, today=today)
@@ -29,7 +28,7 @@ def _filename(report, ext: str) -> str:
 
 @login_required
 def review_report_page(request, pk: int):
-    series = _visible_series(request, pk)
+    series = series_visible_or_404(person=request.user, pk=pk)
     context = {"series": series, "can_manage": series_can_manage(person=request.user, series=series),
                "kind": request.GET.get("kind") or series.review_period, "period": request.GET.get("period", "")}  # fmt: skip
     try:

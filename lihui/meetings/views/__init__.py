@@ -13,12 +13,12 @@ from lihui.idempotency.http import idempotent
 from lihui.people.selectors import person_list
 from lihui.regime.models import Membership
 from lihui.regime.selectors import holiday_years_unknown, series_can_manage, series_visible_to
-from lihui.web import add_service_errors, visible_meeting_or_404
+from lihui.web import add_service_errors
 
 from .. import services
 from ..forms import CancelForm, ExtraMeetingForm, MoveForm
 from ..models import Meeting
-from ..selectors import meetings_for_person, people_load, week_start
+from ..selectors import meeting_managed_or_404, meetings_for_person, people_load, week_start
 
 
 @login_required
@@ -47,17 +47,6 @@ def dashboard(request):
     )
 
 
-def _meeting(request, pk: int) -> Meeting:
-    return visible_meeting_or_404(request.user, pk)
-
-
-def _managed_meeting(request, pk: int) -> Meeting:
-    meeting = _meeting(request, pk)
-    if not series_can_manage(person=request.user, series=meeting.series):
-        raise PermissionDenied
-    return meeting
-
-
 def _local_initial(meeting: Meeting) -> dict:
     local = timezone.localtime(meeting.start, meeting.series_zone)
     return {"date": local.date(), "start_time": local.time(), "duration_minutes": meeting.duration_minutes, "location": meeting.location}
@@ -65,7 +54,7 @@ def _local_initial(meeting: Meeting) -> dict:
 
 @login_required
 def meeting_move(request, pk: int):
-    meeting = _managed_meeting(request, pk)
+    meeting = meeting_managed_or_404(person=request.user, pk=pk)
     form = MoveForm(request.POST or None, initial=_local_initial(meeting))
     holiday = ""
     if request.method == "POST" and form.is_valid() and not (holiday := _holiday_to_confirm(form)):
@@ -92,7 +81,7 @@ def _holiday_to_confirm(form) -> str:
 
 @login_required
 def meeting_cancel(request, pk: int):
-    meeting = _managed_meeting(request, pk)
+    meeting = meeting_managed_or_404(person=request.user, pk=pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

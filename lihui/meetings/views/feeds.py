@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from lihui.people.models import Person
 from lihui.regime.models import CalendarFeed, Membership, Series
 from lihui.regime.selectors import calendar_feed_by_token, series_feed_allowed, series_visible_to
 from lihui.regime.services import calendar_feed_regenerate, calendar_feed_touch
+from lihui.web import ICS, file_response
 
 from ..ics import feed_ics
 from ..models import Guest, Meeting
@@ -64,8 +65,7 @@ def feed(request, token: str):
     calendar_feed_touch(feed=found)
     name = f"{found.series.title} · 例会" if found.series_id else f"{found.person} · 我的例会"
     body = feed_ics(meetings=feed_meetings(person=found.person, series=found.series), name=name)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="lihui.ics"'
+    response = file_response(body, filename="lihui.ics", content_type=ICS, attachment=False)
     response["Cache-Control"] = "private, max-age=300"
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"

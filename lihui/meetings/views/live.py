@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,18 +18,19 @@ from django.views.decorators.http import require_POST
 from lihui.people.models import Person
 from lihui.reports.selectors import reports_attach
 
-from ..models import AgendaItem, Attendance, Guest, Meeting
+from ..models import Attendance, Guest, Meeting
 from ..selectors import (
+    agenda_item_visible_or_404,
     live_state,
     meeting_agenda,
     meeting_can_run,
     meeting_can_take_notes,
     meeting_participants,
     meeting_series_content_visible,
+    meeting_visible_or_404,
 )
 from ..services import agenda as agenda_services
 from ..services import live as live_services
-from .agenda import meeting_for
 
 
 def _attendance_rows(meeting: Meeting) -> list[dict]:
@@ -81,7 +82,7 @@ def _live_context(request, meeting: Meeting) -> dict:
 
 @login_required
 def live(request, pk: int):
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     if meeting_can_run(person=request.user, meeting=meeting):  # a reader's GET writes nothing
         agenda_services.agenda_ensure(meeting=meeting)
     if meeting.actual_end is not None:
@@ -91,13 +92,13 @@ def live(request, pk: int):
 
 @login_required
 def projector(request, pk: int):
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     return render(request, "meetings/projector.html", _live_context(request, meeting))
 
 
 @login_required
 def state(request, pk: int):
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     return JsonResponse(live_state(meeting, meeting_agenda(meeting=meeting, light=True)))
 
 
@@ -116,7 +117,7 @@ def _confirm_needed(message: str, items: list | None = None) -> JsonResponse:
 @login_required
 @require_POST
 def start(request, pk: int):
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     agenda_services.agenda_ensure(meeting=meeting)
     try:
         meeting = live_services.meeting_start(actor=request.user, meeting=meeting, confirm_early=request.POST.get("confirm") == "1")
@@ -131,7 +132,7 @@ def start(request, pk: int):
 @require_POST
 def go(request, pk: int):
     """Next or previous item. The client sends the item it saw as current."""
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     try:
         expected = int(request.POST["expected"]) if request.POST.get("expected") else None
         step = int(request.POST.get("step", "1"))
@@ -148,7 +149,7 @@ def go(request, pk: int):
 def end(request, pk: int):
     """End, confirmed: a GET (or a POST without `confirm`) shows what is still undiscussed
     and asks; only a confirmed POST ends the meeting."""
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     if not meeting_can_run(person=request.user, meeting=meeting):
         raise PermissionDenied
     wants_json = request.headers.get("Accept", "").startswith("application/json")
@@ -180,7 +181,7 @@ def end(request, pk: int):
 @require_POST
 def resume(request, pk: int):
     """Undo End within the grace period (the recap offers it)."""
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     try:
         meeting = live_services.meeting_resume(actor=request.user, meeting=meeting)
     except ValidationError as exc:
@@ -194,7 +195,7 @@ def resume(request, pk: int):
 @require_POST
 def attendance(request, pk: int):
     """Check one participant in (htmx): returns the attendance panel."""
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     person = guest = None
     error = None
     try:
@@ -234,9 +235,7 @@ def attendance(request, pk: int):
 def notes(request, item_id: int):
     """Autosave of an item's notes, with the revision the text was based on. A stale tab
     gets 409 with the newer text; nothing is overwritten."""
-    item = get_object_or_404(AgendaItem, pk=item_id)
-    meeting = meeting_for(request, item.meeting_id)
-    item.meeting = meeting
+    item = agenda_item_visible_or_404(person=request.user, pk=item_id)
     try:
         base = int(request.POST.get("revision", ""))
     except ValueError:
@@ -263,7 +262,7 @@ def notes(request, item_id: int):
 @login_required
 def recap(request, pk: int):
     """总结: read aloud at the close — purposes, time per item, attendance, report highlights."""
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     items = meeting_agenda(meeting=meeting)
     reports_attach(items=items, meeting=meeting, viewer=request.user)
     rows = _attendance_rows(meeting)
