@@ -79,7 +79,7 @@ def minutes_meeting_or_404(person, pk: int):
     participant; a draft: whoever sees the series), else 404."""
     from django.http import Http404
 
-    from lihui.actions.minutes import minutes_can_read
+    from lihui.minutes.selectors import minutes_can_read
 
     meeting = visible_meeting_or_404(person, pk)
     if not minutes_can_read(person=person, meeting=meeting):

@@ -12,11 +12,12 @@ from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
-from lihui.actions import minutes as m
-from lihui.actions.documents import minutes_docx
 from lihui.idempotency.http import idempotent
 from lihui.markdown import markdown_without_html
-from lihui.meetings.models import MinutesRevision
+from lihui.meetings.revisions import RevisionConflict
+from lihui.minutes import selectors, services
+from lihui.minutes.documents import minutes_docx
+from lihui.minutes.models import MinutesRevision
 from lihui.web import minutes_meeting_or_404, series_content_meeting_or_404, visible_meeting_or_404
 
 from .schemas import ErrorOut, Id, StrictIn
@@ -52,7 +53,7 @@ class RevisionTextOut(RevisionOut):
 
 
 class MinutesIn(StrictIn):
-    text: Annotated[str, Field(max_length=m.MAX_TEXT)]
+    text: Annotated[str, Field(max_length=services.MAX_TEXT)]
     base_revision: Annotated[int, Field(ge=0, description="the revision the text was based on; 0 for the assembled draft")]
     comment: Annotated[str, Field(max_length=200)] = ""
 
@@ -69,8 +70,8 @@ class MinutesStateIn(StrictIn):
 
 
 def _minutes_out(meeting) -> dict:
-    record, head, text = m.minutes_text(meeting=meeting)
-    deadline = m.minutes_deadline(meeting=meeting)
+    record, head, text = selectors.minutes_text(meeting=meeting)
+    deadline = selectors.minutes_deadline(meeting=meeting)
     published_at = record.published_at if record else None
     return {
         "meeting": meeting.pk,
@@ -109,10 +110,10 @@ def minutes_put(request, meeting_id: Id, payload: MinutesIn):
     text and yours: nothing is overwritten."""
     meeting = visible_meeting_or_404(request.user, meeting_id)
     try:
-        revision = m.minutes_save(
+        revision = services.minutes_save(
             actor=request.user, meeting=meeting, text=payload.text, base_revision=payload.base_revision, comment=payload.comment
         )
-    except m.MinutesConflict as conflict:
+    except RevisionConflict as conflict:
         return Status(
             409,
             {
@@ -132,9 +133,9 @@ def minutes_publish(request, meeting_id: Id, payload: MinutesStateIn):
     """Publish (where the chair approves: approve and publish), or `submit` for approval."""
     meeting = visible_meeting_or_404(request.user, meeting_id)
     if payload.action == "submit":
-        m.minutes_submit(actor=request.user, meeting=meeting)
+        services.minutes_submit(actor=request.user, meeting=meeting)
     else:
-        m.minutes_publish(actor=request.user, meeting=meeting)
+        services.minutes_publish(actor=request.user, meeting=meeting)
     return _minutes_out(meeting)
 
 
@@ -167,7 +168,7 @@ def _file(data, content_type: str, name: str) -> HttpResponse:
 )
 def minutes_markdown(request, meeting_id: Id):
     meeting = minutes_meeting_or_404(request.user, meeting_id)
-    _record, _head, text = m.minutes_text(meeting=meeting)
+    _record, _head, text = selectors.minutes_text(meeting=meeting)
     # Opened in other programs, which may pass the notes' raw HTML through: escape it.
     return _file(markdown_without_html(text), "text/markdown; charset=utf-8", f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md")
 
@@ -182,6 +183,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 )
 def minutes_word(request, meeting_id: Id):
     meeting = minutes_meeting_or_404(request.user, meeting_id)
-    record, head, text = m.minutes_text(meeting=meeting)
+    record, head, text = selectors.minutes_text(meeting=meeting)
     data = minutes_docx(meeting=meeting, record=record, head=head, text=text)
     return _file(data, DOCX, f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.docx")
