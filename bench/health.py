@@ -126,7 +126,8 @@ def _series_rows(rng, n_series, depts, admin, today):
 def _history(rng, series_chunk, rosters, kpis, now, counts):
     """A year of meetings of `series_chunk` and everything recorded in them, bulk-created."""
     from lihui.actions.models import ActionItem, ActionUpdate, Decision
-    from lihui.meetings.models import AgendaItem, Attendance, Meeting, Minutes
+    from lihui.meetings.models import AgendaItem, Attendance, Meeting
+    from lihui.minutes.models import Minutes
     from lihui.reports.models import KpiValue, Report
     from lihui.surveys.models import Respondent, Response, Survey
 

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "lihui.meetings",
     "lihui.reports",
     "lihui.actions",
+    "lihui.minutes",  # 会议纪要: assembled from the meeting, revisions, publishing, exports
     "lihui.search",
     "lihui.notify",
     "lihui.notices",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("lihui.audit.urls")),
     path("", include("lihui.reports.urls")),
     path("", include("lihui.actions.urls")),
+    path("", include("lihui.minutes.urls")),
     path("search/", include("lihui.search.urls")),
     path("", include("lihui.notify.urls")),
     path("api/v1/", api.urls),

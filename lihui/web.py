@@ -7,8 +7,6 @@ Who may see what is each app's `selectors.py` (e.g. lihui/meetings/selectors.py,
 
 from __future__ import annotations
 
-import importlib
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -83,27 +81,3 @@ def file_response(
     if sandbox:
         response["Content-Security-Policy"] = SANDBOX_POLICY
     return response
-
-
-# Old names of the meeting lookups, for the modules being moved elsewhere right now
-# (lihui/actions/views/minutes.py, lihui/api/minutes.py) until they import the selectors:
-# resolved when first used, so this module imports no app of Lihui.
-_MOVED = {
-    "visible_meeting_or_404": ("lihui.meetings.selectors", "meeting_visible_or_404"),
-    "series_content_meeting_or_404": ("lihui.meetings.selectors", "meeting_series_content_or_404"),
-    "minutes_meeting_or_404": ("lihui.actions.selectors", "meeting_minutes_readable_or_404"),
-}
-
-
-def __getattr__(name: str):
-    if name not in _MOVED:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, new = _MOVED[name]
-    selector = getattr(importlib.import_module(module), new)
-
-    def lookup(person, pk: int):
-        return selector(person=person, pk=pk)
-
-    lookup.__name__ = name
-    lookup.__doc__ = f"Moved: {module}.{new}."
-    return lookup

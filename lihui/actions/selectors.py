@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db.models import Case, Count, F, Lookup, Prefetch, Q, QuerySet, Value, When
-from django.http import Http404
 from django.utils import timezone
 
 from lihui.meetings.models import Meeting
-from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants, meeting_visible_or_404
+from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants
 from lihui.people.models import Department, Person
 from lihui.regime.models import Membership, Series
 from lihui.regime.selectors import person_is_admin, series_can_view, series_visible_to
@@ -191,14 +190,3 @@ def review_actions(*, meeting: Meeting) -> list[ActionItem]:
         )
         .order_by("due", "id")
     )
-
-
-def meeting_minutes_readable_or_404(*, person: Person, pk: int) -> Meeting:
-    """The meeting if `person` may read its minutes as they stand (published: every
-    participant; a draft: whoever sees the series), else Http404."""
-    from .minutes import minutes_can_read  # it reads this module
-
-    meeting = meeting_visible_or_404(person=person, pk=pk)
-    if not minutes_can_read(person=person, meeting=meeting):
-        raise Http404
-    return meeting

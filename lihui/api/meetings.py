@@ -16,6 +16,7 @@ from ninja.responses import Status
 
 from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
+from lihui.meetings.revisions import RevisionConflict
 from lihui.meetings.selectors import (
     agenda_item_visible_or_404,
     live_state,
@@ -585,13 +586,13 @@ def notes_put(request, item_id: Id, payload: NotesIn):
     item = agenda_item_visible_or_404(person=request.user, pk=item_id)
     try:
         revision = live_services.notes_save(actor=request.user, item=item, text=payload.text, base_revision=payload.revision)
-    except live_services.NotesConflict as conflict:
+    except RevisionConflict as conflict:
         return Status(
             409,
             {
                 **error_body(_("Someone else changed these notes. Both texts are shown: keep what you need.")),
-                "server_text": conflict.server_text,
-                "server_revision": conflict.server_revision,
+                "server_text": conflict.theirs.text,
+                "server_revision": conflict.theirs.number,
             },
         )
     return {"revision": revision}

@@ -12,12 +12,14 @@ from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
-from lihui.actions import minutes as m
-from lihui.actions.documents import minutes_docx
 from lihui.idempotency.http import idempotent
 from lihui.markdown import markdown_without_html
-from lihui.meetings.models import MinutesRevision
-from lihui.web import minutes_meeting_or_404, series_content_meeting_or_404, visible_meeting_or_404
+from lihui.meetings.revisions import RevisionConflict
+from lihui.meetings.selectors import meeting_series_content_or_404, meeting_visible_or_404
+from lihui.minutes import selectors, services
+from lihui.minutes.documents import minutes_docx
+from lihui.minutes.models import MinutesRevision
+from lihui.minutes.selectors import meeting_minutes_readable_or_404
 
 from .schemas import ErrorOut, Id, StrictIn
 
@@ -52,7 +54,7 @@ class RevisionTextOut(RevisionOut):
 
 
 class MinutesIn(StrictIn):
-    text: Annotated[str, Field(max_length=m.MAX_TEXT)]
+    text: Annotated[str, Field(max_length=services.MAX_TEXT)]
     base_revision: Annotated[int, Field(ge=0, description="the revision the text was based on; 0 for the assembled draft")]
     comment: Annotated[str, Field(max_length=200)] = ""
 
@@ -69,8 +71,8 @@ class MinutesStateIn(StrictIn):
 
 
 def _minutes_out(meeting) -> dict:
-    record, head, text = m.minutes_text(meeting=meeting)
-    deadline = m.minutes_deadline(meeting=meeting)
+    record, head, text = selectors.minutes_text(meeting=meeting)
+    deadline = selectors.minutes_deadline(meeting=meeting)
     published_at = record.published_at if record else None
     return {
         "meeting": meeting.pk,
@@ -100,19 +102,19 @@ def _revision_out(r: MinutesRevision, *, text: bool = False) -> dict:
 def minutes_get(request, meeting_id: Id):
     """The current text: the latest revision, or the draft assembled from the meeting. A
     draft is for those who see the series; published minutes for every participant."""
-    return _minutes_out(minutes_meeting_or_404(request.user, meeting_id))
+    return _minutes_out(meeting_minutes_readable_or_404(person=request.user, pk=meeting_id))
 
 
 @router.put("/meetings/{meeting_id}/minutes", response={201: RevisionOut, 409: MinutesConflictOut, **ERRORS})
 def minutes_put(request, meeting_id: Id, payload: MinutesIn):
     """Save a new revision. A stale `base_revision` is a 409 with the current revision's
     text and yours: nothing is overwritten."""
-    meeting = visible_meeting_or_404(request.user, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     try:
-        revision = m.minutes_save(
+        revision = services.minutes_save(
             actor=request.user, meeting=meeting, text=payload.text, base_revision=payload.base_revision, comment=payload.comment
         )
-    except m.MinutesConflict as conflict:
+    except RevisionConflict as conflict:
         return Status(
             409,
             {
@@ -130,18 +132,18 @@ def minutes_put(request, meeting_id: Id, payload: MinutesIn):
 @decorate_view(idempotent("minutes_publish"))
 def minutes_publish(request, meeting_id: Id, payload: MinutesStateIn):
     """Publish (where the chair approves: approve and publish), or `submit` for approval."""
-    meeting = visible_meeting_or_404(request.user, meeting_id)
+    meeting = meeting_visible_or_404(person=request.user, pk=meeting_id)
     if payload.action == "submit":
-        m.minutes_submit(actor=request.user, meeting=meeting)
+        services.minutes_submit(actor=request.user, meeting=meeting)
     else:
-        m.minutes_publish(actor=request.user, meeting=meeting)
+        services.minutes_publish(actor=request.user, meeting=meeting)
     return _minutes_out(meeting)
 
 
 @router.get("/meetings/{meeting_id}/minutes/revisions", response={200: list[RevisionOut], **ERRORS})
 def minutes_revisions(request, meeting_id: Id):
     """Newest first. Drafts among them: for those who see the series."""
-    meeting = series_content_meeting_or_404(request.user, meeting_id)
+    meeting = meeting_series_content_or_404(person=request.user, pk=meeting_id)
     return [_revision_out(r) for r in MinutesRevision.objects.filter(minutes__meeting=meeting).select_related("author").order_by("-number")]
 
 
@@ -149,7 +151,7 @@ def minutes_revisions(request, meeting_id: Id):
 def minutes_revision(request, meeting_id: Id, number: Id):
     from django.shortcuts import get_object_or_404
 
-    meeting = series_content_meeting_or_404(request.user, meeting_id)
+    meeting = meeting_series_content_or_404(person=request.user, pk=meeting_id)
     r = get_object_or_404(MinutesRevision.objects.select_related("author"), minutes__meeting=meeting, number=number)
     return _revision_out(r, text=True)
 
@@ -166,8 +168,8 @@ def _file(data, content_type: str, name: str) -> HttpResponse:
     openapi_extra={"responses": {200: {"description": "Markdown", "content": {"text/markdown": {"schema": {"type": "string"}}}}}},
 )
 def minutes_markdown(request, meeting_id: Id):
-    meeting = minutes_meeting_or_404(request.user, meeting_id)
-    _record, _head, text = m.minutes_text(meeting=meeting)
+    meeting = meeting_minutes_readable_or_404(person=request.user, pk=meeting_id)
+    _record, _head, text = selectors.minutes_text(meeting=meeting)
     # Opened in other programs, which may pass the notes' raw HTML through: escape it.
     return _file(markdown_without_html(text), "text/markdown; charset=utf-8", f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md")
 
@@ -181,7 +183,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     openapi_extra={"responses": {200: {"description": "Word", "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}}}}},
 )
 def minutes_word(request, meeting_id: Id):
-    meeting = minutes_meeting_or_404(request.user, meeting_id)
-    record, head, text = m.minutes_text(meeting=meeting)
+    meeting = meeting_minutes_readable_or_404(person=request.user, pk=meeting_id)
+    record, head, text = selectors.minutes_text(meeting=meeting)
     data = minutes_docx(meeting=meeting, record=record, head=head, text=text)
     return _file(data, DOCX, f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.docx")

@@ -154,7 +154,7 @@ def minutes(meeting, decisions: list, actions: list) -> Rendered:
         )  # fmt: skip
     if not blocks:
         blocks.append((_("No decisions or actions were recorded."), esc(_("No decisions or actions were recorded."))))
-    text, md = _compose(name, blocks, link("actions:minutes", meeting.pk), _("Read the minutes"))
+    text, md = _compose(name, blocks, link("minutes:minutes", meeting.pk), _("Read the minutes"))
     return Rendered(_("Minutes published: %(meeting)s") % {"meeting": name}, text, md)
 
 

@@ -17,7 +17,8 @@ from django.utils.html import strip_tags
 
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.markdown import markdown_html
-from lihui.meetings.models import AgendaItem, Meeting, Minutes
+from lihui.meetings.models import AgendaItem, Meeting
+from lihui.minutes.models import Minutes
 from lihui.reports.models import Report
 
 from .models import SearchEntry

@@ -149,8 +149,8 @@ def test_pages_show_the_corpus_as_text(world):
         urls = {
             "meeting": reverse("meetings:detail", kwargs={"pk": m.pk}),
             "agenda print": reverse("meetings:agenda_print", kwargs={"pk": m.pk}),
-            "minutes": reverse("actions:minutes", kwargs={"pk": m.pk}),
-            "minutes print": reverse("actions:minutes_print", kwargs={"pk": m.pk}),
+            "minutes": reverse("minutes:minutes", kwargs={"pk": m.pk}),
+            "minutes print": reverse("minutes:minutes_print", kwargs={"pk": m.pk}),
             "series": reverse("regime:detail", kwargs={"pk": s.pk}),
             "regime document": reverse("regime:document", kwargs={"pk": s.pk}),
             "action board": reverse("actions:series", kwargs={"pk": s.pk}),
@@ -214,7 +214,7 @@ def test_word_files_hold_the_corpus_as_plain_text(world):
     with time_machine.travel(NOW, tick=False):
         files = {
             "agenda": c.get(reverse("meetings:agenda_docx", kwargs={"pk": m.pk})),
-            "minutes": c.get(reverse("actions:minutes_docx", kwargs={"pk": m.pk})),
+            "minutes": c.get(reverse("minutes:minutes_docx", kwargs={"pk": m.pk})),
             "regime": c.get(reverse("regime:document_docx", kwargs={"pk": s.pk})),
         }
     texts = {}

@@ -96,8 +96,8 @@ def test_a_hostile_decision_and_action_through_the_follow_up_panel(world, payloa
         assert_page_inert(response.content.decode())
     assert counts()["Decision"] == before["Decision"] + 1 and counts()["ActionItem"] == before["ActionItem"] + 1
     assert Decision.objects.latest("pk").text == payload.strip()
-    for name in ("actions:minutes", "actions:series"):
-        pk = world.meeting.pk if name == "actions:minutes" else world.cast.series.pk
+    for name in ("minutes:minutes", "actions:series"):
+        pk = world.meeting.pk if name == "minutes:minutes" else world.cast.series.pk
         page = world.web.get(reverse(name, kwargs={"pk": pk}))
         assert page.status_code == 200
         assert_page_inert(page.content.decode())
@@ -172,7 +172,7 @@ def test_hostile_text_through_the_api_is_stored_as_sent_and_shown_inert(world, p
     assert decision.status_code == 201 and decision.json()["text"] == payload.strip()
     action = api_json(world.api, "post", f"{path}/actions", {"title": payload[:300], "owner": world.cast.member.pk, "due": DUE})
     assert action.status_code == 201, action.content[:300]
-    for url in (reverse("meetings:detail", kwargs={"pk": world.meeting.pk}), reverse("actions:minutes", kwargs={"pk": world.meeting.pk})):
+    for url in (reverse("meetings:detail", kwargs={"pk": world.meeting.pk}), reverse("minutes:minutes", kwargs={"pk": world.meeting.pk})):
         page = world.web.get(url)
         assert page.status_code == 200
         assert_page_inert(page.content.decode())
@@ -465,11 +465,11 @@ def test_a_robot_that_redirects_into_the_intranet_is_not_followed(world, setting
 
 
 def test_nul_in_the_minutes_change_note_is_dropped_not_stored(world):
-    from lihui.meetings.models import MinutesRevision
+    from lihui.minutes.models import MinutesRevision
 
     Meeting.objects.filter(pk=world.meeting.pk).update(status="held")
     response = world.web.post(
-        reverse("actions:minutes_edit", kwargs={"pk": world.meeting.pk}),
+        reverse("minutes:minutes_edit", kwargs={"pk": world.meeting.pk}),
         {"text": "# 纪要\n\n正文", "base_revision": "0", "comment": "改了" + H.NUL},
     )
     assert response.status_code == 302, response.content[:500]

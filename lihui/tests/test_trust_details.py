@@ -12,7 +12,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils import translation
 
-from lihui.meetings.models import Minutes
+from lihui.minutes.models import Minutes
 
 ROOT = Path(__file__).resolve().parents[2]
 

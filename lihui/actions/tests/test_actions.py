@@ -1245,8 +1245,8 @@ def test_an_owner_outside_a_private_series_reads_the_meeting_its_minutes_and_the
     and 「未找到」 for the meeting, the minutes and the series that gave it. They now read
     those three (the series page read-only, linking only to what they may open); the series
     stays closed to others, and its other meetings, board and drafts to the owner."""
-    from lihui.actions.minutes import minutes_publish
     from lihui.meetings.services.live import meeting_end, meeting_start
+    from lihui.minutes.services import minutes_publish
 
     meeting_start(actor=cast.chair, meeting=today_meeting)
     meeting = meeting_end(actor=cast.chair, meeting=Meeting.objects.get(pk=today_meeting.pk))

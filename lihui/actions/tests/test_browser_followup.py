@@ -34,9 +34,10 @@ import docx
 import pytest
 from django.utils import timezone
 
-from lihui.actions.minutes import minutes_deadline
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
-from lihui.meetings.models import AgendaItem, Meeting, Minutes
+from lihui.meetings.models import AgendaItem, Meeting
+from lihui.minutes.models import Minutes
+from lihui.minutes.selectors import minutes_deadline
 from lihui.people.models import Person
 from lihui.regime.models import AgendaKind
 from lihui.testing import PersonFactory, make_series

@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from lihui.actions.minutes import minutes_publish, minutes_save
 from lihui.actions.models import ActionItem
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.meetings.services.live import meeting_start
+from lihui.minutes.services import minutes_publish, minutes_save
 from lihui.testing import make_cast
 
 from .test_api import Api
@@ -73,14 +73,14 @@ def test_draft_minutes_and_revisions_are_for_those_who_see_the_series(world):
     for tail in ("", ".md", ".docx", "/revisions", "/revisions/1"):
         assert guest.get(f"/meetings/{meeting.pk}/minutes{tail}").status_code == 404, tail
         assert member.get(f"/meetings/{meeting.pk}/minutes{tail}").status_code == 200, tail
-    pages = ("actions:minutes", "actions:minutes_md", "actions:minutes_print", "actions:minutes_docx", "actions:minutes_revisions")
+    pages = ("minutes:minutes", "minutes:minutes_md", "minutes:minutes_print", "minutes:minutes_docx", "minutes:minutes_revisions")
     for name in pages:
         url = reverse(name, kwargs={"pk": meeting.pk})
         assert web(cast.guest).get(url).status_code == 404, name
         assert web(cast.roster_member).get(url).status_code == 200, name
     # The meeting page offers the guest no link to minutes they may not read yet.
     detail = web(cast.guest).get(reverse("meetings:detail", kwargs={"pk": meeting.pk})).content.decode()
-    assert reverse("actions:minutes", kwargs={"pk": meeting.pk}) not in detail
+    assert reverse("minutes:minutes", kwargs={"pk": meeting.pk}) not in detail
 
 
 def test_published_minutes_are_read_by_the_guest_too(world):
@@ -90,8 +90,8 @@ def test_published_minutes_are_read_by_the_guest_too(world):
     for tail in ("", ".md", ".docx"):
         assert guest.get(f"/meetings/{meeting.pk}/minutes{tail}").status_code == 200, tail
     assert guest.get(f"/meetings/{meeting.pk}/minutes/revisions").status_code == 404  # the drafts stay the roster's
-    for name in ("actions:minutes", "actions:minutes_md", "actions:minutes_print", "actions:minutes_docx"):
+    for name in ("minutes:minutes", "minutes:minutes_md", "minutes:minutes_print", "minutes:minutes_docx"):
         assert web(cast.guest).get(reverse(name, kwargs={"pk": meeting.pk})).status_code == 200, name
-    assert web(cast.guest).get(reverse("actions:minutes_revisions", kwargs={"pk": meeting.pk})).status_code == 404
+    assert web(cast.guest).get(reverse("minutes:minutes_revisions", kwargs={"pk": meeting.pk})).status_code == 404
     detail = web(cast.guest).get(reverse("meetings:detail", kwargs={"pk": meeting.pk})).content.decode()
-    assert reverse("actions:minutes", kwargs={"pk": meeting.pk}) in detail
+    assert reverse("minutes:minutes", kwargs={"pk": meeting.pk}) in detail

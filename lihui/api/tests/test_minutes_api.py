@@ -12,11 +12,14 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from lihui.actions.minutes import MAX_TEXT, minutes_assemble, minutes_markdown
 from lihui.actions.services import action_create, decision_record
-from lihui.meetings.models import Meeting, Minutes, MinutesRevision
+from lihui.meetings.models import Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.meetings.services.live import meeting_end, meeting_start
+from lihui.minutes.documents import minutes_markdown
+from lihui.minutes.models import Minutes, MinutesRevision
+from lihui.minutes.selectors import minutes_assemble
+from lihui.minutes.services import MAX_TEXT
 from lihui.testing import PersonFactory, make_series
 
 from .test_api import Api

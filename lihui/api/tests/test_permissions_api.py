@@ -43,12 +43,13 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from lihui.actions.minutes import minutes_save
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.api.api import api
-from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting, Minutes, MinutesRevision
+from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
+from lihui.minutes.models import Minutes, MinutesRevision
+from lihui.minutes.services import minutes_save
 from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
 from lihui.permission_rules import (

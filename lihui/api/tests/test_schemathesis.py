@@ -57,12 +57,12 @@ from schemathesis.checks import (
 )
 from schemathesis.errors import FailureGroup
 
-from lihui.actions.minutes import minutes_save
 from lihui.actions.models import ActionItem
 from lihui.actions.services import action_create, decision_record
 from lihui.meetings.models import Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_end, meeting_start
+from lihui.minutes.services import minutes_save
 from lihui.people.models import Department
 from lihui.people.services import api_token_create
 from lihui.regime.services import cadence_window_add

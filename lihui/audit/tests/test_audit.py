@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from lihui.actions import services as actions
-from lihui.actions.minutes import minutes_publish, minutes_save
 from lihui.audit.models import AuditEntry
 from lihui.audit.selectors import audit_change_lines
 from lihui.audit.services import E, V, audit_record
 from lihui.meetings.models import Meeting
 from lihui.meetings.services.agenda import agenda_ensure
 from lihui.meetings.services.live import attendance_set, meeting_start
+from lihui.minutes.services import minutes_publish, minutes_save
 from lihui.people.models import Person
 from lihui.regime.services import RosterEntry, membership_role_set, series_update
 

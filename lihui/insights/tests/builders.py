@@ -7,7 +7,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
-from lihui.meetings.models import AgendaItem, Attendance, Meeting, Minutes
+from lihui.meetings.models import AgendaItem, Attendance, Meeting
+from lihui.minutes.models import Minutes
 from lihui.people.models import Person
 from lihui.regime.models import Series
 from lihui.testing import PersonFactory, make_series

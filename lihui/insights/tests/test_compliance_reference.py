@@ -22,7 +22,8 @@ import time_machine
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.insights.compliance import CHECK_KEYS, compliance_table
 from lihui.insights.health import _rate, health_report, health_scope
-from lihui.meetings.models import AgendaItem, Attendance, Guest, Meeting, Minutes
+from lihui.meetings.models import AgendaItem, Attendance, Guest, Meeting
+from lihui.minutes.models import Minutes
 from lihui.regime.models import Membership, Series
 from lihui.reports.models import Report
 from lihui.surveys.models import Respondent, Survey

@@ -9,7 +9,6 @@ and two people pressing Next at once advance once.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +22,8 @@ from lihui import events
 from lihui.audit.services import E, V, audit_created, audit_diff, audit_record, audit_snapshot
 from lihui.people.models import Person
 
-from ..models import AgendaItem, Attendance, Guest, Meeting, Minutes
+from ..models import AgendaItem, Attendance, Guest, Meeting
+from ..revisions import RevisionConflict, SavedText
 from ..selectors import meeting_can_run, meeting_can_take_notes, meeting_is_participant
 from .text import meeting_text_changed
 
@@ -159,7 +159,7 @@ def meeting_can_resume(*, person: Person, meeting: Meeting, now: dt.datetime | N
         meeting.actual_end is not None
         and now - meeting.actual_end <= resume_grace()
         and not meeting.amendments.exists()
-        and not Minutes.objects.filter(meeting=meeting, published_at__isnull=False).exists()
+        and not Meeting.objects.filter(pk=meeting.pk, minutes__published_at__isnull=False).exists()  # minutes published
         and meeting_can_run(person=person, meeting=meeting)
     )
 
@@ -268,14 +268,6 @@ def attendance_set(
 # --- notes --------------------------------------------------------------------------
 
 
-@dataclass
-class NotesConflict(Exception):
-    """The text changed since the caller loaded it: both versions, nothing overwritten."""
-
-    server_text: str
-    server_revision: int
-
-
 def notes_save(*, actor: Person, item: AgendaItem, text: str, base_revision: int) -> int:
     """Save an item's notes if nobody saved since `base_revision`; returns the new revision."""
     if not meeting_can_take_notes(person=actor, meeting=item.meeting):
@@ -290,6 +282,6 @@ def notes_save(*, actor: Person, item: AgendaItem, text: str, base_revision: int
         current = AgendaItem.objects.values("notes", "notes_revision").get(pk=item.pk)
         if current["notes"] == text:
             return current["notes_revision"]  # the same text arrived twice (a retry)
-        raise NotesConflict(server_text=current["notes"], server_revision=current["notes_revision"])
+        raise RevisionConflict(theirs=SavedText(number=current["notes_revision"], text=current["notes"]), yours=text)
     meeting_text_changed(meeting_id=item.meeting_id)
     return base_revision + 1

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from lihui.actions.models import ActionItem
-from lihui.meetings.models import Meeting, Minutes
+from lihui.meetings.models import Meeting
+from lihui.minutes.models import Minutes
 from lihui.people.models import Person
 
 SH = ZoneInfo("Asia/Shanghai")

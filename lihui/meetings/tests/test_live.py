@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from lihui.meetings.models import AgendaItem, Attendance, Meeting
+from lihui.meetings.revisions import RevisionConflict
 from lihui.meetings.services import agenda as agenda_services
 from lihui.meetings.services import live as services
 from lihui.people.models import Person
@@ -456,9 +457,10 @@ def test_notes_permissions_and_bad_input(cast, meeting):
 def test_notes_service_conflict(cast, meeting):
     item = items_of(meeting)[0]
     assert services.notes_save(actor=cast.minute_taker, item=item, text="甲", base_revision=0) == 1
-    with pytest.raises(services.NotesConflict) as exc:
+    with pytest.raises(RevisionConflict) as exc:
         services.notes_save(actor=cast.minute_taker, item=item, text="乙", base_revision=0)
-    assert (exc.value.server_text, exc.value.server_revision) == ("甲", 1)
+    assert (exc.value.theirs.text, exc.value.theirs.number, exc.value.yours) == ("甲", 1, "乙")
+    assert (exc.value.server_text, exc.value.server_revision) == ("甲", 1)  # what the notes API answers with
     with pytest.raises(PermissionDenied):
         services.notes_save(actor=cast.member, item=item, text="丙", base_revision=1)
 

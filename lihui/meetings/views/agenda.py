@@ -114,8 +114,8 @@ def meeting_detail(request, pk: int):
 
 
 def _followup(request, meeting: Meeting) -> dict:
-    from lihui.actions.minutes import minutes_can_read
     from lihui.actions.selectors import meeting_actions, meeting_decisions, review_actions
+    from lihui.minutes.selectors import minutes_can_read
 
     # The review of the series' open actions is the series' business: a guest of one item
     # does not get it, not even handed to the template (lihui/meetings/selectors.py, meeting_series_content_or_404).

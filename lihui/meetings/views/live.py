@@ -19,6 +19,7 @@ from lihui.people.models import Person
 from lihui.reports.selectors import reports_attach
 
 from ..models import Attendance, Guest, Meeting
+from ..revisions import RevisionConflict
 from ..selectors import (
     agenda_item_visible_or_404,
     live_state,
@@ -43,7 +44,7 @@ def _attendance_rows(meeting: Meeting) -> list[dict]:
 
 
 def _minutes_can_read(request, meeting: Meeting) -> bool:
-    from lihui.actions.minutes import minutes_can_read
+    from lihui.minutes.selectors import minutes_can_read
 
     return minutes_can_read(person=request.user, meeting=meeting)
 
@@ -246,13 +247,13 @@ def notes(request, item_id: int):
         return JsonResponse({"error": _("You may not do this."), "fields": {}}, status=403)
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages), "fields": {}}, status=422)
-    except live_services.NotesConflict as conflict:
+    except RevisionConflict as conflict:
         return JsonResponse(
             {
                 "error": _("Someone else changed these notes. Both texts are shown: keep what you need."),
                 "fields": {},
-                "server_text": conflict.server_text,
-                "server_revision": conflict.server_revision,
+                "server_text": conflict.theirs.text,
+                "server_revision": conflict.theirs.number,
             },
             status=409,
         )

@@ -295,7 +295,7 @@ def hold(team):
 
 
 def test_publishing_the_minutes_tells_everyone_in_the_meeting_and_the_robot(team):
-    from lihui.actions.minutes import minutes_publish
+    from lihui.minutes.services import minutes_publish
 
     meeting = hold(team)
     action_create(actor=team["taker"], meeting=meeting, title="核对退货数据", owner=team["wang"], due=dt.date(2026, 12, 10))

@@ -65,12 +65,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from lihui.actions.minutes import minutes_save
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.actions.services import action_create
-from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting, Minutes, MinutesRevision
+from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
+from lihui.minutes.models import Minutes, MinutesRevision
+from lihui.minutes.services import minutes_save
 from lihui.notices.models import Preference
 from lihui.notify.models import Channel, Message
 from lihui.ops.heartbeat import heartbeat_record
@@ -688,15 +689,15 @@ WEB: dict[str, Web] = {
     # The minutes draft is read as the meeting is.
     # Draft minutes (here) and their revisions are read as the series is; published ones as
     # the meeting is (lihui/api/tests/test_guest_scope.py).
-    "actions:minutes": Web(get=series_content(200), kwargs=meeting_kwargs),
-    "actions:minutes_md": Web(get=series_content(200), kwargs=meeting_kwargs),
-    "actions:minutes_print": Web(get=series_content(200), kwargs=meeting_kwargs),
-    "actions:minutes_docx": Web(get=series_content(200), kwargs=meeting_kwargs),
-    "actions:minutes_revisions": Web(get=series_content(200), kwargs=minutes_saved_kwargs),
+    "minutes:minutes": Web(get=series_content(200), kwargs=meeting_kwargs),
+    "minutes:minutes_md": Web(get=series_content(200), kwargs=meeting_kwargs),
+    "minutes:minutes_print": Web(get=series_content(200), kwargs=meeting_kwargs),
+    "minutes:minutes_docx": Web(get=series_content(200), kwargs=meeting_kwargs),
+    "minutes:minutes_revisions": Web(get=series_content(200), kwargs=minutes_saved_kwargs),
     # Writing and publishing them: whoever takes the notes (chair, minute-taker, admins), once
     # the meeting has taken place (started, here). Without approval the minute-taker publishes.
-    "actions:minutes_edit": Web(get=minutes_kept(200), post=minutes_kept(302), kwargs=started_kwargs, data=minutes_data),
-    "actions:minutes_publish": Web(
+    "minutes:minutes_edit": Web(get=minutes_kept(200), post=minutes_kept(302), kwargs=started_kwargs, data=minutes_data),
+    "minutes:minutes_publish": Web(
         get=everyone(405, TARGETS), post=minutes_kept(302), kwargs=started_kwargs, data=lambda w, t, r: {"do": "publish"}
     ),
     # An action is seen as its series is (the guest's meeting is a later one); the presenter

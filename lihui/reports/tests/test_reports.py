@@ -400,8 +400,9 @@ def test_the_api_hides_a_draft_from_other_members(cast, sales, item):
 
 
 def test_bold_and_line_breaks_of_a_report_survive_in_the_minutes(cast, sales, item):
-    from lihui.actions.minutes import minutes_assemble, minutes_markdown
     from lihui.markdown import markdown_html
+    from lihui.minutes.documents import minutes_markdown
+    from lihui.minutes.selectors import minutes_assemble
 
     report_save(actor=cast.member, item=item, data={"progress": "**发货率 97%**\n第二行：仓库扩容", "problems": "缺人"}, kpis=[], submit=True)
     text = minutes_markdown(minutes_assemble(meeting=item.meeting))
@@ -416,7 +417,8 @@ def test_bold_and_line_breaks_of_a_report_survive_in_the_minutes(cast, sales, it
 
 
 def test_a_draft_is_marked_in_the_assembled_minutes(cast, sales, item):
-    from lihui.actions.minutes import minutes_assemble, minutes_markdown
+    from lihui.minutes.documents import minutes_markdown
+    from lihui.minutes.selectors import minutes_assemble
 
     report_save(actor=cast.member, item=item, data={"progress": "x"}, kpis=[])
     assert "Report draft, not submitted" in minutes_markdown(minutes_assemble(meeting=item.meeting))

@@ -1,6 +1,6 @@
 """Minutes pages: the text (assembled draft until someone saves), editing with a conflict
 check, submit / approve / publish, revisions with diffs, and the exports (Markdown, Word,
-print)."""
+print). Each view has the name of its URL (`minutes:<name>`)."""
 
 from __future__ import annotations
 
@@ -17,31 +17,19 @@ from django.views.decorators.http import require_POST
 
 from lihui.idempotency.http import idempotent
 from lihui.markdown import line_diff, markdown_html, markdown_without_html
-from lihui.meetings.selectors import meeting_can_take_notes
-from lihui.meetings.views.agenda import meeting_for
+from lihui.meetings.revisions import RevisionConflict
+from lihui.meetings.selectors import meeting_can_take_notes, meeting_series_content_or_404, meeting_visible_or_404
+from lihui.minutes.selectors import meeting_minutes_readable_or_404
 from lihui.regime.selectors import series_can_view
-from lihui.web import minutes_meeting_or_404, series_content_meeting_or_404
 
-from ..documents import minutes_docx
-from ..minutes import (
-    MinutesConflict,
-    minutes_assemble,
-    minutes_can_publish,
-    minutes_deadline,
-    minutes_markdown,
-    minutes_publish,
-    minutes_revisions,
-    minutes_save,
-    minutes_submit,
-    minutes_text,
-)
+from . import documents, selectors, services
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _context(request, meeting) -> dict:
-    record, head, text = minutes_text(meeting=meeting)
-    deadline = minutes_deadline(meeting=meeting)
+    record, head, text = selectors.minutes_text(meeting=meeting)
+    deadline = selectors.minutes_deadline(meeting=meeting)
     published_at = record.published_at if record else None
     late_by = None
     if published_at and published_at > deadline:
@@ -61,7 +49,7 @@ def _context(request, meeting) -> dict:
         "late_hours": late_hours,
         "held": meeting.actual_start is not None or meeting.status == meeting.Status.HELD,
         "can_edit": meeting_can_take_notes(person=request.user, meeting=meeting),
-        "can_publish": minutes_can_publish(person=request.user, meeting=meeting),
+        "can_publish": selectors.minutes_can_publish(person=request.user, meeting=meeting),
         "sees_series": series_can_view(person=request.user, series=meeting.series),
     }
 
@@ -69,22 +57,22 @@ def _context(request, meeting) -> dict:
 @login_required
 def minutes(request, pk: int):
     """会议纪要: the current text, where it stands, and what may be done with it."""
-    meeting = minutes_meeting_or_404(request.user, pk)  # a draft: the series'; published: every participant's
-    return render(request, "actions/minutes.html", _context(request, meeting))
+    meeting = meeting_minutes_readable_or_404(person=request.user, pk=pk)  # a draft: the series'; published: every participant's
+    return render(request, "minutes/minutes.html", _context(request, meeting))
 
 
 @login_required
 def minutes_edit(request, pk: int):
     """Edit the text. A save based on an older revision is refused with both texts shown;
     the editor keeps what was typed and can merge, then save on top of the newer one."""
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     if not meeting_can_take_notes(person=request.user, meeting=meeting):
         raise PermissionDenied
     context = _context(request, meeting)
     context.update(base=context["head"].number if context["head"] else 0, comment="", conflict=None, errors={})
     if request.GET.get("fresh") == "1":
         # Start over from the meeting as it is now (a new revision only when saved).
-        context["text"] = minutes_markdown(minutes_assemble(meeting=meeting))
+        context["text"] = documents.minutes_markdown(selectors.minutes_assemble(meeting=meeting))
     if request.method == "POST":
         text = request.POST.get("text", "")
         base = request.POST.get("base_revision", "")
@@ -94,10 +82,10 @@ def minutes_edit(request, pk: int):
             # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
             if not re.fullmatch(r"[0-9]{1,18}", base):
                 raise ValidationError({"base_revision": [_("The form is out of date: reload the page.")]})
-            minutes_save(actor=request.user, meeting=meeting, text=text, base_revision=int(base), comment=comment)
+            services.minutes_save(actor=request.user, meeting=meeting, text=text, base_revision=int(base), comment=comment)
             messages.success(request, _("The minutes were saved."))
-            return redirect("actions:minutes", pk=meeting.pk)
-        except MinutesConflict as conflict:
+            return redirect("minutes:minutes", pk=meeting.pk)
+        except RevisionConflict as conflict:
             context.update(
                 conflict=conflict,
                 base=conflict.theirs.number,
@@ -107,35 +95,35 @@ def minutes_edit(request, pk: int):
             # Keep the revision the text was based on: answering with the latest one would
             # let the next save overwrite whatever was saved meanwhile, without a conflict.
             context.update(errors=exc.message_dict, base=base)
-        return render(request, "actions/minutes_edit.html", context, status=409 if context["conflict"] else 422)
-    return render(request, "actions/minutes_edit.html", context)
+        return render(request, "minutes/minutes_edit.html", context, status=409 if context["conflict"] else 422)
+    return render(request, "minutes/minutes_edit.html", context)
 
 
 @login_required
 @require_POST
 @idempotent("minutes_publish")
-def minutes_state(request, pk: int):
+def minutes_publish(request, pk: int):
     """Submit for approval, or publish (approve and publish where the chair approves)."""
-    meeting = meeting_for(request, pk)
+    meeting = meeting_visible_or_404(person=request.user, pk=pk)
     try:
         if request.POST.get("do") == "submit":
-            minutes_submit(actor=request.user, meeting=meeting)
+            services.minutes_submit(actor=request.user, meeting=meeting)
             messages.success(request, _("The minutes were submitted to the chair."))
         else:
-            minutes_publish(actor=request.user, meeting=meeting)
+            services.minutes_publish(actor=request.user, meeting=meeting)
             messages.success(request, _("The minutes were published."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("actions:minutes", pk=meeting.pk)
+    return redirect("minutes:minutes", pk=meeting.pk)
 
 
 @login_required
-def minutes_history(request, pk: int):
-    meeting = series_content_meeting_or_404(request.user, pk)  # drafts among them
+def minutes_revisions(request, pk: int):
+    meeting = meeting_series_content_or_404(person=request.user, pk=pk)  # drafts among them
     return render(
         request,
-        "actions/minutes_revisions.html",
-        {"meeting": meeting, "series": meeting.series, "revisions": minutes_revisions(meeting=meeting),
+        "minutes/minutes_revisions.html",
+        {"meeting": meeting, "series": meeting.series, "revisions": selectors.minutes_revisions(meeting=meeting),
          "sees_series": series_can_view(person=request.user, series=meeting.series)},
     )
 
@@ -146,8 +134,8 @@ def _filename(meeting, ext: str) -> str:
 
 @login_required
 def minutes_md(request, pk: int):
-    meeting = minutes_meeting_or_404(request.user, pk)
-    _record, _head, text = minutes_text(meeting=meeting)
+    meeting = meeting_minutes_readable_or_404(person=request.user, pk=pk)
+    _record, _head, text = selectors.minutes_text(meeting=meeting)
     # Opened in other programs, which may pass the notes' raw HTML through: escape it.
     response = HttpResponse(markdown_without_html(text), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(meeting, "md")}"'
@@ -155,15 +143,15 @@ def minutes_md(request, pk: int):
 
 
 @login_required
-def minutes_word(request, pk: int):
-    meeting = minutes_meeting_or_404(request.user, pk)
-    record, head, text = minutes_text(meeting=meeting)
-    response = HttpResponse(minutes_docx(meeting=meeting, record=record, head=head, text=text), content_type=DOCX)
+def minutes_docx(request, pk: int):
+    meeting = meeting_minutes_readable_or_404(person=request.user, pk=pk)
+    record, head, text = selectors.minutes_text(meeting=meeting)
+    response = HttpResponse(documents.minutes_docx(meeting=meeting, record=record, head=head, text=text), content_type=DOCX)
     response["Content-Disposition"] = f'attachment; filename="{_filename(meeting, "docx")}"'
     return response
 
 
 @login_required
 def minutes_print(request, pk: int):
-    meeting = minutes_meeting_or_404(request.user, pk)
-    return render(request, "actions/minutes_print.html", _context(request, meeting))
+    meeting = meeting_minutes_readable_or_404(person=request.user, pk=pk)
+    return render(request, "minutes/minutes_print.html", _context(request, meeting))

@@ -29,23 +29,16 @@ from docx.text.paragraph import Paragraph
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lihui.actions.minutes import (
-    MAX_TEXT,
-    MinutesConflict,
-    minutes_assemble,
-    minutes_deadline,
-    minutes_markdown,
-    minutes_publish,
-    minutes_revisions,
-    minutes_save,
-    minutes_submit,
-    minutes_text,
-)
 from lihui.actions.services import action_create, action_review, decision_record
 from lihui.markdown import markdown_escape, markdown_html, markdown_without_html
-from lihui.meetings.models import AgendaItem, Meeting, Minutes, MinutesRevision
+from lihui.meetings.models import AgendaItem, Meeting
+from lihui.meetings.revisions import RevisionConflict
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.meetings.services.live import attendance_set, meeting_end, meeting_go_to, meeting_start, notes_save
+from lihui.minutes.documents import minutes_markdown
+from lihui.minutes.models import Minutes, MinutesRevision
+from lihui.minutes.selectors import minutes_assemble, minutes_deadline, minutes_revisions, minutes_text
+from lihui.minutes.services import MAX_TEXT, minutes_publish, minutes_save, minutes_submit
 from lihui.people.models import Department
 from lihui.regime.models import AgendaKind
 from lihui.reports.models import Kpi
@@ -113,7 +106,7 @@ def client(person) -> Client:
 
 
 def url(name: str, meeting: Meeting) -> str:
-    return reverse(f"actions:{name}", kwargs={"pk": meeting.pk})
+    return reverse(f"minutes:{name}", kwargs={"pk": meeting.pk})
 
 
 def fresh(meeting: Meeting) -> Meeting:
@@ -454,7 +447,7 @@ def test_saves_are_numbered_revisions_with_their_authors(ran):
 def test_two_editors_from_the_same_base_nothing_is_overwritten(ran):
     minutes_save(actor=ran.taker, meeting=ran.meeting, text="共同的底稿", base_revision=0)
     theirs = minutes_save(actor=ran.chair, meeting=ran.meeting, text="主持人的修改", base_revision=1)
-    with pytest.raises(MinutesConflict) as conflict:
+    with pytest.raises(RevisionConflict) as conflict:
         minutes_save(actor=ran.taker, meeting=ran.meeting, text="记录人的修改", base_revision=1)
     assert conflict.value.theirs == theirs and conflict.value.theirs.text == "主持人的修改"
     assert conflict.value.yours == "记录人的修改"
