@@ -33,7 +33,7 @@ class SeriesAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        from lihui.meetings.services import meetings_plan
+        from lihui.meetings.services.planning import meetings_plan
 
         meetings_plan(series=form.instance)
 

@@ -2,7 +2,7 @@
 
 Every change to the rules re-plans the future occurrences in the same transaction: the
 regime announces `events.series_rules_changed` and the meetings app, above it, plans
-(`meetings.services.series_replan`). The regime never imports the meetings app.
+(`meetings.services.planning.series_replan`). The regime never imports the meetings app.
 """
 
 from __future__ import annotations

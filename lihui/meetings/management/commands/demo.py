@@ -12,8 +12,8 @@ from lihui.actions.minutes import minutes_publish
 from lihui.actions.models import ActionItem, ActionUpdate
 from lihui.actions.services import decision_record
 from lihui.meetings.models import AgendaItem, Attendance, Meeting
-from lihui.meetings.services import meeting_cancel, meeting_move, meetings_plan
 from lihui.meetings.services.agenda import agenda_ensure
+from lihui.meetings.services.planning import meeting_cancel, meeting_move, meetings_plan
 from lihui.people.models import Department, Person
 from lihui.regime.services import RosterEntry, cadence_window_add, series_create
 from lihui.reports.models import Kpi

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from lihui.idempotency.services import idempotency_keys_purge
-from lihui.meetings.services import meetings_extend_horizon
+from lihui.meetings.services.planning import meetings_extend_horizon
 from lihui.notices.services import notices_run
 from lihui.notify.services import deliver_due
 from lihui.ops.heartbeat import heartbeat_record
