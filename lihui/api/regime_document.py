@@ -1,6 +1,6 @@
 """API for the regime document (例会制度): the current version, every version, a comparison
 of two, and the downloads — the same renderer and versions as the pages. Reading the
-current version brings it up to date first (see lihui/regime/document.py)."""
+current version brings it up to date first (see lihui/regime/documents.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema
 
 from lihui.markdown import line_diff
-from lihui.regime.document import regime_docx, regime_version_ensure, regime_version_get, regime_versions
+from lihui.regime.documents import regime_docx, regime_version_ensure, regime_version_get, regime_versions
 from lihui.regime.models import RegimeVersion, Series
 from lihui.regime.selectors import series_visible_to
 

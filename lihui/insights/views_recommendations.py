@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from lihui.people.models import Person
 from lihui.regime.models import Membership
 from lihui.regime.services import membership_role_set
-from lihui.regime.views import _managed_series
+from lihui.regime.views.series import _managed_series
 
 # What each step does to the person's role: (from, to).
 STEPS = {"apply": (Membership.Role.MEMBER, Membership.Role.OPTIONAL), "undo": (Membership.Role.OPTIONAL, Membership.Role.MEMBER)}

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from lihui.regime.selectors import series_can_manage
-from lihui.regime.views import _visible_series
+from lihui.regime.views.series import _visible_series
 
 from .review import ReviewPeriodError, review_docx, review_markdown, review_period, review_report
 

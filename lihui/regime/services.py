@@ -68,7 +68,7 @@ def _replan(series: Series, *, since: dt.datetime | None = None, place_changed: 
 
 def _regime_version(series: Series, actor: Person | None) -> None:
     """A new version of the written regime when the change altered its text (none otherwise)."""
-    from .document import regime_version_ensure
+    from .documents import regime_version_ensure
 
     regime_version_ensure(series=series, actor=actor)
 

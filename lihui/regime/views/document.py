@@ -17,9 +17,9 @@ from django.utils.translation import gettext_noop
 
 from lihui.markdown import line_diff, markdown_html
 
-from .document import regime_docx, regime_render, regime_version_ensure, regime_version_get, regime_versions
-from .models import RegimeVersion, Series
-from .views import _visible_series
+from ..documents import regime_docx, regime_render, regime_version_ensure, regime_version_get, regime_versions
+from ..models import RegimeVersion, Series
+from .series import _visible_series
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

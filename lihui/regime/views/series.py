@@ -15,10 +15,10 @@ from lihui.meetings.selectors import meeting_ids_opened_to, series_load, series_
 from lihui.people.selectors import person_list
 from lihui.web import add_service_errors
 
-from . import services
-from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
-from .models import CadenceWindow, CalendarFeed, Membership, Series
-from .selectors import (
+from .. import services
+from ..forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
+from ..models import CadenceWindow, CalendarFeed, Membership, Series
+from ..selectors import (
     agenda_template_total,
     series_can_manage,
     series_can_view,
