@@ -11,7 +11,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema
 
 from lihui.markdown import line_diff
@@ -139,11 +138,6 @@ def regime_markdown_file(request, series_id: Id, q: Query[DownloadQuery]):
 def regime_docx_file(request, series_id: Id, q: Query[DownloadQuery]):
     series, version = _download(request, series_id, q)
     with translation.override(version.language):
-        data = regime_docx(text=version.text, title=f"{series.title} · {_('Meeting regime')}", language=version.language)
+        data = regime_docx(text=version.text, title=_("%(series)s · Meeting regime") % {"series": series.title}, language=version.language)
     return _file(data, DOCX, f"regime-{series.pk}-v{version.number}.docx")
 
-
-# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
-_IN_F_STRINGS = (
-    gettext_noop("Meeting regime"),
-)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import pgettext
 from docx.shared import RGBColor
 
 from lihui import documents as d
@@ -28,7 +28,7 @@ def agenda_title(meeting: Meeting) -> str:
     """「运营周例会 · 第 12 次例会 议程」 / "Ops weekly · Meeting No. 12 Agenda"."""
     parts = [meeting.series.title]
     if meeting.number:
-        parts.append(f"{_('Meeting No. %(n)s') % {'n': meeting.number}} {_('Agenda')}")
+        parts.append(_("Meeting No. %(n)s Agenda") % {"n": meeting.number})
     else:
         parts.append(_("Agenda"))
     return " · ".join(parts)
@@ -175,9 +175,3 @@ def _participants_section(doc, participants: list[Participant]) -> None:
             widths=[3.4, 2.6, 3.6, 7.4],
         )
 
-
-# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
-_IN_F_STRINGS = (
-    gettext_noop("Meeting No. %(n)s"),
-    gettext_noop("Agenda"),
-)

@@ -13,7 +13,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from lihui.markdown import line_diff, markdown_html
 
@@ -146,11 +145,6 @@ def regime_docx_file(request, pk: int):
     series = _visible_series(request, pk)
     version = _download_version(request, series)
     with translation.override(version.language):
-        data = regime_docx(text=version.text, title=f"{series.title} · {_('Meeting regime')}", language=version.language)
+        data = regime_docx(text=version.text, title=_("%(series)s · Meeting regime") % {"series": series.title}, language=version.language)
     return _attachment(data, DOCX, _filename(series, version, "docx"))
 
-
-# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
-_IN_F_STRINGS = (
-    gettext_noop("Meeting regime"),
-)
