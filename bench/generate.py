@@ -4,7 +4,7 @@ with rosters and cadence windows, company days off.
 Everything is seeded (`random.Random(seed)`), so two runs build the same organisation
 relative to today. People, departments, series, memberships and windows are written
 with bulk_create; occurrences are NOT created here — `run.py` materializes them through
-`lihui.meetings.services.meetings_plan`, which is what it times.
+`lihui.meetings.services.planning.meetings_plan`, which is what it times.
 
 `meeting_cases` then builds, through the app's services, the two meetings of the meeting
 benchmark: a big one (30 agenda items, 40 participants, 20 KPI rows, materials, guests,

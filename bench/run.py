@@ -173,8 +173,8 @@ def materialize(dataset) -> dict:
     from django.db import connection
     from generate import years_after
 
-    from lihui.meetings import services
     from lihui.meetings.models import Meeting
+    from lihui.meetings.services import planning as services
 
     real_renumber = services.meetings_renumber
     renumber_time = [0.0]
@@ -276,7 +276,7 @@ def add_history(dataset) -> None:
     from django.utils import timezone
 
     from lihui.meetings.models import Meeting
-    from lihui.meetings.services import meeting_cancel, meeting_move
+    from lihui.meetings.services.planning import meeting_cancel, meeting_move
 
     now = timezone.now()
     Meeting.objects.filter(start__lt=now, status=Meeting.Status.SCHEDULED).update(status=Meeting.Status.HELD)
@@ -361,7 +361,7 @@ def replan_check(dataset) -> dict:
     from generate import years_after
 
     from lihui.meetings.models import Meeting
-    from lihui.meetings.services import meetings_plan
+    from lihui.meetings.services.planning import meetings_plan
 
     s = dataset.showcase
     before = Meeting.objects.filter(series=s).count()

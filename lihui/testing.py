@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import factory
 
-from lihui.meetings.services import meetings_plan
+from lihui.meetings.services.planning import meetings_plan
 from lihui.people.models import Department, Person
 from lihui.regime.models import Series
 from lihui.regime.services import RosterEntry, series_create

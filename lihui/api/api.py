@@ -26,9 +26,9 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AnonRateThrottle
 
 from lihui.idempotency.http import idempotent
-from lihui.meetings import services as meeting_services
 from lihui.meetings.models import Meeting
 from lihui.meetings.selectors import meeting_visible_or_404, series_occurrences_in_range
+from lihui.meetings.services import planning as meeting_services
 from lihui.ops.views import RETRY_AFTER_SECONDS
 from lihui.people import services as people_services
 from lihui.people.middleware import person_preferences_activate

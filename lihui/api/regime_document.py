@@ -1,6 +1,6 @@
 """API for the regime document (例会制度): the current version, every version, a comparison
 of two, and the downloads — the same renderer and versions as the pages. Reading the
-current version brings it up to date first (see lihui/regime/document.py)."""
+current version brings it up to date first (see lihui/regime/documents.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema
 
 from lihui.markdown import line_diff
-from lihui.regime.document import regime_docx, regime_version_ensure, regime_version_get, regime_versions
+from lihui.regime.documents import regime_docx, regime_version_ensure, regime_version_get, regime_versions
 from lihui.regime.models import RegimeVersion, Series
 from lihui.regime.selectors import series_visible_to
 
@@ -139,11 +138,6 @@ def regime_markdown_file(request, series_id: Id, q: Query[DownloadQuery]):
 def regime_docx_file(request, series_id: Id, q: Query[DownloadQuery]):
     series, version = _download(request, series_id, q)
     with translation.override(version.language):
-        data = regime_docx(text=version.text, title=f"{series.title} · {_('Meeting regime')}", language=version.language)
+        data = regime_docx(text=version.text, title=_("%(series)s · Meeting regime") % {"series": series.title}, language=version.language)
     return _file(data, DOCX, f"regime-{series.pk}-v{version.number}.docx")
 
-
-# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
-_IN_F_STRINGS = (
-    gettext_noop("Meeting regime"),
-)

@@ -11,7 +11,7 @@ class MeetingsConfig(AppConfig):
         # The regime announces rule changes; the meetings re-plan (the regime never imports us).
         from lihui import events
 
-        from .services import meetings_series_archived, series_replan
+        from .services.planning import meetings_series_archived, series_replan
 
         events.series_rules_changed.connect(series_replan, app="meetings")
         events.series_archived.connect(meetings_series_archived, app="meetings")

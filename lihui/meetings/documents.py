@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import pgettext
 from docx.shared import RGBColor
 
 from lihui import documents as d
@@ -28,7 +28,7 @@ def agenda_title(meeting: Meeting) -> str:
     """「运营周例会 · 第 12 次例会 议程」 / "Ops weekly · Meeting No. 12 Agenda"."""
     parts = [meeting.series.title]
     if meeting.number:
-        parts.append(f"{_('Meeting No. %(n)s') % {'n': meeting.number}} {_('Agenda')}")
+        parts.append(_("Meeting No. %(n)s Agenda") % {"n": meeting.number})
     else:
         parts.append(_("Agenda"))
     return " · ".join(parts)
@@ -46,20 +46,30 @@ def agenda_docx(*, meeting: Meeting, items: list[AgendaItem], participants: list
     `items` as from `selectors.meeting_agenda` (presenter and materials prefetched) and
     `participants` as from `selectors.meeting_participants`: no query per item or roster
     member (a staff guest's department is read when shown)."""
-    series: Series = meeting.series
-    zone = meeting.series_zone
-    start = meeting.start.astimezone(zone)
-    end = meeting.end.astimezone(zone)  # UTC arithmetic, then the zone: right across a DST change
     title = agenda_title(meeting)
-
     doc = d.new_document(title=title)
     d.heading(doc, title, 0)
+    _status_section(doc, meeting)
+    _facts_section(doc, meeting, participants)
+    _purpose_section(doc, meeting)
+    _agenda_section(doc, meeting, items)
+    _participants_section(doc, participants)
+    return d.to_bytes(doc)
 
+
+def _status_section(doc, meeting: Meeting) -> None:
+    """A cancelled or skipped meeting says so first, with the reason."""
     if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.SKIPPED):
         status = meeting.get_status_display()
         d.paragraph(doc, f"{status}: {meeting.cancel_reason}" if meeting.cancel_reason else status, bold=True, color=WARNING_COLOR)
 
-    # The facts: when, where, who leads.
+
+def _facts_section(doc, meeting: Meeting, participants: list[Participant]) -> None:
+    """The facts: when, where, who leads."""
+    series: Series = meeting.series
+    zone = meeting.series_zone
+    start = meeting.start.astimezone(zone)
+    end = meeting.end.astimezone(zone)  # UTC arithmetic, then the zone: right across a DST change
     when = _("%(day)s %(start)s–%(end)s (%(zone)s)") % {
         "day": format_day(start.date()),
         "start": f"{start:%H:%M}",
@@ -81,7 +91,10 @@ def agenda_docx(*, meeting: Meeting, items: list[AgendaItem], participants: list
     if taker:
         d.field(doc, _("Minute-taker"), taker)
 
-    # Why we meet: the standing purpose, then this meeting's own objectives.
+
+def _purpose_section(doc, meeting: Meeting) -> None:
+    """Why we meet: the standing purpose, then this meeting's own objectives."""
+    series: Series = meeting.series
     if series.purposes or meeting.purposes:
         d.heading(doc, _("Purpose"), 1)
         for label, lines in ((_label(Series, "purpose"), series.purposes), (_label(Meeting, "purpose"), meeting.purposes)):
@@ -89,7 +102,10 @@ def agenda_docx(*, meeting: Meeting, items: list[AgendaItem], participants: list
                 d.paragraph(doc, label, bold=True)
                 d.bullets(doc, lines)
 
-    # The agenda: each item's slot follows from the scheduled start and the minutes before it.
+
+def _agenda_section(doc, meeting: Meeting, items: list[AgendaItem]) -> None:
+    """The agenda: each item's slot follows from the scheduled start and the minutes before
+    it; then the planned total against the meeting's time."""
     d.heading(doc, _("Agenda"), 1)
     header = [
         pgettext("agenda item", "No."),
@@ -99,6 +115,7 @@ def agenda_docx(*, meeting: Meeting, items: list[AgendaItem], participants: list
         _label(AgendaItem, "minutes_allotted"),
         str(capfirst(Material._meta.verbose_name_plural)),
     ]
+    zone = meeting.series_zone
     rows = []
     at = meeting.start
     for n, item in enumerate(items, start=1):
@@ -138,7 +155,9 @@ def agenda_docx(*, meeting: Meeting, items: list[AgendaItem], participants: list
             color=WARNING_COLOR,
         )
 
-    # Who comes: the roster, then guests invited for one topic.
+
+def _participants_section(doc, participants: list[Participant]) -> None:
+    """Who comes: the roster, then guests invited for one topic."""
     if participants:
         d.heading(doc, _("Participants"), 1)
         d.table(
@@ -156,11 +175,3 @@ def agenda_docx(*, meeting: Meeting, items: list[AgendaItem], participants: list
             widths=[3.4, 2.6, 3.6, 7.4],
         )
 
-    return d.to_bytes(doc)
-
-
-# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
-_IN_F_STRINGS = (
-    gettext_noop("Meeting No. %(n)s"),
-    gettext_noop("Agenda"),
-)

@@ -9,8 +9,8 @@ class NoticesConfig(AppConfig):
     def ready(self):
         from lihui import events
 
-        from . import checks  # noqa: F401  (registers the send-time checks with lihui.notify)
         from . import services as s
+        from . import still_applies  # noqa: F401  (registers the send-time checks with lihui.notify)
 
         # The stages below announce; notices decides who hears of it (they never import us).
         events.agenda_published.connect(s.agenda_published, app="notices")

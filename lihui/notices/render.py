@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext, pgettext
+from django.utils.translation import ngettext, pgettext
 
 from lihui.markdown import markdown_escape as esc
 
@@ -80,6 +80,11 @@ def heading(label: str) -> str:
     return _("%(label)s:") % {"label": label}
 
 
+def bold(label: str) -> str:
+    """A Markdown list's heading: "**Agenda**"."""
+    return f"**{esc(label)}**"
+
+
 def _compose(title: str, blocks: list[tuple[str, str]], url: str, url_label: str) -> tuple[str, str]:
     """Text and Markdown bodies from (text, markdown) blocks."""
     text = "\n\n".join([title] + [t for t, _m in blocks if t] + [_("%(label)s: %(value)s") % {"label": url_label, "value": url}])
@@ -95,7 +100,7 @@ def agenda(meeting, items: list) -> Rendered:
     if purposes:
         blocks.append(
             (heading(_("Purpose")) + "\n" + "\n".join(f"- {p}" for p in purposes),
-             f"**{esc(_('Purpose'))}**\n\n" + "\n".join(f"- {esc(p)}" for p in purposes))
+             bold(_("Purpose")) + "\n\n" + "\n".join(f"- {esc(p)}" for p in purposes))
         )  # fmt: skip
     rows_t, rows_m = [], []
     for n, item in enumerate(items, 1):
@@ -104,7 +109,7 @@ def agenda(meeting, items: list) -> Rendered:
             minutes = _("%(presenter)s, %(minutes)s") % {"presenter": item.presenter, "minutes": minutes}
         rows_t.append(f"{n}. {item.title} — {minutes}")
         rows_m.append(f"{n}. {esc(item.title)} — {esc(minutes)}")
-    blocks.append((heading(_("Agenda")) + "\n" + "\n".join(rows_t), f"**{esc(_('Agenda'))}**\n\n" + "\n".join(rows_m)))
+    blocks.append((heading(_("Agenda")) + "\n" + "\n".join(rows_t), bold(_("Agenda")) + "\n\n" + "\n".join(rows_m)))
     text, md = _compose(name, blocks, link("meetings:detail", meeting.pk), _("Agenda and materials"))
     subject = _("Agenda: %(meeting)s, %(when)s") % {"meeting": name, "when": when(meeting.start, series_zone=meeting.series.time_zone)}
     return Rendered(subject, text, md)
@@ -144,13 +149,13 @@ def minutes(meeting, decisions: list, actions: list) -> Rendered:
     if decisions:
         blocks.append(
             (heading(_("Decisions")) + "\n" + "\n".join(f"- {d.text}" for d in decisions),
-             f"**{esc(_('Decisions'))}**\n\n" + "\n".join(f"- {esc(d.text)}" for d in decisions))
+             bold(_("Decisions")) + "\n\n" + "\n".join(f"- {esc(d.text)}" for d in decisions))
         )  # fmt: skip
     if actions:
         rows = [(a.title, _("%(owner)s, due %(due)s") % {"owner": a.owner, "due": day(a.due)}) for a in actions]
         blocks.append(
             (heading(_("Actions")) + "\n" + "\n".join(f"- {t} — {d}" for t, d in rows),
-             f"**{esc(_('Actions'))}**\n\n" + "\n".join(f"- {esc(t)} — {esc(d)}" for t, d in rows))
+             bold(_("Actions")) + "\n\n" + "\n".join(f"- {esc(t)} — {esc(d)}" for t, d in rows))
         )  # fmt: skip
     if not blocks:
         blocks.append((_("No decisions or actions were recorded."), esc(_("No decisions or actions were recorded."))))
@@ -223,15 +228,22 @@ def overdue_summary(series, actions: list, total: int, today: dt.date) -> Render
     return Rendered(subject, text, md)
 
 
+def _coming(meeting, *, series_zone: str) -> str:
+    """A coming meeting in the digest: its name and time, and whether its agenda is out."""
+    values = {"meeting": meeting_name(meeting), "when": when(meeting.start, series_zone=series_zone)}
+    if meeting.agenda_published_at:
+        return "%(meeting)s — %(when)s" % values
+    return _("%(meeting)s — %(when)s — agenda not published yet") % values
+
+
 def digest(series, *, meetings: list, overdue: list, overdue_total: int, missing_reports: list, today: dt.date) -> Rendered:
     """The chair's weekly digest: coming meetings, overdue actions, reports not yet in."""
     subject = _("Weekly digest: %(series)s") % {"series": series.title}
     blocks = []
     if meetings:
-        rows = [f"{meeting_name(m)} — {when(m.start, series_zone=series.time_zone)}"
-                + ("" if m.agenda_published_at else f" — {_('agenda not published yet')}") for m in meetings]  # fmt: skip
+        rows = [_coming(m, series_zone=series.time_zone) for m in meetings]
         blocks.append((heading(_("Coming meetings")) + "\n" + "\n".join(f"- {r}" for r in rows),
-                       f"**{esc(_('Coming meetings'))}**\n\n" + "\n".join(f"- {esc(r)}" for r in rows)))  # fmt: skip
+                       bold(_("Coming meetings")) + "\n\n" + "\n".join(f"- {esc(r)}" for r in rows)))  # fmt: skip
     else:
         blocks.append((_("No meetings in the coming week."), esc(_("No meetings in the coming week."))))
     if overdue_total:
@@ -261,8 +273,3 @@ def survey(meeting, url: str, closes: dt.datetime | None) -> Rendered:
     text, md = _compose(name, [(note, esc(note)), _lines(lines)], url, _("Answer the survey"))
     return Rendered(subject, text, md)
 
-
-# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
-_IN_F_STRINGS = (
-    gettext_noop("agenda not published yet"),
-)

@@ -1,5 +1,6 @@
 """Writes for people: API tokens and personal preferences."""
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from .models import ApiToken, Person
@@ -46,3 +47,10 @@ def person_set_preferences(*, person: Person, language: str | None = None, time_
     person.full_clean(validate_unique=False, exclude=[f.name for f in Person._meta.fields if f.name not in fields])
     person.save(update_fields=fields)
     return person
+
+
+def person_preferences_save(*, actor: Person, person: Person, language: str, time_zone: str) -> Person:
+    """The profile page: a person saves their own language and time zone (nobody else's)."""
+    if actor.pk != person.pk:
+        raise PermissionDenied
+    return person_set_preferences(person=person, language=language, time_zone=time_zone)

@@ -34,7 +34,8 @@ def profile(request):
     if request.method == "POST" and "save_preferences" in request.POST:
         form = PreferencesForm(request.POST, instance=request.user)
         if form.is_valid():
-            form.save()
+            services.person_preferences_save(actor=request.user, person=request.user, language=form.cleaned_data["language"],
+                                             time_zone=form.cleaned_data["time_zone"])  # fmt: skip
             messages.success(request, _("Your preferences were saved."))
             return redirect("people:profile")
     from lihui.notices.selectors import preferences_for

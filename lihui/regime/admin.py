@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -8,39 +9,110 @@ from django.utils.translation import gettext_lazy
 
 from .holidays import holiday_label
 from .models import CadenceWindow, CompanyDayOff, Membership, OfficialYear, Series
-from .services import company_day_off_add, official_year_enter
+from .services import (
+    SERIES_FIELDS,
+    RosterEntry,
+    company_day_off_add,
+    official_year_enter,
+    roster_validate,
+    series_create,
+    series_delete,
+    series_update,
+)
+
+
+class RosterFormSet(forms.BaseInlineFormSet):
+    """The roster is written with the rules, by the service: checked here as the service
+    checks it, so a roster without a chair is an error on the page, not a failed save."""
+
+    def roster(self) -> list[RosterEntry]:
+        return [
+            RosterEntry(f.cleaned_data["person"], f.cleaned_data["role"], f.cleaned_data.get("rotation_position"))
+            for f in self.forms
+            if f.cleaned_data and f.cleaned_data.get("person") and not f.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        try:
+            roster_validate(roster=self.roster(), rotates=self.instance.minute_taker_rotates)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["roster"]) from exc
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = RosterFormSet
     autocomplete_fields = ["person"]
     extra = 0
 
 
 class WindowInline(admin.TabularInline):
+    """Shown, not edited here: windows are added and removed on the series page, through
+    the services (each re-plans, versions the regime and leaves an audit entry)."""
+
     model = CadenceWindow
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Series)
 class SeriesAdmin(admin.ModelAdmin):
-    """Saving here re-plans the future, like the series form."""
+    """Saving here goes through the services, like the series form: the future is re-planned,
+    the regime document gets its new version and the audit log names the administrator.
+    An archived series is shown, not changed (unarchive it on its page first)."""
 
     list_display = ["title", "department", "frequency", "start_time", "time_zone", "visibility", "planned_until"]
     list_filter = ["frequency", "visibility", "department"]
     search_fields = ["title"]
+    readonly_fields = ["created_by"]
     inlines = [MembershipInline, WindowInline]
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        from lihui.meetings.services import meetings_plan
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.archived_at is None)
 
-        meetings_plan(series=form.instance)
+    def save_model(self, request, obj, form, change):
+        pass  # written in save_related, with the roster, through the service
+
+    def save_related(self, request, form, formsets, change):
+        roster = next(fs for fs in formsets if isinstance(fs, RosterFormSet)).roster()
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data if name in SERIES_FIELDS}
+            series_update(actor=request.user, series=form.instance, data=data, roster=roster)
+        else:
+            data = {name: form.cleaned_data[name] for name in SERIES_FIELDS if name in form.cleaned_data}
+            created = series_create(actor=request.user, data=data, roster=roster)
+            form.instance.pk = created.pk
+            form.instance.refresh_from_db()
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return construct_change_message(form, [], add)  # the inlines were written by the service
+
+    def delete_model(self, request, obj):
+        series_delete(actor=request.user, series=obj)
+
+    def delete_queryset(self, request, queryset):
+        for series in queryset:
+            series_delete(actor=request.user, series=series)
 
 
 @admin.register(CompanyDayOff)
 class CompanyDayOffAdmin(admin.ModelAdmin):
     list_display = ["date", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only adding goes through the service (which re-plans); a moved date would not.
+        return ["date"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         if change:

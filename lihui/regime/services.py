@@ -2,7 +2,7 @@
 
 Every change to the rules re-plans the future occurrences in the same transaction: the
 regime announces `events.series_rules_changed` and the meetings app, above it, plans
-(`meetings.services.series_replan`). The regime never imports the meetings app.
+(`meetings.services.planning.series_replan`). The regime never imports the meetings app.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _replan(series: Series, *, since: dt.datetime | None = None, place_changed: 
 
 def _regime_version(series: Series, actor: Person | None) -> None:
     """A new version of the written regime when the change altered its text (none otherwise)."""
-    from .document import regime_version_ensure
+    from .documents import regime_version_ensure
 
     regime_version_ensure(series=series, actor=actor)
 

@@ -1,5 +1,5 @@
 """The WSGI application with one service made to stall inside its transaction, for the fault
-test: `LIHUI_FAULT_STALL` names a function of lihui.meetings.services; after it has done its
+test: `LIHUI_FAULT_STALL` names a function of lihui.meetings.services.planning; after it has done its
 writes (uncommitted), the process writes `LIHUI_FAULT_MARKER` and sleeps until it is killed.
 Without `LIHUI_FAULT_STALL` this is the plain application (the restart after the kill)."""
 
@@ -16,7 +16,7 @@ application = get_wsgi_application()
 
 _stall = os.environ.get("LIHUI_FAULT_STALL")
 if _stall:
-    from lihui.meetings import services as _services
+    from lihui.meetings.services import planning as _services
 
     _original = getattr(_services, _stall)
 

@@ -17,9 +17,9 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lihui.meetings import services
 from lihui.meetings.ics import meeting_uid
 from lihui.meetings.models import Meeting
+from lihui.meetings.services import planning as services
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.regime import services as regime
 from lihui.regime.models import CalendarFeed

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 import vobject
 
-from lihui.meetings import services
 from lihui.meetings.ics import Attendee, meeting_attendees, meeting_ics, meeting_uid
 from lihui.meetings.models import Meeting
+from lihui.meetings.services import planning as services
 from lihui.regime import services as regime
 from lihui.testing import PersonFactory, make_series
 

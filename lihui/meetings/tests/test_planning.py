@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from lihui.meetings import services
 from lihui.meetings.models import Meeting
 from lihui.meetings.selectors import people_load, series_load
+from lihui.meetings.services import planning as services
 from lihui.people.models import Person
 from lihui.regime import services as regime
 from lihui.regime.models import CadenceWindow, CompanyDayOff

@@ -21,7 +21,7 @@ from lihui.insights.selectors import meeting_compliance
 from lihui.meetings.models import Amendment, Attendance, Meeting
 from lihui.meetings.services import agenda as agenda_services
 from lihui.meetings.services import live as live_services
-from lihui.meetings.services import meetings_phantoms, meetings_plan
+from lihui.meetings.services.planning import meetings_phantoms, meetings_plan
 from lihui.people.models import Person
 from lihui.regime.models import Membership, Series
 from lihui.regime.services import RosterEntry, series_create, series_update

@@ -15,10 +15,10 @@ from lihui.regime.models import Membership
 from lihui.regime.selectors import holiday_years_unknown, series_can_manage, series_visible_to
 from lihui.web import add_service_errors
 
-from .. import services
 from ..forms import CancelForm, ExtraMeetingForm, MoveForm
 from ..models import Meeting
 from ..selectors import meeting_managed_or_404, meetings_for_person, people_load, week_start
+from ..services import planning as services
 
 
 @login_required

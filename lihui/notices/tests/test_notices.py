@@ -23,7 +23,7 @@ from lihui.actions.services import action_create, action_set_status
 from lihui.meetings.models import AgendaItem, Meeting
 from lihui.meetings.services import agenda as agenda_services
 from lihui.meetings.services import live as live_services
-from lihui.meetings.services import meeting_cancel, meeting_move
+from lihui.meetings.services.planning import meeting_cancel, meeting_move
 from lihui.notices import services as notices
 from lihui.notices.models import Preference
 from lihui.notices.selectors import delivery_log

@@ -1,8 +1,10 @@
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.test import Client
 
 from lihui.meetings.models import Meeting
+from lihui.people import services
 from lihui.people.models import ApiToken, Person
 from lihui.testing import PersonFactory
 
@@ -49,6 +51,29 @@ def test_preferences_validate_time_zone():
     person.refresh_from_db()
     assert (person.language, person.time_zone) == ("en", "Europe/Berlin")
 
+
+
+def test_the_profile_saves_preferences_through_the_service(monkeypatch):
+    person = PersonFactory()
+    calls = []
+    real = services.person_preferences_save
+    monkeypatch.setattr(services, "person_preferences_save", lambda **kw: calls.append(kw) or real(**kw))
+    client = Client()
+    client.force_login(person)
+    client.post("/me/", {"save_preferences": "1", "language": "zh-hans", "time_zone": "Europe/Berlin"})
+    assert [(c["actor"].pk, c["person"].pk, c["language"], c["time_zone"]) for c in calls] == [
+        (person.pk, person.pk, "zh-hans", "Europe/Berlin")
+    ]
+    person.refresh_from_db()
+    assert (person.language, person.time_zone) == ("zh-hans", "Europe/Berlin")
+
+
+def test_nobody_saves_another_persons_preferences():
+    person, other = PersonFactory(), PersonFactory()
+    with pytest.raises(PermissionDenied):
+        services.person_preferences_save(actor=other, person=person, language="en", time_zone="Europe/Berlin")
+    person.refresh_from_db()
+    assert person.time_zone == "Asia/Shanghai"
 
 def test_demo_data_loads_once_and_worker_runs_a_pass():
     call_command("demo")

@@ -19,7 +19,7 @@ from lihui.markdown import markdown_html
 from lihui.notify.models import Channel
 from lihui.people.models import Department
 from lihui.people.services import api_token_create
-from lihui.regime.document import (
+from lihui.regime.documents import (
     chinese_number,
     regime_document,
     regime_docx,

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from lihui.meetings.models import Meeting
 from lihui.meetings.services.agenda import agenda_ensure
-from lihui.regime.document import regime_document, regime_markdown
+from lihui.regime.documents import regime_document, regime_markdown
 from lihui.regime.services import RosterEntry, series_create
 from lihui.testing import DepartmentFactory, PersonFactory
 

@@ -222,7 +222,7 @@ def test_back_then_save_does_not_create_a_second_series():
 def test_a_series_is_archived_and_unarchived_with_audit_entries():
     from lihui.audit.models import AuditEntry
     from lihui.meetings.models import Meeting
-    from lihui.meetings.services import meetings_extend_horizon
+    from lihui.meetings.services.planning import meetings_extend_horizon
     from lihui.testing import make_series
 
     chair = PersonFactory(language="en")

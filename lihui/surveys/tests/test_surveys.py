@@ -187,7 +187,7 @@ def test_the_worker_writes_the_waiting_answers_once_the_survey_closed(cast, sett
     meeting = held(cast.series, chair=cast.chair)
     answer(cast.member, meeting, comment="会前发材料")
     # The pass starts by dropping old connections: here that would be the test's own.
-    with mock.patch("lihui.meetings.management.commands.worker.close_old_connections"):
+    with mock.patch("lihui.ops.management.commands.worker.close_old_connections"):
         call_command("worker", "--once")  # still open: they wait
         assert not Response.objects.exists() and AnswerPool.objects.get().size == 1
         with time_machine.travel(survey_of(meeting).closes_at + dt.timedelta(seconds=1)):

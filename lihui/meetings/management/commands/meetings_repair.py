@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from lihui.meetings.services import meetings_phantoms, meetings_phantoms_remove
+from lihui.meetings.services.planning import meetings_phantoms, meetings_phantoms_remove
 
 
 class Command(BaseCommand):

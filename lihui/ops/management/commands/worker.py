@@ -12,13 +12,16 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from lihui.idempotency.services import idempotency_keys_purge
-from lihui.meetings.services import meetings_extend_horizon
+from lihui.meetings.services.planning import meetings_extend_horizon
 from lihui.notices.services import notices_run
 from lihui.notify.services import deliver_due
 from lihui.ops.heartbeat import heartbeat_record
@@ -28,16 +31,42 @@ from lihui.surveys.services import surveys_release_closed
 log = logging.getLogger("lihui.worker")
 
 
-def run_pass(name: str, work, done: str | None = None) -> None:
-    """One step of a pass: log what it did (when `done` says how and it did something), or
-    log its failure and go on."""
+@dataclass(frozen=True)
+class Pass:
+    """One step of the worker's loop."""
+
+    name: str  # as the failure log names it ("… pass failed")
+    work: Callable[[str], Any]  # called with the worker's name
+    done: str | None = None  # what it did, %-formatted with its result (logged when truthy)
+    notify: bool = False  # runs only with LIHUI_NOTIFY_ENABLED
+
+
+# In order: /healthz reads the heartbeat first; the notices come after what they report on.
+PASSES = (
+    Pass("heartbeat", lambda worker: heartbeat_record(name=worker)),
+    Pass("planning", lambda worker: meetings_extend_horizon(), "extended the plan of %d series"),
+    Pass("indexing", lambda worker: search_refresh(limit=500), "indexed %d meetings for search"),
+    Pass("idempotency key purge", lambda worker: idempotency_keys_purge()),
+    Pass("survey close", lambda worker: surveys_release_closed(), "wrote %d waiting answers of closed surveys"),
+    Pass("notices", lambda worker: notices_run(), "queued notices: %s", notify=True),
+    Pass("delivery", lambda worker: deliver_due(worker=worker, limit=200), "delivered %d messages", notify=True),
+)
+
+
+def run_pass(step: Pass, *, worker: str) -> None:
+    """Run one step: log what it did (when `done` says how and it did something), or log its
+    failure and go on — a bad pass must not kill the worker, the next pass retries. How long
+    it took goes to the debug log."""
+    began = time.monotonic()
     try:
-        result = work()
+        result = step.work(worker)
     except Exception:
-        log.exception("%s pass failed", name)
+        log.exception("%s pass failed", step.name)
         return
-    if done and result:
-        log.info(done, result)
+    finally:
+        log.debug("%s pass took %.3f s", step.name, time.monotonic() - began)
+    if step.done and result:
+        log.info(step.done, result)
 
 
 class Command(BaseCommand):
@@ -64,16 +93,9 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA optimize")
                 optimized = time.monotonic()
-            # /healthz reads the heartbeat. A bad pass must not kill the worker: it is logged
-            # and the next pass retries.
-            run_pass("heartbeat", lambda: heartbeat_record(name=worker_name))
-            run_pass("planning", meetings_extend_horizon, "extended the plan of %d series")
-            run_pass("indexing", lambda: search_refresh(limit=500), "indexed %d meetings for search")
-            run_pass("idempotency key purge", idempotency_keys_purge)
-            run_pass("survey close", surveys_release_closed, "wrote %d waiting answers of closed surveys")
-            if settings.LIHUI_NOTIFY_ENABLED:
-                run_pass("notices", notices_run, "queued notices: %s")
-                run_pass("delivery", lambda: deliver_due(worker=worker_name, limit=200), "delivered %d messages")
+            for step in PASSES:
+                if not step.notify or settings.LIHUI_NOTIFY_ENABLED:
+                    run_pass(step, worker=worker_name)
             if once or self.stopping:
                 return
             for _ in range(settings.LIHUI_WORKER_INTERVAL_SECONDS):

@@ -13,13 +13,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from lihui.markdown import line_diff, markdown_html
+from lihui.regime.selectors import series_visible_or_404
 
-from .document import regime_docx, regime_render, regime_version_ensure, regime_version_get, regime_versions
-from .models import RegimeVersion, Series
-from .views import _visible_series
+from ..documents import regime_docx, regime_render, regime_version_ensure, regime_version_get, regime_versions
+from ..models import RegimeVersion, Series
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -57,14 +56,14 @@ def _page(request, series: Series, version: RegimeVersion, *, current: RegimeVer
 
 @login_required
 def regime_page(request, pk: int):
-    series = _visible_series(request, pk)
+    series = series_visible_or_404(person=request.user, pk=pk)
     current = regime_version_ensure(series=series)
     return _page(request, series, current, current=current)
 
 
 @login_required
 def regime_version_page(request, pk: int, number: int):
-    series = _visible_series(request, pk)
+    series = series_visible_or_404(person=request.user, pk=pk)
     current = regime_version_ensure(series=series)
     version = regime_version_get(series=series, number=number)
     if version is None:
@@ -79,7 +78,7 @@ def _number(value: str | None) -> int | None:
 
 @login_required
 def regime_compare(request, pk: int):
-    series = _visible_series(request, pk)
+    series = series_visible_or_404(person=request.user, pk=pk)
     current = regime_version_ensure(series=series)
     error = ""
     a_raw, b_raw = request.GET.get("a"), request.GET.get("b")
@@ -136,21 +135,16 @@ def _attachment(data, content_type: str, name: str) -> HttpResponse:
 
 @login_required
 def regime_markdown_file(request, pk: int):
-    series = _visible_series(request, pk)
+    series = series_visible_or_404(person=request.user, pk=pk)
     version = _download_version(request, series)
     return _attachment(version.text, "text/markdown; charset=utf-8", _filename(series, version, "md"))
 
 
 @login_required
 def regime_docx_file(request, pk: int):
-    series = _visible_series(request, pk)
+    series = series_visible_or_404(person=request.user, pk=pk)
     version = _download_version(request, series)
     with translation.override(version.language):
-        data = regime_docx(text=version.text, title=f"{series.title} · {_('Meeting regime')}", language=version.language)
+        data = regime_docx(text=version.text, title=_("%(series)s · Meeting regime") % {"series": series.title}, language=version.language)
     return _attachment(data, DOCX, _filename(series, version, "docx"))
 
-
-# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
-_IN_F_STRINGS = (
-    gettext_noop("Meeting regime"),
-)

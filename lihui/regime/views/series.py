@@ -15,10 +15,10 @@ from lihui.meetings.selectors import meeting_ids_opened_to, series_load, series_
 from lihui.people.selectors import person_list
 from lihui.web import add_service_errors
 
-from . import services
-from .forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
-from .models import CadenceWindow, CalendarFeed, Membership, Series
-from .selectors import (
+from .. import services
+from ..forms import RosterFormSet, SeriesForm, TemplateFormSet, WindowForm
+from ..models import CadenceWindow, CalendarFeed, Membership, Series
+from ..selectors import (
     agenda_template_total,
     series_can_manage,
     series_can_view,
@@ -29,19 +29,8 @@ from .selectors import (
     series_recent_duplicate,
     series_reporting_heads,
     series_roster,
-    series_visible_or_404,
     series_visible_to,
 )
-
-
-# Kept for lihui/insights/views_review.py, views_recommendations.py and lihui/regime/views_document.py
-# (being moved; not edited in issue 15) until they call the selectors themselves.
-def _visible_series(request, pk: int) -> Series:
-    return series_visible_or_404(person=request.user, pk=pk)
-
-
-def _managed_series(request, pk: int) -> Series:
-    return series_managed_or_404(person=request.user, pk=pk)
 
 
 @login_required

@@ -34,7 +34,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext, pgettext
+from django.utils.translation import ngettext, pgettext
 
 from lihui import documents as d
 from lihui import events
@@ -691,10 +691,11 @@ def regime_markdown(doc: Document) -> str:
     out = [f"# {doc.title}", ""]
     if doc.version is not None:
         # The colon stays outside the emphasis: `**版本：**第` would not close (CommonMark flanking rules).
-        line = f"**{_('Version')}**{_colon()}" + (f"第 {doc.version} 版" if zh else f"{doc.version}")
+        version, effective = _("Version"), _("Effective date")
+        line = f"**{version}**{_colon()}" + (f"第 {doc.version} 版" if zh else f"{doc.version}")
         if doc.effective_date:
             line += "\u3000" if zh else " · "
-            line += f"**{_('Effective date')}**{_colon()}{_day(doc.effective_date)}"
+            line += f"**{effective}**{_colon()}{_day(doc.effective_date)}"
         out += [line, ""]
     for label, value in doc.facts:
         out += [f"**{label}**{_colon()}{value}", ""]
@@ -802,9 +803,3 @@ def regime_render(*, series: Series) -> str:
     another language than the company's)."""
     return regime_markdown(regime_document(series=series))
 
-
-# Used inside f-strings, where makemessages cannot see them: declared here for the catalog.
-_IN_F_STRINGS = (
-    gettext_noop("Version"),
-    gettext_noop("Effective date"),
-)
