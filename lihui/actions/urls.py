@@ -6,10 +6,10 @@ from .views import minutes as minutes_views
 
 app_name = "actions"
 urlpatterns = [
-    path("actions/", views.action_index, name="list"),
-    path("actions/export.xlsx", views.action_export, name="export"),
-    path("actions/series/<int:pk>/", views.series_board, name="series"),
-    path("actions/<int:pk>/", views.action_detail, name="detail"),
+    path("actions/", views.action_index, name="action_index"),
+    path("actions/export.xlsx", views.action_export, name="action_export"),
+    path("actions/series/<int:pk>/", views.series_board, name="series_board"),
+    path("actions/<int:pk>/", views.action_detail, name="action_detail"),
     path("meetings/<int:pk>/followup/", views.record, name="record"),
     path("meetings/<int:pk>/capture/", capture_views.capture, name="capture"),
     path("meetings/<int:pk>/capture/confirm/", capture_views.capture_confirm, name="capture_confirm"),
@@ -17,9 +17,9 @@ urlpatterns = [
     path("meetings/<int:pk>/review/<int:action_id>/", views.review, name="review"),
     path("meetings/<int:pk>/minutes/", minutes_views.minutes, name="minutes"),
     path("meetings/<int:pk>/minutes/edit/", minutes_views.minutes_edit, name="minutes_edit"),
-    path("meetings/<int:pk>/minutes/publish/", minutes_views.minutes_state, name="minutes_publish"),
-    path("meetings/<int:pk>/minutes/revisions/", minutes_views.minutes_history, name="minutes_revisions"),
+    path("meetings/<int:pk>/minutes/publish/", minutes_views.minutes_state, name="minutes_state"),
+    path("meetings/<int:pk>/minutes/revisions/", minutes_views.minutes_history, name="minutes_history"),
     path("meetings/<int:pk>/minutes/print/", minutes_views.minutes_print, name="minutes_print"),
     path("meetings/<int:pk>/minutes.md", minutes_views.minutes_md, name="minutes_md"),
-    path("meetings/<int:pk>/minutes.docx", minutes_views.minutes_word, name="minutes_docx"),
+    path("meetings/<int:pk>/minutes.docx", minutes_views.minutes_word, name="minutes_word"),
 ]

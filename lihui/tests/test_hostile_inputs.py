@@ -81,7 +81,7 @@ def test_a_hostile_title_through_the_agenda_form_is_kept_as_text(world, payload)
     assert counts()["AgendaItem"] == before["AgendaItem"] + 1
     stored = AgendaItem.objects.latest("pk").title
     assert stored == payload.strip()  # as typed (a form strips the ends), never "cleaned" into markup
-    page = world.web.get(reverse("meetings:detail", kwargs={"pk": world.meeting.pk}))
+    page = world.web.get(reverse("meetings:meeting_detail", kwargs={"pk": world.meeting.pk}))
     assert page.status_code == 200
     assert_page_inert(page.content.decode())
 
@@ -96,7 +96,7 @@ def test_a_hostile_decision_and_action_through_the_follow_up_panel(world, payloa
         assert_page_inert(response.content.decode())
     assert counts()["Decision"] == before["Decision"] + 1 and counts()["ActionItem"] == before["ActionItem"] + 1
     assert Decision.objects.latest("pk").text == payload.strip()
-    for name in ("actions:minutes", "actions:series"):
+    for name in ("actions:minutes", "actions:series_board"):
         pk = world.meeting.pk if name == "actions:minutes" else world.cast.series.pk
         page = world.web.get(reverse(name, kwargs={"pk": pk}))
         assert page.status_code == 200
@@ -172,7 +172,7 @@ def test_hostile_text_through_the_api_is_stored_as_sent_and_shown_inert(world, p
     assert decision.status_code == 201 and decision.json()["text"] == payload.strip()
     action = api_json(world.api, "post", f"{path}/actions", {"title": payload[:300], "owner": world.cast.member.pk, "due": DUE})
     assert action.status_code == 201, action.content[:300]
-    for url in (reverse("meetings:detail", kwargs={"pk": world.meeting.pk}), reverse("actions:minutes", kwargs={"pk": world.meeting.pk})):
+    for url in (reverse("meetings:meeting_detail", kwargs={"pk": world.meeting.pk}), reverse("actions:minutes", kwargs={"pk": world.meeting.pk})):
         page = world.web.get(url)
         assert page.status_code == 200
         assert_page_inert(page.content.decode())

@@ -148,7 +148,7 @@ def action_export(request):
     form, _show_all, filters = _board_filters(request, page=False)
     if form.errors:
         # Show what is wrong on the page instead of a file that silently ignores a filter.
-        return redirect(f"{reverse('actions:list')}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('actions:action_index')}?{request.GET.urlencode()}")
     today = person_today(person=request.user)
     data = actions_xlsx_capped(
         actions=action_list(person=request.user, today=today, **filters), today=today, zone=person_zone(person=request.user)
@@ -180,7 +180,7 @@ def action_detail(request, pk: int):
             else:
                 raise ValidationError({"do": [_("Unknown action.")]})
             messages.success(request, _("The action was updated."))
-            return redirect("actions:detail", pk=action.pk)
+            return redirect("actions:action_detail", pk=action.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             typed = {"form": what, **{k: request.POST.get(k, "")[:2000] for k in ("status", "comment", "text", "due", "reason")}}

@@ -73,13 +73,13 @@ def test_draft_minutes_and_revisions_are_for_those_who_see_the_series(world):
     for tail in ("", ".md", ".docx", "/revisions", "/revisions/1"):
         assert guest.get(f"/meetings/{meeting.pk}/minutes{tail}").status_code == 404, tail
         assert member.get(f"/meetings/{meeting.pk}/minutes{tail}").status_code == 200, tail
-    pages = ("actions:minutes", "actions:minutes_md", "actions:minutes_print", "actions:minutes_docx", "actions:minutes_revisions")
+    pages = ("actions:minutes", "actions:minutes_md", "actions:minutes_print", "actions:minutes_word", "actions:minutes_history")
     for name in pages:
         url = reverse(name, kwargs={"pk": meeting.pk})
         assert web(cast.guest).get(url).status_code == 404, name
         assert web(cast.roster_member).get(url).status_code == 200, name
     # The meeting page offers the guest no link to minutes they may not read yet.
-    detail = web(cast.guest).get(reverse("meetings:detail", kwargs={"pk": meeting.pk})).content.decode()
+    detail = web(cast.guest).get(reverse("meetings:meeting_detail", kwargs={"pk": meeting.pk})).content.decode()
     assert reverse("actions:minutes", kwargs={"pk": meeting.pk}) not in detail
 
 
@@ -90,8 +90,8 @@ def test_published_minutes_are_read_by_the_guest_too(world):
     for tail in ("", ".md", ".docx"):
         assert guest.get(f"/meetings/{meeting.pk}/minutes{tail}").status_code == 200, tail
     assert guest.get(f"/meetings/{meeting.pk}/minutes/revisions").status_code == 404  # the drafts stay the roster's
-    for name in ("actions:minutes", "actions:minutes_md", "actions:minutes_print", "actions:minutes_docx"):
+    for name in ("actions:minutes", "actions:minutes_md", "actions:minutes_print", "actions:minutes_word"):
         assert web(cast.guest).get(reverse(name, kwargs={"pk": meeting.pk})).status_code == 200, name
-    assert web(cast.guest).get(reverse("actions:minutes_revisions", kwargs={"pk": meeting.pk})).status_code == 404
-    detail = web(cast.guest).get(reverse("meetings:detail", kwargs={"pk": meeting.pk})).content.decode()
+    assert web(cast.guest).get(reverse("actions:minutes_history", kwargs={"pk": meeting.pk})).status_code == 404
+    detail = web(cast.guest).get(reverse("meetings:meeting_detail", kwargs={"pk": meeting.pk})).content.decode()
     assert reverse("actions:minutes", kwargs={"pk": meeting.pk}) in detail

@@ -112,7 +112,7 @@ def test_a_rule_change_through_the_form_is_logged_against_the_stored_rules(cast)
     roster = [(m.person, m.role) for m in cast.series.memberships.select_related("person")]
     data = series_form_data(title="私密例会", series=cast.series, roster=roster)
     data["duration_minutes"] = "45"
-    response = client_for(cast.chair).post(reverse("regime:edit", kwargs={"pk": cast.series.pk}), data)
+    response = client_for(cast.chair).post(reverse("regime:series_edit", kwargs={"pk": cast.series.pk}), data)
     assert response.status_code == 302
     entry = last(series=cast.series, entity=E.SERIES)
     assert changes(entry)["duration_minutes"] == (60, 45)
@@ -293,7 +293,7 @@ def test_the_page_is_for_the_chair_and_admins(cast, role, status):
 
 def test_the_series_page_links_to_the_log_for_those_who_may_read_it(cast):
     url = reverse("audit:series_log", kwargs={"pk": cast.series.pk})
-    page = reverse("regime:detail", kwargs={"pk": cast.series.pk})
+    page = reverse("regime:series_detail", kwargs={"pk": cast.series.pk})
     assert url in client_for(cast.chair).get(page).content.decode()
     assert url not in client_for(cast.member).get(page).content.decode()
 

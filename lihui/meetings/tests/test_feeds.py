@@ -225,7 +225,7 @@ def test_series_page_shows_a_new_address_once_to_members_only(cast):
     member, outsider = Client(), Client()
     member.force_login(cast.member)
     outsider.force_login(cast.outsider)
-    url = reverse("regime:detail", kwargs={"pk": cast.open_series.pk})
+    url = reverse("regime:series_detail", kwargs={"pk": cast.open_series.pk})
 
     response = member.post(reverse("meetings:series_feed_regenerate", kwargs={"series_pk": cast.open_series.pk}))
     assert response.status_code == 302 and response.url == url

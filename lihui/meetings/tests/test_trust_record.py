@@ -86,15 +86,15 @@ def test_the_past_entered_as_history_is_held_marked_and_the_rotation_starts_at_t
     assert (coming.number, coming.status, coming.is_history, coming.minute_taker_id) == (5, "scheduled", False, first.pk)
     # History was not run under the regime: it is not measured.
     assert meeting_compliance(meeting=past[0]) is None
-    page = client_for(chair).get(reverse("meetings:detail", args=[past[0].pk]))
+    page = client_for(chair).get(reverse("meetings:meeting_detail", args=[past[0].pk]))
     assert page.status_code == 200 and b'data-testid="history-note"' in page.content
 
 
 def test_the_web_form_offers_history_only_when_creating(cast):
     chair = cast.chair
-    page = client_for(chair).get(reverse("regime:new"))
+    page = client_for(chair).get(reverse("regime:series_new"))
     assert b'name="record_history"' in page.content
-    page = client_for(chair).get(reverse("regime:edit", args=[cast.series.pk]))
+    page = client_for(chair).get(reverse("regime:series_edit", args=[cast.series.pk]))
     assert b'name="record_history"' not in page.content
 
 
@@ -214,7 +214,7 @@ def test_the_deputy_chair_starts_and_runs_the_meeting(cast, frozen):
     m = Meeting.objects.get(pk=meeting.pk)
     assert m.actual_start is not None and m.started_by_id == cast.member.pk
     assert client.post(reverse("meetings:end", args=[meeting.pk]), {"confirm": "1"}).status_code == 302
-    page = client_for(cast.chair).get(reverse("meetings:detail", args=[meeting.pk]))
+    page = client_for(cast.chair).get(reverse("meetings:meeting_detail", args=[meeting.pk]))
     assert cast.member.name in page.content.decode()
     # The deputy runs meetings; the rules stay the chair's.
     with pytest.raises(PermissionDenied):
@@ -286,7 +286,7 @@ def test_after_end_the_agenda_changes_only_by_an_amendment_with_a_reason(cast, h
 
 
 def test_the_held_page_offers_no_agenda_controls_and_dates_the_actual_time(cast, held):
-    page = client_for(cast.chair).get(reverse("meetings:detail", args=[held.pk])).content.decode()
+    page = client_for(cast.chair).get(reverse("meetings:meeting_detail", args=[held.pk])).content.decode()
     assert 'data-testid="agenda-record"' in page and "add-item" not in page
     assert "2026-12-14" in page.split('data-testid="actual-time"')[1][:120] or "12月14日" in page.split('data-testid="actual-time"')[1][:160]
 

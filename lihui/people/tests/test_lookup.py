@@ -50,7 +50,7 @@ def names(client, q) -> list[str]:
 
 
 def test_the_url():
-    assert reverse("people:lookup") == URL
+    assert reverse("people:person_lookup") == URL
 
 
 def test_signed_out_people_are_sent_to_sign_in(people):

@@ -602,9 +602,9 @@ WEB: dict[str, Web] = {
         },
         kwargs=lambda w, target, role: {"series_pk": w.series(target).pk},
     ),
-    "meetings:detail": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "meetings:meeting_detail": Web(get=meeting_read(200), kwargs=meeting_kwargs),
     # --- one meeting: prepare
-    "meetings:purpose": Web(
+    "meetings:purpose_set": Web(
         get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"purpose": "定下双十一排班"}
     ),
     "meetings:agenda_add": Web(
@@ -666,42 +666,42 @@ WEB: dict[str, Web] = {
     ),
     # The presenter presents the item, which gives no right to its notes.
     "meetings:notes": Web(get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=item_kwargs, data=notes_data),
-    "meetings:move": Web(get=meeting_manage(200), post=meeting_manage(302), kwargs=meeting_kwargs, data=move_data),
-    "meetings:cancel": Web(
+    "meetings:meeting_move": Web(get=meeting_manage(200), post=meeting_manage(302), kwargs=meeting_kwargs, data=move_data),
+    "meetings:meeting_cancel": Web(
         get=meeting_manage(200), post=meeting_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"reason": "双十一值班"}
     ),
-    "meetings:add": Web(
+    "meetings:meeting_add": Web(
         get=series_manage(200),
         post=series_manage(302),
         kwargs=lambda w, target, role: {"series_pk": w.series(target).pk},
         data=extra_meeting_data,
     ),
     # --- follow-up: decisions and actions. The list shows each person what they may see.
-    "actions:list": Web(get=everyone(200)),
+    "actions:action_index": Web(get=everyone(200)),
     # The board as .xlsx: the same list as the page, so everyone gets what they may see.
-    "actions:export": Web(get=everyone(200)),
+    "actions:action_export": Web(get=everyone(200)),
     # One series' board is read as the series is.
-    "actions:series": Web(get=series_read(200), kwargs=series_kwargs),
+    "actions:series_board": Web(get=series_read(200), kwargs=series_kwargs),
     # The archive search page answers everyone; hits come only from series they see
     # (lihui/search/tests).
-    "search:search": Web(get=everyone(200)),
+    "search:search_page": Web(get=everyone(200)),
     # The minutes draft is read as the meeting is.
     # Draft minutes (here) and their revisions are read as the series is; published ones as
     # the meeting is (lihui/api/tests/test_guest_scope.py).
     "actions:minutes": Web(get=series_content(200), kwargs=meeting_kwargs),
     "actions:minutes_md": Web(get=series_content(200), kwargs=meeting_kwargs),
     "actions:minutes_print": Web(get=series_content(200), kwargs=meeting_kwargs),
-    "actions:minutes_docx": Web(get=series_content(200), kwargs=meeting_kwargs),
-    "actions:minutes_revisions": Web(get=series_content(200), kwargs=minutes_saved_kwargs),
+    "actions:minutes_word": Web(get=series_content(200), kwargs=meeting_kwargs),
+    "actions:minutes_history": Web(get=series_content(200), kwargs=minutes_saved_kwargs),
     # Writing and publishing them: whoever takes the notes (chair, minute-taker, admins), once
     # the meeting has taken place (started, here). Without approval the minute-taker publishes.
     "actions:minutes_edit": Web(get=minutes_kept(200), post=minutes_kept(302), kwargs=started_kwargs, data=minutes_data),
-    "actions:minutes_publish": Web(
+    "actions:minutes_state": Web(
         get=everyone(405, TARGETS), post=minutes_kept(302), kwargs=started_kwargs, data=lambda w, t, r: {"do": "publish"}
     ),
     # An action is seen as its series is (the guest's meeting is a later one); the presenter
     # owns it and updates it like the chair, the minute-taker and admins.
-    "actions:detail": Web(
+    "actions:action_detail": Web(
         get=series_read(200),
         post=action_manage(302),
         kwargs=action_kwargs,
@@ -738,9 +738,9 @@ WEB: dict[str, Web] = {
     ),
     "surveys:results": Web(get=minutes_kept(200), kwargs=ended_kwargs),
     # --- regime
-    "regime:list": Web(get=everyone(200)),
-    "regime:new": Web(get=everyone(200), post=everyone(302), data=new_series_data),
-    "regime:detail": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:series_index": Web(get=everyone(200)),
+    "regime:series_new": Web(get=everyone(200), post=everyone(302), data=new_series_data),
+    "regime:series_detail": Web(get=series_read(200), kwargs=series_kwargs),
     # --- insights: health is read as the series is; the organisation page shows each
     # person what they see (admins: everything).
     "insights:health": Web(get=everyone(200)),
@@ -748,14 +748,14 @@ WEB: dict[str, Web] = {
     # Improvement: the review report is read as the series is; the one-click change a
     # recommendation proposes (make a member optional) is the series' managers'.
     "insights:review": Web(get=series_read(200), kwargs=series_kwargs),
-    "insights:review_docx": Web(get=series_read(200), kwargs=series_kwargs),
-    "insights:review_md": Web(get=series_read(200), kwargs=series_kwargs),
+    "insights:review_docx_file": Web(get=series_read(200), kwargs=series_kwargs),
+    "insights:review_md_file": Web(get=series_read(200), kwargs=series_kwargs),
     # GET without a person goes back to the health page; the POST confirms (do=apply).
     "insights:apply_optional": Web(
         get=series_manage(302), post=series_manage(302), kwargs=series_kwargs,
         data=lambda w, t, r: {"person": w.cast.member.pk, "do": "apply"},
     ),
-    "regime:edit": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=edit_series_data),
+    "regime:series_edit": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=edit_series_data),
     "regime:window_add": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=window_form_data),
     "regime:agenda_template": Web(
         get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=template_form_data
@@ -766,18 +766,18 @@ WEB: dict[str, Web] = {
         kwargs=series_kwargs,
         data=lambda w, target, role: {"move": f"{w.series(target).agenda_template.first().pk}:down"},
     ),
-    "regime:archive": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=series_kwargs, data=lambda w, t, r: {"do": "archive"}),
+    "regime:series_archive": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=series_kwargs, data=lambda w, t, r: {"do": "archive"}),
     "regime:window_delete": Web(
         get=everyone(405, TARGETS),
         post=series_manage(302),
         kwargs=lambda w, target, role: {"pk": w.series(target).pk, "window_id": w.window(target).pk},
     ),
     # The regime document is read as the series is (reading brings its version up to date).
-    "regime:document": Web(get=series_read(200), kwargs=series_kwargs),
-    "regime:document_version": Web(get=series_read(200), kwargs=lambda w, target, role: {"pk": w.series(target).pk, "number": 1}),
-    "regime:document_compare": Web(get=series_read(200), kwargs=series_kwargs),
-    "regime:document_docx": Web(get=series_read(200), kwargs=series_kwargs),
-    "regime:document_md": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:regime_page": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:regime_version_page": Web(get=series_read(200), kwargs=lambda w, target, role: {"pk": w.series(target).pk, "number": 1}),
+    "regime:regime_compare": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:regime_docx_file": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:regime_markdown_file": Web(get=series_read(200), kwargs=series_kwargs),
     # The audit log (审计日志) is for those who may change the series: its chair and admins.
     "audit:series_log": Web(get=series_manage(200), kwargs=series_kwargs),
     # --- delivery: a series' group robots are its chair's (and admins'); a test send queues
@@ -797,7 +797,7 @@ WEB: dict[str, Web] = {
     ),
     "notify:channel_delete": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=channel_kwargs),
     "notify:channel_test": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=channel_kwargs),
-    "notify:mail": Web(get=admins_only(200)),
+    "notify:mail_list": Web(get=admins_only(200)),
     "notify:mail_detail": Web(get=admins_only(200), kwargs=lambda w, t, r: {"name": w.mail(), "index": 0}),
     # the .ics: in walk() order 0 is the multipart/mixed, 1 its text, 2 the attachment
     "notify:mail_part": Web(get=admins_only(200), kwargs=lambda w, t, r: {"name": w.mail(), "index": 0, "part": 2}),
@@ -811,7 +811,7 @@ WEB: dict[str, Web] = {
     ),
     "people:logout": Web(get=everyone(405), post=everyone(302), writes=False, anonymous=("POST", LOGIN)),
     # --- KPIs: a department's head (the presenter) and admins define them
-    "reports:kpis": Web(get=everyone(200)),
+    "reports:kpi_index": Web(get=everyone(200)),
     "reports:kpi_add": Web(
         get=everyone(405),
         post={"-": {"chair": 404, "minute_taker": 404, "presenter": 302, "member": 404, "guest": 404, "outsider": 404,
@@ -838,7 +838,7 @@ WEB: dict[str, Web] = {
     ),
     "people:token_create": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"name": "脚本"}),
     # The person picker's suggestions (names of active colleagues): anyone signed in; a read.
-    "people:lookup": Web(get=everyone(200)),
+    "people:person_lookup": Web(get=everyone(200)),
     # A person's own notice preferences: anyone signed in, for themselves only.
     "notices:preferences": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"agenda_published:email": "on"}),
     "people:token_revoke": Web(get=everyone(405), post=everyone(302), kwargs=lambda w, target, role: {"pk": w.token(role).pk}),
@@ -1021,7 +1021,7 @@ def test_series_list_shows_visible_series_only(cast):
     def act(role):
         client = Client()
         client.force_login(World(cast).sign_in(role, "private"))
-        html = client.get(reverse("regime:list")).content.decode()
+        html = client.get(reverse("regime:series_index")).content.decode()
         return _series_links(html), ("私密例会" in html, "全员例会" in html)
 
     seen, titles = each_role(act)
@@ -1079,7 +1079,7 @@ def test_refused_move_shows_the_form_again(cast):
     client.force_login(cast.chair)
     yesterday = (today() - dt.timedelta(days=1)).isoformat()
     data = {"date": yesterday, "start_time": "09:30", "duration_minutes": 60}
-    response = client.post(reverse("meetings:move", kwargs={"pk": meeting.pk}), data)
+    response = client.post(reverse("meetings:meeting_move", kwargs={"pk": meeting.pk}), data)
     assert response.status_code == 200, _explain(response)
     assert response.context["form"].errors
 
@@ -1089,11 +1089,11 @@ def test_a_saved_series_lands_on_a_page_one_may_see(cast, how):
     client = Client()
     if how == "create for someone else":
         client.force_login(cast.outsider)
-        url = reverse("regime:new")
+        url = reverse("regime:series_new")
         data = series_form_data(title="替别人建的例会", series=None, roster=[(cast.chair, "chair")])
     else:  # the chair passes the private series to the member and leaves the roster
         client.force_login(cast.chair)
-        url = reverse("regime:edit", kwargs={"pk": cast.series.pk})
+        url = reverse("regime:series_edit", kwargs={"pk": cast.series.pk})
         roster = [(cast.member, "chair"), (cast.minute_taker, "minute_taker")]
         data = series_form_data(title="交接", series=cast.series, roster=roster)
     before = snapshot()
@@ -1105,7 +1105,7 @@ def test_a_saved_series_lands_on_a_page_one_may_see(cast, how):
         assert response.context["form"].non_field_errors()
     else:
         assert snapshot() != before, "the form should have been valid"
-        assert response.redirect_chain[-1][0] == reverse("regime:list")
+        assert response.redirect_chain[-1][0] == reverse("regime:series_index")
 
 
 # --- presenters: their own item, nobody else's ----------------------------------------------------
@@ -1149,7 +1149,7 @@ def test_a_presenter_changes_only_their_own_item(cast, name, method, data):
 # the meeting's pages and its materials, and 403 for preparing and running it. The series
 # itself stays invisible.
 GUEST: dict[str, tuple[str, int]] = {
-    "meetings:detail": ("GET", 200),
+    "meetings:meeting_detail": ("GET", 200),
     "meetings:agenda_print": ("GET", 200),
     "meetings:agenda_docx": ("GET", 200),
     "meetings:live": ("GET", 200),
@@ -1157,9 +1157,9 @@ GUEST: dict[str, tuple[str, int]] = {
     "meetings:state": ("GET", 200),
     "meetings:recap": ("GET", 200),
     "meetings:material_download": ("GET", 200),
-    "meetings:move": ("GET", 403),
-    "meetings:cancel": ("GET", 403),
-    "meetings:purpose": ("POST", 403),
+    "meetings:meeting_move": ("GET", 403),
+    "meetings:meeting_cancel": ("GET", 403),
+    "meetings:purpose_set": ("POST", 403),
     "meetings:agenda_add": ("POST", 403),
     "meetings:agenda_move": ("POST", 403),
     "meetings:agenda_retime": ("POST", 403),
@@ -1177,7 +1177,7 @@ GUEST: dict[str, tuple[str, int]] = {
     "meetings:resume": ("POST", 403),
     "meetings:attendance": ("POST", 403),
     "meetings:notes": ("POST", 403),
-    "regime:detail": ("GET", 404),
+    "regime:series_detail": ("GET", 404),
     "regime:agenda_template": ("GET", 404),
 }
 
@@ -1212,7 +1212,7 @@ def test_a_staff_guest_sees_the_meeting_but_changes_nothing(cast, name):
     assert snapshot() == before
 
 
-MEETING_PAGES = ["meetings:detail", "meetings:agenda_print", "meetings:agenda_docx", "meetings:live", "meetings:projector",
+MEETING_PAGES = ["meetings:meeting_detail", "meetings:agenda_print", "meetings:agenda_docx", "meetings:live", "meetings:projector",
                  "meetings:state", "meetings:recap"]
 
 
@@ -1248,7 +1248,7 @@ def test_meeting_pages_link_only_to_what_the_viewer_may_open(cast, who):
     client = Client(raise_request_exception=False)
     client.force_login(cast.outsider)
     dead = {}
-    for name in ("meetings:detail", "meetings:agenda_print", "meetings:live", "meetings:projector", "meetings:recap"):
+    for name in ("meetings:meeting_detail", "meetings:agenda_print", "meetings:live", "meetings:projector", "meetings:recap"):
         response = client.get(reverse(name, kwargs={"pk": w.meeting(target).pk}))
         assert response.status_code == 200, _explain(response)
         dead[name] = _dead_links(client, response.content.decode())
@@ -1260,7 +1260,7 @@ def test_a_removed_guest_no_longer_sees_the_meeting(cast):
     guest = guest_invite(actor=cast.chair, item=w.item("private"), person=cast.outsider)
     client = Client()
     client.force_login(cast.outsider)
-    url = reverse("meetings:detail", kwargs={"pk": w.meeting("private").pk})
+    url = reverse("meetings:meeting_detail", kwargs={"pk": w.meeting("private").pk})
     assert client.get(url).status_code == 200
     guest.delete()
     assert client.get(url).status_code == 404
@@ -1273,7 +1273,7 @@ def test_an_outside_guest_by_name_gives_nobody_access(cast):
     w.guest("private")
     client = Client()
     client.force_login(cast.outsider)
-    assert client.get(reverse("meetings:detail", kwargs={"pk": w.meeting("private").pk})).status_code == 404
+    assert client.get(reverse("meetings:meeting_detail", kwargs={"pk": w.meeting("private").pk})).status_code == 404
 
 
 # --- objects of one series through another's URL ------------------------------------------------
@@ -1348,7 +1348,7 @@ def test_inactive_person_is_signed_out(cast):
     client = Client()
     client.force_login(cast.member)
     Person.objects.filter(pk=cast.member.pk).update(is_active=False)
-    response = client.get(reverse("regime:detail", kwargs={"pk": cast.series.pk}))
+    response = client.get(reverse("regime:series_detail", kwargs={"pk": cast.series.pk}))
     assert response.status_code == 302
     assert urlparse(response.url).path == reverse("people:login")
 

@@ -489,7 +489,7 @@ def test_page_permissions(cast):
 
 def test_meeting_page_links_to_the_survey(cast):
     meeting = held(cast.open_series, chair=cast.chair)
-    detail = reverse("meetings:detail", args=[meeting.pk])
+    detail = reverse("meetings:meeting_detail", args=[meeting.pk])
     member_page = login(cast.member).get(detail).content.decode()
     assert 'data-testid="survey-answer-link"' in member_page and 'data-testid="survey-results-link"' not in member_page
     chair_page = login(cast.chair).get(detail).content.decode()
