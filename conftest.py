@@ -44,7 +44,7 @@ def cast(request, db):
     for clock in ("frozen", "clock"):
         if clock in request.fixturenames:
             request.getfixturevalue(clock)
-    from lihui.testing import make_cast
+    from lihui.testing.cast import make_cast
 
     return make_cast()
 

@@ -214,7 +214,7 @@ def meeting_series_content_visible(*, person: Person, meeting: Meeting) -> bool:
     the series' open actions, the minutes before they are published and their revisions:
     for whoever sees the series (roster, admins; all staff for an open one). A guest sees
     the meeting they were invited to, not the private series: each of its actions is 404
-    to them, so a list of them must be too (lihui/permission_rules.py, series_content)."""
+    to them, so a list of them must be too (lihui/testing/permissions.py, series_content)."""
     return series_visible_to(person=person).filter(pk=meeting.series_id).exists()
 
 

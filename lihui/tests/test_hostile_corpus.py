@@ -36,7 +36,7 @@ from lihui.notify.services import message_enqueue
 from lihui.notify.tests.conftest import stub_http  # noqa: F401  (the HTTP stub fixture)
 from lihui.notify.transports import transport_for
 from lihui.search.services import search_refresh
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 from . import hostile as H
 

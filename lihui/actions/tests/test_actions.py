@@ -26,7 +26,7 @@ from lihui.meetings.models import Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.people.models import Person
 from lihui.regime.models import Membership, Series
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=SH)  # half an hour into today's 09:30 meeting

@@ -29,7 +29,7 @@ from lihui.actions.models import ActionItem
 from lihui.actions.selectors import SORTS, action_counts, action_list, person_today
 from lihui.meetings.models import Meeting
 from lihui.people.models import Department, Person
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=SH)

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lihui.actions.tests.test_board import _english, board, client_for, frozen, listed  # noqa: F401  (fixtures)
 from lihui.people.models import Person
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

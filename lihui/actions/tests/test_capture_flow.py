@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from lihui.actions.models import ActionItem, Decision
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

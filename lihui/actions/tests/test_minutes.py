@@ -50,7 +50,7 @@ from lihui.people.models import Department
 from lihui.regime.models import AgendaKind
 from lihui.reports.models import Kpi
 from lihui.reports.services import report_save
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 START = dt.datetime(2026, 11, 30, 9, 30, tzinfo=SH)  # the second Monday meeting of the series

@@ -16,7 +16,7 @@ from lihui.actions.models import ActionItem
 from lihui.actions.selectors import SORTS
 from lihui.actions.tests.test_board import DAY, INJECTIONS, NOW, SPECS, XLSX, grow, make_board, order
 from lihui.people.models import Department, Person
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 from .test_api import Api
 

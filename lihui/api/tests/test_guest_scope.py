@@ -2,7 +2,7 @@
 series' business: not the review of the series' open actions (each of which is 404 to
 them), not the minutes while they are a draft, nor their revisions — through the API and
 the pages alike. Once published, the minutes are theirs to read like any participant's.
-The cast is the permission matrices' (lihui.testing.make_cast(matrix=True))."""
+The cast is the permission matrices' (lihui.testing.cast.make_cast(matrix=True))."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from lihui.actions.minutes import minutes_publish, minutes_save
 from lihui.actions.models import ActionItem
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.meetings.services.live import meeting_start
-from lihui.testing import make_cast
+from lihui.testing.cast import make_cast
 
 from .test_api import Api
 

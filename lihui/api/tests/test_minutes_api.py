@@ -17,7 +17,7 @@ from lihui.actions.services import action_create, decision_record
 from lihui.meetings.models import Meeting, Minutes, MinutesRevision
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.meetings.services.live import meeting_end, meeting_start
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 from .test_api import Api
 

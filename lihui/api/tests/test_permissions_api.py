@@ -10,9 +10,9 @@ The client enforces CSRF like any real HTTP client (Django's test client skips i
 default), so the API behaves here as it does for a script.
 
 The cast and the rules are the web pages' (see lihui/regime/tests/test_permissions.py and
-lihui/permission_rules.py): anonymous (`test_anonymous_is_401`), outsider, member,
+lihui/testing/permissions.py): anonymous (`test_anonymous_is_401`), outsider, member,
 presenter, guest for one topic, minute-taker, chair and admin, made by
-lihui.testing.make_cast(matrix=True) and mapped to people by `World.person`. The presenter
+lihui.testing.cast.make_cast(matrix=True) and mapped to people by `World.person`. The presenter
 (`cast.member`) heads a department, so the agenda gives them its report item; the item
 operations act on that item, theirs, and they own the action. The member
 (`cast.roster_member`) is on both rosters and presents and owns nothing. The guest
@@ -51,7 +51,12 @@ from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material
 from lihui.meetings.services.live import meeting_start
 from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
-from lihui.permission_rules import (
+from lihui.regime.models import AgendaKind, CadenceWindow, Membership, Series
+from lihui.regime.services import cadence_window_add
+from lihui.reports.models import Kpi, KpiValue, Report
+from lihui.surveys.models import AnswerPool, Respondent, Response
+from lihui.testing.cast import make_cast
+from lihui.testing.permissions import (
     ROLES,
     Expect,
     action_manage,
@@ -65,11 +70,6 @@ from lihui.permission_rules import (
     series_manage,
     series_read,
 )
-from lihui.regime.models import AgendaKind, CadenceWindow, Membership, Series
-from lihui.regime.services import cadence_window_add
-from lihui.reports.models import Kpi, KpiValue, Report
-from lihui.surveys.models import AnswerPool, Respondent, Response
-from lihui.testing import make_cast
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai).
@@ -971,7 +971,7 @@ def test_an_outside_guests_email_is_for_those_who_manage_the_item(cast):
 @pytest.fixture
 def outsider_series(cast):
     """A series the outsider chairs, so they manage *something*."""
-    from lihui.testing import make_series
+    from lihui.testing.factories import make_series
 
     return make_series(chair=cast.outsider, title="路人甲的例会")
 

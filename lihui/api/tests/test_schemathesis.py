@@ -67,7 +67,7 @@ from lihui.people.models import Department
 from lihui.people.services import api_token_create
 from lihui.regime.services import cadence_window_add
 from lihui.reports.services import kpi_define
-from lihui.testing import make_cast
+from lihui.testing.cast import make_cast
 from lihui.wsgi import application  # importing it sets Django up (and its logging) again: keep it out of the test
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

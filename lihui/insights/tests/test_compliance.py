@@ -15,7 +15,7 @@ from lihui.insights.compliance import CHECK_KEYS, compliance_table, meeting_comp
 from lihui.meetings.models import Guest, Meeting
 from lihui.reports.models import Report
 from lihui.surveys.models import Respondent, Survey
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 from .builders import NOW, Team, action, at, attend, item, minutes, review
 

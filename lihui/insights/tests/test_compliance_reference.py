@@ -26,7 +26,7 @@ from lihui.meetings.models import AgendaItem, Attendance, Guest, Meeting, Minute
 from lihui.regime.models import Membership, Series
 from lihui.reports.models import Report
 from lihui.surveys.models import Respondent, Survey
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 from .builders import NOW, SHANGHAI
 

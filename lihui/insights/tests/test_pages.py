@@ -19,7 +19,7 @@ from lihui.meetings.models import Meeting
 from lihui.people.services import api_token_create
 from lihui.reports.models import Report
 from lihui.surveys.models import Respondent, Response, Survey
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 from .builders import NOW, SHANGHAI, Team, action, at, attend, item, minutes
 

@@ -27,7 +27,7 @@ from lihui.regime.models import Membership, PresenterRole, Series
 from lihui.regime.services import DEFAULT_AGENDA, agenda_template_save
 from lihui.reports.models import Kpi
 from lihui.reports.services import report_save
-from lihui.testing import DepartmentFactory, PersonFactory, make_series
+from lihui.testing.factories import DepartmentFactory, PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=SH)  # a Wednesday; the next meeting is Monday 30 Nov 09:30
@@ -731,7 +731,7 @@ def test_the_guest_picker_offers_active_colleagues_off_the_roster_by_department(
     """Issue 16: the picker was a <select> of every account, the admin too."""
     import re
 
-    from lihui.testing import DepartmentFactory
+    from lihui.testing.factories import DepartmentFactory
 
     item = item_of(ready.meeting, "discussion")
     legal = DepartmentFactory(name="法务部")

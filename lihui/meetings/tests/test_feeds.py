@@ -24,7 +24,7 @@ from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.regime import services as regime
 from lihui.regime.models import CalendarFeed
 from lihui.regime.services import RosterEntry, calendar_feed_regenerate
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc

@@ -16,7 +16,7 @@ from lihui.meetings.services import live as services
 from lihui.people.models import Person
 from lihui.reports.models import Kpi
 from lihui.reports.services import report_save
-from lihui.testing import DepartmentFactory, PersonFactory
+from lihui.testing.factories import DepartmentFactory, PersonFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 30, 9, 29, tzinfo=SH)  # a minute before the 09:30 Monday meeting

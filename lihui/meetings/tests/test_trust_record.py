@@ -25,7 +25,7 @@ from lihui.meetings.services import meetings_phantoms, meetings_plan
 from lihui.people.models import Person
 from lihui.regime.models import Membership, Series
 from lihui.regime.services import RosterEntry, series_create, series_update
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 12, 7, 21, 0, tzinfo=SH)  # a Monday evening, after the 09:30 slot
@@ -324,7 +324,7 @@ def test_arrivals_must_lie_within_the_meeting(cast, held):
 
 
 def test_presenters_describe_their_item_but_not_the_agendas_structure(cast, frozen):
-    from lihui.testing import DepartmentFactory
+    from lihui.testing.factories import DepartmentFactory
 
     dept = DepartmentFactory(name="客服部", head=cast.member)
     Person.objects.filter(pk=cast.member.pk).update(department=dept)

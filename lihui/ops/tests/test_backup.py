@@ -26,7 +26,7 @@ from lihui.actions.services import action_create
 from lihui.meetings.models import Meeting
 from lihui.ops import backup as ops_backup
 from lihui.ops.backup import RestoreRefused, backup_create, database_counts, restore, sha256_file
-from lihui.testing import make_cast
+from lihui.testing.cast import make_cast
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REPO = Path(__file__).resolve().parents[3]

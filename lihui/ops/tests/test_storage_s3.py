@@ -29,7 +29,7 @@ from moto.server import ThreadedMotoServer
 from lihui.meetings.models import Material
 from lihui.meetings.services import agenda as agenda_services
 from lihui.ops.backup import restore
-from lihui.testing import make_cast
+from lihui.testing.cast import make_cast
 
 REPO = Path(__file__).resolve().parents[3]
 KEY_ID, SECRET = "lihui-test", "lihui-test-secret"

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from lihui.people.models import Department
 from lihui.people.selectors import person_search
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/people/lookup/"

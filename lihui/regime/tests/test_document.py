@@ -36,7 +36,7 @@ from lihui.regime.services import (
     series_update,
 )
 from lihui.reports.models import Kpi
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=SH)

@@ -162,7 +162,7 @@ def test_only_admins_enter_a_year_and_never_one_the_package_has(cast):
 
 
 def test_a_series_that_keeps_its_meetings_on_holidays_is_not_warned(cast):
-    from lihui.testing import make_series
+    from lihui.testing.factories import make_series
 
     keep = make_series(chair=cast.chair, title="保留", holiday_policy="keep")
     page = _client(cast.chair).get(reverse("regime:series_detail", args=[keep.pk])).content.decode()

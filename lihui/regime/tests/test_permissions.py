@@ -6,7 +6,7 @@ gives the expected status per cast member for GET, and for POST where the view a
 POST, on the private series and on the staff-visible one. `test_every_route_has_a_rule`
 fails when a route is added without a rule, so nothing new ships unjudged.
 
-The cast (lihui.testing.make_cast(matrix=True); `World.person` maps a role to its person):
+The cast (lihui.testing.cast.make_cast(matrix=True); `World.person` maps a role to its person):
 anonymous (checked apart: `test_anonymous`), outsider, member, presenter, guest for one
 topic, minute-taker, chair and admin. The presenter is `cast.member`, who heads a
 department, so the agenda gives them its report item; they upload its material and own
@@ -24,7 +24,7 @@ A meeting is seen by whoever sees its series, and by staff invited as guests for
 items: the guest sees that meeting's pages (agenda, live view, recap, minutes, survey) but
 neither the private series' own pages nor its other meetings (404); on the staff-visible
 series they see what any colleague sees. The rules hence come as series-level and
-meeting-level variants (lihui/permission_rules.py). A meeting's chair and admins prepare it
+meeting-level variants (lihui/testing/permissions.py). A meeting's chair and admins prepare it
 (agenda, purpose, publish, the series' agenda template) and run it (start, next, end); the
 minute-taker also takes attendance and notes. A presenter edits, retimes and removes their
 own item, attaches its materials, files its report and invites its guests; the member, the
@@ -76,7 +76,12 @@ from lihui.notify.models import Channel, Message
 from lihui.ops.heartbeat import heartbeat_record
 from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
-from lihui.permission_rules import (
+from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
+from lihui.regime.services import cadence_window_add, calendar_feed_regenerate
+from lihui.reports.models import Kpi, Report
+from lihui.surveys.models import AnswerPool, Respondent, Response
+from lihui.testing.cast import make_cast
+from lihui.testing.permissions import (
     ROLES,
     TARGETS,
     Expect,
@@ -92,11 +97,6 @@ from lihui.permission_rules import (
     series_manage,
     series_read,
 )
-from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
-from lihui.regime.services import cadence_window_add, calendar_feed_regenerate
-from lihui.reports.models import Kpi, Report
-from lihui.surveys.models import AnswerPool, Respondent, Response
-from lihui.testing import make_cast
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai):
@@ -1282,7 +1282,7 @@ def test_an_outside_guest_by_name_gives_nobody_access(cast):
 @pytest.fixture
 def outsider_series(cast):
     """A series the outsider chairs, so they manage *something*."""
-    from lihui.testing import make_series
+    from lihui.testing.factories import make_series
 
     return make_series(chair=cast.outsider, title="路人甲的例会")
 

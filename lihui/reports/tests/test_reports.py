@@ -19,7 +19,7 @@ from lihui.people.models import Person
 from lihui.reports.models import Kpi, KpiValue, Report, achievement
 from lihui.reports.selectors import previous_meeting, reports_attach
 from lihui.reports.services import report_save
-from lihui.testing import DepartmentFactory, PersonFactory
+from lihui.testing.factories import DepartmentFactory, PersonFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=SH)

@@ -21,7 +21,7 @@ from lihui.ops import backup as ops_backup
 from lihui.regime.models import Membership, Series
 from lihui.surveys.models import AnswerPool, Respondent, Response
 from lihui.surveys.selectors import survey_results
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 from .test_surveys import GOOD, answer, held, survey_of
 

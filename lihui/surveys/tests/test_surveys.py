@@ -30,7 +30,7 @@ from lihui.regime.models import Membership, Series
 from lihui.surveys.models import AnswerPool, Respondent, Response, Survey
 from lihui.surveys.selectors import survey_results, survey_scores
 from lihui.surveys.services import AlreadyAnswered, survey_answer, survey_open, surveys_release_closed
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 GOOD = {"purpose_clear": 5, "time_well_used": 4, "outcomes_useful": 4, "discussion_open": 3, "overall": 4}
 

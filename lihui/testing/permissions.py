@@ -2,7 +2,7 @@
 series: the vocabulary of the web and API permission matrices in the tests
 (lihui/regime/tests/test_permissions.py, lihui/api/tests/test_permissions_api.py).
 
-The cast (lihui.testing.make_cast(matrix=True); anonymous people are checked apart):
+The cast (lihui.testing.cast.make_cast(matrix=True); anonymous people are checked apart):
 
 - chair: chairs both series;
 - minute_taker: takes their notes;
