@@ -13,9 +13,9 @@ The cast and the rules are the web pages' (see lihui/regime/tests/test_permissio
 lihui/testing/permissions.py): anonymous (`test_anonymous_is_401`), outsider, member,
 presenter, guest for one topic, minute-taker, chair and admin, made by
 lihui.testing.cast.make_cast(matrix=True) and mapped to people by `World.person`. The presenter
-(`cast.member`) heads a department, so the agenda gives them its report item; the item
+(`cast.presenter`) heads a department, so the agenda gives them its report item; the item
 operations act on that item, theirs, and they own the action. The member
-(`cast.roster_member`) is on both rosters and presents and owns nothing. The guest
+(`cast.member`) is on both rosters and presents and owns nothing. The guest
 (`cast.guest`) is on no roster and is invited as a colleague for the presenter's item of
 the meeting under test (`World.meeting`, and `World.sign_in` for operations that need no
 meeting): they see that meeting as a participant, neither the private series nor its other
@@ -138,7 +138,7 @@ class World:
         self._department: Department | None = None
 
     def person(self, role: str) -> Person:
-        """presenter: cast.member; member: cast.roster_member; guest: cast.guest; the rest by name."""
+        """presenter: cast.presenter; member: cast.member; guest: cast.guest; the rest by name."""
         return self.cast.person(role)
 
     def sign_in(self, role: str, target: str) -> Person:
@@ -176,20 +176,20 @@ class World:
         return ActionItem.objects.get_or_create(
             meeting=meeting,
             title="整理 Q3 退货数据",
-            defaults={"series": meeting.series, "owner": self.cast.member, "due": today() + dt.timedelta(days=10)},
+            defaults={"series": meeting.series, "owner": self.cast.presenter, "due": today() + dt.timedelta(days=10)},
         )[0]
 
     def department(self) -> Department:
         """A department the presenter heads: the agenda gives its head a report item."""
         if self._department is None:
-            self._department = Department.objects.create(name="华东销售部", head=self.cast.member)
+            self._department = Department.objects.create(name="华东销售部", head=self.cast.presenter)
         return self._department
 
     def item(self, target: str) -> AgendaItem:
         """The presenter's own item on the meeting (their department's report)."""
         if target not in self._items:
             meeting = self.meeting(target)
-            item = meeting.items.filter(presenter=self.cast.member).first()
+            item = meeting.items.filter(presenter=self.cast.presenter).first()
             assert item is not None and item.kind == AgendaKind.REPORT, "the presenter should present their department's report"
             assert meeting.items.filter(position__lt=item.position).exists(), "an item above, so moving it up is a real move"
             item.meeting = meeting
@@ -199,7 +199,7 @@ class World:
     def material(self, target: str) -> Material:
         """A pre-read the presenter attached to their item."""
         if target not in self._materials:
-            self._materials[target] = material_add(actor=self.cast.member, item=self.item(target), upload=pdf())
+            self._materials[target] = material_add(actor=self.cast.presenter, item=self.item(target), upload=pdf())
         return self._materials[target]
 
     def guest(self, target: str) -> Guest:
@@ -514,7 +514,7 @@ API: dict[tuple[str, str], Op] = {
     ("POST", M_ + "/actions"): Op(
         minutes_kept(201),
         path=meeting_path,
-        body=lambda w, t, r: {"title": "排班表", "owner": w.cast.member.pk, "due": (today() + dt.timedelta(days=30)).isoformat()},
+        body=lambda w, t, r: {"title": "排班表", "owner": w.cast.presenter.pk, "due": (today() + dt.timedelta(days=30)).isoformat()},
     ),
     ("GET", M_ + "/review"): Op(series_content(200), path=meeting_path),
     ("POST", M_ + "/review/{action_id}"): Op(
@@ -562,7 +562,7 @@ API: dict[tuple[str, str], Op] = {
     # --- one meeting: run
     ("GET", "/api/v1/meetings/{meeting_id}/attendance"): Op(meeting_read(200), path=meeting_path),
     ("PUT", "/api/v1/meetings/{meeting_id}/attendance"): Op(
-        minutes_kept(200), path=meeting_path, body=lambda w, t, r: {"person": w.cast.member.pk, "status": "present"}
+        minutes_kept(200), path=meeting_path, body=lambda w, t, r: {"person": w.cast.presenter.pk, "status": "present"}
     ),
     ("GET", "/api/v1/meetings/{meeting_id}/live"): Op(meeting_read(200), path=meeting_path),
     ("POST", "/api/v1/meetings/{meeting_id}/start"): Op(meeting_manage(200), path=meeting_path, query=lambda w, t, r: {"early": "true"}, changes=True),
@@ -774,8 +774,8 @@ def test_token_that_does_not_work_is_401(cast, method, path):
     token, revoked = api_token_create(person=cast.chair, name="old")
     token.revoked = timezone.now()
     token.save()
-    _token, deactivated = api_token_create(person=cast.member, name="t")
-    Person.objects.filter(pk=cast.member.pk).update(is_active=False)
+    _token, deactivated = api_token_create(person=cast.presenter, name="t")
+    Person.objects.filter(pk=cast.presenter.pk).update(is_active=False)
     before = snapshot()
 
     for why, secret in (("unknown", unknown), ("revoked", revoked), ("deactivated", deactivated)):
@@ -999,11 +999,11 @@ def test_a_saved_change_is_answered_truthfully(cast, how):
     w = World(cast)
     if how == "create for someone else":
         role, method, url = "outsider", "POST", "/api/v1/series"
-        body = series_body(title="替别人建的例会", roster=[(cast.chair, "chair"), (cast.member, "member")])
+        body = series_body(title="替别人建的例会", roster=[(cast.chair, "chair"), (cast.presenter, "member")])
         ok = 201
     else:  # the chair passes the private series to the member and leaves the roster
         role, method, url = "chair", "PUT", f"/api/v1/series/{cast.series.pk}"
-        roster = [(cast.member, "chair"), (cast.minute_taker, "minute_taker")]
+        roster = [(cast.presenter, "chair"), (cast.minute_taker, "minute_taker")]
         body = series_body(title="交接", roster=roster, series=cast.series)
         ok = 200
     secret = w.secret(role)  # before the snapshot: making the token is not the change under test

@@ -135,7 +135,7 @@ def seed() -> tuple[dict[str, list[int]], str]:
     """The world: the cast, and one of everything an operation's path can point at.
     Returns the ids per path parameter and the chair's Bearer secret."""
     cast = make_cast()
-    chair, member = cast.chair, cast.member
+    chair, member = cast.chair, cast.presenter
     # Department heads get their department's report item on every agenda.
     sales = Department.objects.create(name="华东销售部", head=member)
     ops = Department.objects.create(name="运营中心", head=chair)

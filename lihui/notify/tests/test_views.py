@@ -211,7 +211,7 @@ def test_list_shows_the_last_delivery_and_error(cast, make_robot):
 
 @pytest.mark.parametrize(
     "role, expected",
-    [("chair", 200), ("admin", 200), ("member", 403), ("minute_taker", 403), ("outsider", 404)],
+    [("chair", 200), ("admin", 200), ("presenter", 403), ("minute_taker", 403), ("outsider", 404)],
 )
 def test_who_may_open_the_robots_page(cast, make_robot, role, expected):
     channel = make_robot(cast.series)
@@ -257,7 +257,7 @@ def test_robots_page_queries_do_not_grow_with_robots(cast, make_robot):
 def test_series_page_links_to_the_robots_for_managers_only(cast):
     url = reverse("regime:series_detail", kwargs={"pk": cast.series.pk})
     assert robots_url(cast.series) in login(cast.chair).get(url).content.decode()
-    assert robots_url(cast.series) not in login(cast.member).get(url).content.decode()
+    assert robots_url(cast.series) not in login(cast.presenter).get(url).content.decode()
 
 
 @pytest.fixture

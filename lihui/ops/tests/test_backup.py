@@ -57,7 +57,7 @@ def data():
     cast = make_cast()
     meeting = Meeting.objects.filter(series=cast.series).order_by("start").first()
     for n in range(5):
-        action_create(actor=cast.chair, meeting=meeting, title=f"行动 {n}", owner=cast.member, due=dt.date(2026, 12, 1))
+        action_create(actor=cast.chair, meeting=meeting, title=f"行动 {n}", owner=cast.presenter, due=dt.date(2026, 12, 1))
     return cast
 
 

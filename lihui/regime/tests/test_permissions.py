@@ -8,9 +8,9 @@ fails when a route is added without a rule, so nothing new ships unjudged.
 
 The cast (lihui.testing.cast.make_cast(matrix=True); `World.person` maps a role to its person):
 anonymous (checked apart: `test_anonymous`), outsider, member, presenter, guest for one
-topic, minute-taker, chair and admin. The presenter is `cast.member`, who heads a
+topic, minute-taker, chair and admin. The presenter is `cast.presenter`, who heads a
 department, so the agenda gives them its report item; they upload its material and own
-the action. The member is `cast.roster_member`, on both rosters, presenting and owning
+the action. The member is `cast.member`, on both rosters, presenting and owning
 nothing. The guest is `cast.guest`, on no roster, invited as a colleague for the
 presenter's item of the meeting under test (`World.meeting`; for a route that needs no
 meeting the guest is still invited to the series' next one, `World.sign_in`). The extra
@@ -163,7 +163,7 @@ class World:
         self._mail: str | None = None
 
     def person(self, role: str) -> Person:
-        """presenter: cast.member; member: cast.roster_member; guest: cast.guest; the rest by name."""
+        """presenter: cast.presenter; member: cast.member; guest: cast.guest; the rest by name."""
         return self.cast.person(role)
 
     def sign_in(self, role: str, target: str) -> Person:
@@ -197,7 +197,7 @@ class World:
     def department(self) -> Department:
         """A department the presenter heads: the agenda gives its head a report item."""
         if self._department is None:
-            self._department = Department.objects.create(name="华东销售部", head=self.cast.member)
+            self._department = Department.objects.create(name="华东销售部", head=self.cast.presenter)
         return self._department
 
     def kpi(self) -> Kpi:
@@ -208,11 +208,11 @@ class World:
         """The presenter's own item on the meeting (their department's report)."""
         if target not in self._items:
             meeting = self.meeting(target)
-            item = meeting.items.filter(presenter=self.cast.member).first()
+            item = meeting.items.filter(presenter=self.cast.presenter).first()
             assert item is not None and item.kind == AgendaKind.REPORT, "the presenter should present their department's report"
             others = meeting.items.exclude(pk=item.pk)
             assert others.filter(position__lt=item.position).exists(), "an item above, so moving it up is a real move"
-            assert not others.filter(presenter=self.cast.member).exists()
+            assert not others.filter(presenter=self.cast.presenter).exists()
             item.meeting = meeting
             self._items[target] = item
         return self._items[target]
@@ -220,7 +220,7 @@ class World:
     def material(self, target: str) -> Material:
         """A pre-read the presenter attached to their item."""
         if target not in self._materials:
-            self._materials[target] = material_add(actor=self.cast.member, item=self.item(target), upload=pdf())
+            self._materials[target] = material_add(actor=self.cast.presenter, item=self.item(target), upload=pdf())
         return self._materials[target]
 
     def guest(self, target: str) -> Guest:
@@ -252,7 +252,7 @@ class World:
                 actor=self.cast.chair,
                 meeting=earlier,
                 title="补齐双十一库存",
-                owner=self.cast.member,
+                owner=self.cast.presenter,
                 due=today() + dt.timedelta(days=7),
             )
         return self._actions[target]
@@ -471,7 +471,7 @@ def record_data(w: World, target: str, role: str) -> dict:
     return {
         "kind": "action",
         "title": "确认双十一排班",
-        "owner": str(w.cast.member.pk),
+        "owner": str(w.cast.presenter.pk),
         "due": (day + dt.timedelta(days=7)).isoformat(),
         "priority": "high",
     }
@@ -662,7 +662,7 @@ WEB: dict[str, Web] = {
         get=everyone(405, TARGETS),
         post=minutes_kept(200),
         kwargs=meeting_kwargs,
-        data=lambda w, t, r: {"person": str(w.cast.member.pk), "status": "present"},
+        data=lambda w, t, r: {"person": str(w.cast.presenter.pk), "status": "present"},
     ),
     # The presenter presents the item, which gives no right to its notes.
     "meetings:notes": Web(get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=item_kwargs, data=notes_data),
@@ -753,7 +753,7 @@ WEB: dict[str, Web] = {
     # GET without a person goes back to the health page; the POST confirms (do=apply).
     "insights:apply_optional": Web(
         get=series_manage(302), post=series_manage(302), kwargs=series_kwargs,
-        data=lambda w, t, r: {"person": w.cast.member.pk, "do": "apply"},
+        data=lambda w, t, r: {"person": w.cast.presenter.pk, "do": "apply"},
     ),
     "regime:series_edit": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=edit_series_data),
     "regime:window_add": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=window_form_data),
@@ -1094,7 +1094,7 @@ def test_a_saved_series_lands_on_a_page_one_may_see(cast, how):
     else:  # the chair passes the private series to the member and leaves the roster
         client.force_login(cast.chair)
         url = reverse("regime:series_edit", kwargs={"pk": cast.series.pk})
-        roster = [(cast.member, "chair"), (cast.minute_taker, "minute_taker")]
+        roster = [(cast.presenter, "chair"), (cast.minute_taker, "minute_taker")]
         data = series_form_data(title="交接", series=cast.series, roster=roster)
     before = snapshot()
     response = client.post(url, data, follow=True)
@@ -1127,7 +1127,7 @@ def test_a_presenter_changes_only_their_own_item(cast, name, method, data):
     theirs = w.meeting("private").items.exclude(pk=mine.pk).filter(presenter=cast.chair).order_by("position").last()
     assert theirs is not None
     client = Client(raise_request_exception=False)
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
 
     def request(item):
         kwargs = {"pk": item.meeting_id, "item_id": item.pk} if name.startswith("meetings:agenda_") else {"item_id": item.pk}
@@ -1346,8 +1346,8 @@ def test_token_of_another_person_cannot_be_revoked(cast):
 
 def test_inactive_person_is_signed_out(cast):
     client = Client()
-    client.force_login(cast.member)
-    Person.objects.filter(pk=cast.member.pk).update(is_active=False)
+    client.force_login(cast.presenter)
+    Person.objects.filter(pk=cast.presenter.pk).update(is_active=False)
     response = client.get(reverse("regime:series_detail", kwargs={"pk": cast.series.pk}))
     assert response.status_code == 302
     assert urlparse(response.url).path == reverse("people:login")
