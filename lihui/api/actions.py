@@ -24,12 +24,12 @@ from lihui.actions.selectors import (
     meeting_actions,
     meeting_decisions,
     person_today,
-    person_zone,
     review_actions,
 )
 from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem
 from lihui.people.models import Person
+from lihui.people.selectors import person_zone
 from lihui.web import series_content_meeting_or_404, visible_meeting_or_404
 
 from .schemas import ErrorOut, Id, StrictIn

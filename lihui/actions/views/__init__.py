@@ -22,6 +22,7 @@ from lihui.meetings.models import AgendaItem
 from lihui.meetings.selectors import meeting_can_take_notes, meeting_visible_to_person
 from lihui.meetings.views.agenda import meeting_for
 from lihui.people.models import Department, Person
+from lihui.people.selectors import person_zone
 from lihui.regime.selectors import series_can_view, series_visible_to
 
 from .. import services
@@ -37,7 +38,6 @@ from ..selectors import (
     actions_visible_to,
     followup_panel,
     person_today,
-    person_zone,
     review_actions,
 )
 
