@@ -38,10 +38,6 @@ def meetings_for_person(*, person: Person, first: dt.date, last: dt.date) -> Que
     )
 
 
-def meeting_visible_to(*, person: Person) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(series__in=series_visible_to(person=person))
-
-
 def series_occurrences(*, series: Series, start: dt.datetime, end: dt.datetime) -> QuerySet[Meeting]:
     return series.meetings.filter(start__gte=start, start__lt=end).select_related("minute_taker", "window").order_by("start", "id")
 
