@@ -33,7 +33,6 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -57,7 +56,10 @@ from lihui.reports.models import Kpi, KpiValue, Report
 from lihui.surveys.models import AnswerPool, Respondent, Response
 from lihui.testing.cast import make_cast
 from lihui.testing.permissions import (
+    NOW,
     ROLES,
+    SEES_PRIVATE,
+    SHANGHAI,
     Expect,
     action_manage,
     everyone,
@@ -71,9 +73,7 @@ from lihui.testing.permissions import (
     series_read,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-# A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai).
-NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
+# NOW (frozen), SHANGHAI and SEES_PRIVATE: the matrices' shared vocabulary, lihui/testing/permissions.py.
 
 PUBLIC = {("POST", "/api/v1/auth/token")}  # answers without a token
 
@@ -818,8 +818,6 @@ def test_session_reads_without_csrf_but_writes_only_with_it(cast):
 
 # --- lists do not leak -------------------------------------------------------------------------------
 
-SEES_PRIVATE = {"chair": True, "minute_taker": True, "presenter": True, "member": True, "guest": False, "outsider": False,
-                "admin": True}
 
 
 def test_series_list_shows_visible_series_only(cast):

@@ -53,7 +53,6 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -82,7 +81,10 @@ from lihui.reports.models import Kpi, Report
 from lihui.surveys.models import AnswerPool, Respondent, Response
 from lihui.testing.cast import make_cast
 from lihui.testing.permissions import (
+    NOW,
     ROLES,
+    SEES_PRIVATE,
+    SHANGHAI,
     TARGETS,
     Expect,
     action_manage,
@@ -98,10 +100,7 @@ from lihui.testing.permissions import (
     series_read,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-# A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai):
-# they have past meetings, a meeting earlier this week and planned ones ahead.
-NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
+# NOW (frozen), SHANGHAI and SEES_PRIVATE: the matrices' shared vocabulary, lihui/testing/permissions.py.
 
 SKIPPED_PREFIXES = ("admin/", "api/v1/")
 
@@ -1007,8 +1006,6 @@ def test_anonymous_redirect_comes_back():
 # --- lists do not leak -----------------------------------------------------------------------
 
 
-SEES_PRIVATE = {"chair": True, "minute_taker": True, "presenter": True, "member": True, "guest": False, "outsider": False,
-                "admin": True}
 
 
 def _series_links(html: str) -> set[int]:
