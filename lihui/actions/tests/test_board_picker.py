@@ -112,7 +112,7 @@ def test_an_ambiguous_name_is_reported_with_whom_it_may_mean(cast, board):
     errors = response.context["filter_errors"]
     assert len(errors) == 1 and "Several people" in errors[0] and "ignored" in errors[0], errors
     assert listed(response) == everyone
-    links = re.findall(r'<a href="\?([^"]*)">王强', re.search(r'data-testid="owner-candidates">(.*?)</p>', html).group(1))
+    links = re.findall(r'<a href="\?([^"]*)">王强', re.search(r'data-testid="owner-candidates">(.*?)</p>', html, re.S).group(1))
     owners = sorted(parse_qs(q.replace("&amp;", "&"))["owner"][0] for q in links)
     assert owners == sorted([str(cast.presenter.pk), str(twin.pk)])
     # the picker (with JS) sends the id along: that person, even with a namesake

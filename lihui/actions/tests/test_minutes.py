@@ -792,14 +792,14 @@ def test_a_staff_guest_reads_the_published_minutes_but_does_not_edit(ran):
     c = client(ran.outsider)
     # The draft (it reviews the private series' open actions) and the revisions are the
     # series' business: 404 to a guest (lihui/api/tests/test_guest_scope.py).
-    for name in ("minutes", "minutes_print", "minutes_md", "minutes_docx", "minutes_revisions"):
+    for name in ("minutes", "minutes_print", "minutes_md", "minutes_word", "minutes_history"):
         assert c.get(url(name, ran.meeting)).status_code == 404, name
     assert c.get(url("minutes_edit", ran.meeting)).status_code == 403
     assert c.post(url("minutes_edit", ran.meeting), {"text": "x", "base_revision": "0"}).status_code == 403
     assert c.post(url("minutes_state", ran.meeting), {"do": "publish"}).status_code == 403
     assert not Minutes.objects.exists()
     minutes_publish(actor=ran.chair, meeting=ran.meeting)
-    for name in ("minutes", "minutes_print", "minutes_md", "minutes_docx"):
+    for name in ("minutes", "minutes_print", "minutes_md", "minutes_word"):
         assert c.get(url(name, ran.meeting)).status_code == 200, name
     assert c.get(url("minutes_history", ran.meeting)).status_code == 404
 
@@ -827,7 +827,7 @@ def _queries(c: Client, path: str) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("name", ["minutes", "minutes_print", "minutes_docx", "minutes_md"])
+@pytest.mark.parametrize("name", ["minutes", "minutes_print", "minutes_word", "minutes_md"])
 def test_queries_do_not_grow_with_the_meeting(ran, name):
     c = client(ran.chair)
     path = url(name, ran.meeting)
