@@ -35,7 +35,7 @@ def _no_outside_network(monkeypatch):
 
 @pytest.fixture
 def cast(request, db):
-    """chair, minute_taker, member, outsider, admin; a private and a staff-visible series.
+    """chair, minute_taker, presenter, outsider, admin; a private and a staff-visible series.
 
     A module that freezes the clock (a fixture named ``frozen`` or ``clock``) gets its cast
     made under that clock too: pytest sets autouse fixtures up in name order, so without
@@ -44,7 +44,7 @@ def cast(request, db):
     for clock in ("frozen", "clock"):
         if clock in request.fixturenames:
             request.getfixturevalue(clock)
-    from lihui.testing import make_cast
+    from lihui.testing.cast import make_cast
 
     return make_cast()
 

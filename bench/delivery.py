@@ -223,7 +223,7 @@ def run(args) -> dict:
     from django.db import connection
 
     from lihui.notify.models import Channel, Message
-    from lihui.testing import PersonFactory, make_series
+    from lihui.testing.factories import PersonFactory, make_series
 
     n = QUICK_MESSAGES if args.quick else FULL_MESSAGES
     if getattr(args, "delivery_messages", None):

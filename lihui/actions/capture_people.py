@@ -10,7 +10,7 @@ from lihui.meetings.models import Meeting
 from lihui.meetings.selectors import meeting_participants
 from lihui.people.models import Person
 
-from .capture import Candidate, CaptureRead, Proposal, capture_read
+from .capture import Candidate, CaptureRead, capture_read
 
 CAPTURE_RATE = 30  # parses per person per minute: typing pauses, pastes, retries
 
@@ -30,11 +30,6 @@ def capture_reference_date(*, meeting: Meeting | None, reference_date: dt.date |
     if meeting is not None:
         return timezone.localtime(meeting.start, meeting.series_zone).date()
     return timezone.localdate()
-
-
-def capture_proposals(*, text: str, meeting: Meeting | None, reference_date: dt.date | None = None) -> list[Proposal]:
-    """Raises ValueError (translated) for text over capture.MAX_TEXT."""
-    return capture_lines(text=text, meeting=meeting, reference_date=reference_date).proposals
 
 
 def capture_lines(*, text: str, meeting: Meeting | None, reference_date: dt.date | None = None) -> CaptureRead:

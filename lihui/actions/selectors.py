@@ -4,15 +4,14 @@ sorts, counts), a meeting's decisions and actions, and the review list of the ne
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.db.models import Case, Count, F, Lookup, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from lihui.meetings.models import Meeting
 from lihui.meetings.selectors import meeting_can_take_notes, meeting_participants
 from lihui.people.models import Department, Person
+from lihui.people.selectors import person_zone
 from lihui.regime.models import Membership, Series
 from lihui.regime.selectors import person_is_admin, series_can_view, series_visible_to
 
@@ -79,14 +78,6 @@ SORTS: dict[str, tuple] = {
     "status": (STATUS_RANK.asc(), "due", "id"),
     "-created": ("-created", "-id"),
 }
-
-
-def person_zone(*, person: Person) -> ZoneInfo:
-    """The person's own time zone (the default zone if theirs is unknown)."""
-    try:
-        return ZoneInfo(getattr(person, "time_zone", "") or settings.LIHUI_DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.LIHUI_DEFAULT_TIME_ZONE)
 
 
 def person_today(*, person: Person) -> dt.date:

@@ -23,13 +23,13 @@ from lihui.actions.selectors import (
     meeting_actions,
     meeting_decisions,
     person_today,
-    person_zone,
     review_actions,
 )
 from lihui.idempotency.http import idempotent
 from lihui.meetings.models import AgendaItem
 from lihui.meetings.selectors import meeting_series_content_or_404, meeting_visible_or_404
 from lihui.people.models import Person
+from lihui.people.selectors import person_zone
 from lihui.web import XLSX, file_response
 
 from .errors import ERRORS

@@ -117,7 +117,7 @@ def rule_action_on_time(series: Series, now: dt.datetime) -> Recommendation | No
         ) % {"on_time": on_time, "n": total, "days": ON_TIME_DAYS}
     ]
     return Recommendation(
-        "action_on_time", text, evidence, Apply(_("Open the action board"), reverse("actions:series", args=[series.pk])),
+        "action_on_time", text, evidence, Apply(_("Open the action board"), reverse("actions:series_board", args=[series.pk])),
         {"on_time_percent": rate, "actions": total},
     )  # fmt: skip
 

@@ -93,7 +93,7 @@ def _event(meeting: Meeting, *, method: Method, attendees: Iterable[Attendee], s
         lines.append(meeting.cancel_reason)
     if lines:
         event.add("description", "\n".join(lines))
-    link = settings.SITE_URL.rstrip("/") + reverse("meetings:detail", kwargs={"pk": meeting.pk})
+    link = settings.SITE_URL.rstrip("/") + reverse("meetings:meeting_detail", kwargs={"pk": meeting.pk})
     event.add("url", link)
     chair = _chair(meeting)
     if chair is not None and chair.email:

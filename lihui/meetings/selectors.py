@@ -44,10 +44,6 @@ def meetings_for_person(*, person: Person, first: dt.date, last: dt.date) -> Que
     )
 
 
-def meeting_visible_to(*, person: Person) -> QuerySet[Meeting]:
-    return Meeting.objects.filter(series__in=series_visible_to(person=person))
-
-
 def series_occurrences(*, series: Series, start: dt.datetime, end: dt.datetime) -> QuerySet[Meeting]:
     return series.meetings.filter(start__gte=start, start__lt=end).select_related("minute_taker", "window").order_by("start", "id")
 
@@ -307,7 +303,7 @@ def meeting_series_content_visible(*, person: Person, meeting: Meeting) -> bool:
     the series' open actions, the minutes before they are published and their revisions:
     for whoever sees the series (roster, admins; all staff for an open one). A guest sees
     the meeting they were invited to, not the private series: each of its actions is 404
-    to them, so a list of them must be too (lihui/permission_rules.py, series_content)."""
+    to them, so a list of them must be too (lihui/testing/permissions.py, series_content)."""
     return series_visible_to(person=person).filter(pk=meeting.series_id).exists()
 
 

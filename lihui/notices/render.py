@@ -110,7 +110,7 @@ def agenda(meeting, items: list) -> Rendered:
         rows_t.append(f"{n}. {item.title} — {minutes}")
         rows_m.append(f"{n}. {esc(item.title)} — {esc(minutes)}")
     blocks.append((heading(_("Agenda")) + "\n" + "\n".join(rows_t), bold(_("Agenda")) + "\n\n" + "\n".join(rows_m)))
-    text, md = _compose(name, blocks, link("meetings:detail", meeting.pk), _("Agenda and materials"))
+    text, md = _compose(name, blocks, link("meetings:meeting_detail", meeting.pk), _("Agenda and materials"))
     subject = _("Agenda: %(meeting)s, %(when)s") % {"meeting": name, "when": when(meeting.start, series_zone=meeting.series.time_zone)}
     return Rendered(subject, text, md)
 
@@ -122,7 +122,7 @@ def reminder(meeting) -> Rendered:
         "n": minutes,
         "meeting": name,
     }
-    text, md = _compose(name, [_lines(_meeting_facts(meeting))], link("meetings:detail", meeting.pk), _("Agenda and materials"))
+    text, md = _compose(name, [_lines(_meeting_facts(meeting))], link("meetings:meeting_detail", meeting.pk), _("Agenda and materials"))
     return Rendered(subject, text, md)
 
 
@@ -139,7 +139,7 @@ def invitation(meeting, *, method: str, first: bool) -> Rendered:
         blocks = [_lines(_meeting_facts(meeting))]
     note = _("The attached calendar file (.ics) adds or updates the event in Outlook, Google, Apple or Feishu calendars.")
     blocks.append((note, esc(note)))
-    text, md = _compose(name, blocks, link("meetings:detail", meeting.pk), _("Open in Lihui"))
+    text, md = _compose(name, blocks, link("meetings:meeting_detail", meeting.pk), _("Open in Lihui"))
     return Rendered(subject, text, md)
 
 
@@ -178,7 +178,7 @@ def _action_blocks(action) -> list[tuple[str, str]]:
 
 def action_assigned(action) -> Rendered:
     subject = _("New action for you: %(title)s (due %(due)s)") % {"title": action.title, "due": day(action.due)}
-    text, md = _compose(action.title, _action_blocks(action), link("actions:detail", action.pk), _("Open the action"))
+    text, md = _compose(action.title, _action_blocks(action), link("actions:action_detail", action.pk), _("Open the action"))
     return Rendered(subject, text, md)
 
 
@@ -188,14 +188,14 @@ def action_due_soon(action, today: dt.date) -> Rendered:
         subject = _("Due today: %(title)s") % {"title": action.title}
     else:
         subject = ngettext("Due in %(n)d day: %(title)s", "Due in %(n)d days: %(title)s", days) % {"n": days, "title": action.title}
-    text, md = _compose(action.title, _action_blocks(action), link("actions:detail", action.pk), _("Update the action"))
+    text, md = _compose(action.title, _action_blocks(action), link("actions:action_detail", action.pk), _("Update the action"))
     return Rendered(subject, text, md)
 
 
 def action_overdue(action, today: dt.date) -> Rendered:
     days = (today - action.due).days
     subject = ngettext("Overdue by %(n)d day: %(title)s", "Overdue by %(n)d days: %(title)s", days) % {"n": days, "title": action.title}
-    text, md = _compose(action.title, _action_blocks(action), link("actions:detail", action.pk), _("Update the action"))
+    text, md = _compose(action.title, _action_blocks(action), link("actions:action_detail", action.pk), _("Update the action"))
     return Rendered(subject, text, md)
 
 
@@ -208,7 +208,7 @@ def action_escalated(action, today: dt.date) -> Rendered:
     ) % {"owner": action.owner, "n": days, "title": action.title}
     note = _("You chair this series: the owner has been reminded daily. Talk to them, or move the due date with a reason.")
     blocks = _action_blocks(action) + [(note, esc(note))]
-    text, md = _compose(action.title, blocks, link("actions:detail", action.pk), _("Open the action"))
+    text, md = _compose(action.title, blocks, link("actions:action_detail", action.pk), _("Open the action"))
     return Rendered(subject, text, md)
 
 
@@ -224,7 +224,7 @@ def overdue_summary(series, actions: list, total: int, today: dt.date) -> Render
     if total > len(rows):
         more = _("… and %(n)d more") % {"n": total - len(rows)}
         text_rows, md_rows = f"{text_rows}\n{more}", f"{md_rows}\n\n{esc(more)}"
-    text, md = _compose(subject, [(text_rows, md_rows)], link("actions:series", series.pk), _("Open the action board"))
+    text, md = _compose(subject, [(text_rows, md_rows)], link("actions:series_board", series.pk), _("Open the action board"))
     return Rendered(subject, text, md)
 
 
@@ -261,7 +261,7 @@ def digest(series, *, meetings: list, overdue: list, overdue_total: int, missing
         head = _("Reports not yet submitted")
         blocks.append((heading(head) + "\n" + "\n".join(f"- {r}" for r in rows),
                        f"**{esc(head)}**\n\n" + "\n".join(f"- {esc(r)}" for r in rows)))  # fmt: skip
-    text, md = _compose(subject, blocks, link("regime:detail", series.pk), _("Open the series"))
+    text, md = _compose(subject, blocks, link("regime:series_detail", series.pk), _("Open the series"))
     return Rendered(subject, text, md)
 
 

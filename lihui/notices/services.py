@@ -28,6 +28,7 @@ from lihui.notify import kinds as k
 from lihui.notify.models import Channel, Message
 from lihui.notify.services import message_enqueue
 from lihui.people.models import Person
+from lihui.people.selectors import person_zone
 from lihui.regime.models import AgendaKind, Membership, Series
 
 from . import render
@@ -41,10 +42,6 @@ log = logging.getLogger("lihui.notices")
 
 def person_language(person: Person) -> str:
     return person.language or settings.LANGUAGE_CODE
-
-
-def person_zone(person: Person) -> str:
-    return person.time_zone or settings.LIHUI_DEFAULT_TIME_ZONE
 
 
 def preferences_disabled(*, people: Iterable[Person], kind: str, transport: str = "email") -> set[int]:
@@ -98,7 +95,7 @@ def notice_send(
     audiences: dict[tuple[str, str], list[Person]] = defaultdict(list)
     for person in unique.values():
         if person.pk not in off:
-            audiences[(person_language(person), person_zone(person))].append(person)
+            audiences[(person_language(person), person_zone(person=person).key)].append(person)
     queued: list[Message] = []
     for (language, zone), group in sorted(audiences.items()):
         with translation.override(language), timezone.override(ZoneInfo(zone)):

@@ -1,5 +1,8 @@
 """Reads for people."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
 from django.db.models import Case, Q, QuerySet, Value, When
 
 from .models import ApiToken, Person, sort_key_for
@@ -8,6 +11,14 @@ from .models import ApiToken, Person, sort_key_for
 def person_list(*, active_only: bool = True) -> QuerySet[Person]:
     qs = Person.objects.select_related("department")
     return qs.filter(is_active=True) if active_only else qs
+
+
+def person_zone(*, person: Person) -> ZoneInfo:
+    """The person's own time zone (the default zone if theirs is unset or unknown)."""
+    try:
+        return ZoneInfo(getattr(person, "time_zone", "") or settings.LIHUI_DEFAULT_TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.LIHUI_DEFAULT_TIME_ZONE)
 
 
 def api_token_list(*, person: Person) -> QuerySet[ApiToken]:

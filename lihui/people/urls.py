@@ -12,5 +12,5 @@ urlpatterns = [
     path("me/tokens/", views.token_create, name="token_create"),
     path("me/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("language/", views.set_language, name="set_language"),
-    path("people/lookup/", views.person_lookup, name="lookup"),
+    path("people/lookup/", views.person_lookup, name="person_lookup"),
 ]

@@ -137,11 +137,6 @@ def agenda_template_total(*, series: Series, items) -> int:
     return total
 
 
-def series_chair(*, series: Series) -> Person | None:
-    m = series.memberships.filter(role=Membership.Role.CHAIR).select_related("person").first()
-    return m.person if m else None
-
-
 def series_feed_allowed(*, person: Person, series: Series) -> bool:
     """A series' calendar feed is for the people on its roster."""
     return person.is_active and Membership.objects.filter(series=series, person=person).exists()

@@ -48,7 +48,7 @@ def report_edit(request, item_id: int):
         try:
             services.report_save(actor=request.user, item=item, data=form.cleaned_data, kpis=kpis, submit="submit" in request.POST)
             messages.success(request, _("The report was submitted.") if "submit" in request.POST else _("The report was saved."))
-            return redirect("meetings:detail", pk=item.meeting_id)
+            return redirect("meetings:meeting_detail", pk=item.meeting_id)
         except ValidationError as exc:
             errors = exc.message_dict
             text_errors = {k: v for k, v in errors.items() if not k.startswith("kpis.")}
@@ -92,7 +92,7 @@ def kpi_add(request, department_id: int):
         try:
             services.kpi_define(actor=request.user, department=department, data=form.cleaned_data)
             messages.success(request, _("The KPI was added."))
-            return redirect("reports:kpis")
+            return redirect("reports:kpi_index")
         except ValidationError as exc:
             add_service_errors(form, exc)
     return _kpi_page(request, form=form, department_id=department.pk)
@@ -103,4 +103,4 @@ def kpi_add(request, department_id: int):
 def kpi_toggle(request, kpi_id: int):
     kpi = get_object_or_404(Kpi.objects.filter(department__in=_departments_for(request.user)), pk=kpi_id)
     services.kpi_set_active(actor=request.user, kpi=kpi, active=not kpi.active)
-    return redirect("reports:kpis")
+    return redirect("reports:kpi_index")

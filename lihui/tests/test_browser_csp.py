@@ -8,7 +8,7 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from lihui.testing_browser import BROWSER_MARKS, browser_pages, goto, log_in  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, browser_pages, goto, log_in  # noqa: E402
 
 pytestmark = BROWSER_MARKS
 

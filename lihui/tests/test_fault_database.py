@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from lihui.people.services import api_token_create
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 from .test_fault_web import Database, Server, fault_env, post  # noqa: F401 (fault_env is a fixture)
 

@@ -33,7 +33,7 @@ from django.db import connection
 from django.utils import timezone
 
 from lihui.people.services import api_token_create
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 ROOT = Path(settings.BASE_DIR)
 GUNICORN = Path(sys.executable).with_name("gunicorn")

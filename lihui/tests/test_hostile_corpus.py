@@ -36,7 +36,7 @@ from lihui.notify.services import message_enqueue
 from lihui.notify.tests.conftest import stub_http  # noqa: F401  (the HTTP stub fixture)
 from lihui.notify.transports import transport_for
 from lihui.search.services import search_refresh
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 from . import hostile as H
 
@@ -147,19 +147,19 @@ def test_pages_show_the_corpus_as_text(world):
         c = client(world.chair)
         m, s = world.meeting, world.series
         urls = {
-            "meeting": reverse("meetings:detail", kwargs={"pk": m.pk}),
+            "meeting": reverse("meetings:meeting_detail", kwargs={"pk": m.pk}),
             "agenda print": reverse("meetings:agenda_print", kwargs={"pk": m.pk}),
             "minutes": reverse("minutes:minutes", kwargs={"pk": m.pk}),
             "minutes print": reverse("minutes:minutes_print", kwargs={"pk": m.pk}),
-            "series": reverse("regime:detail", kwargs={"pk": s.pk}),
-            "regime document": reverse("regime:document", kwargs={"pk": s.pk}),
-            "action board": reverse("actions:series", kwargs={"pk": s.pk}),
+            "series": reverse("regime:series_detail", kwargs={"pk": s.pk}),
+            "regime document": reverse("regime:regime_page", kwargs={"pk": s.pk}),
+            "action board": reverse("actions:series_board", kwargs={"pk": s.pk}),
             "audit log": reverse("audit:series_log", kwargs={"pk": s.pk}),
-            "action list": reverse("actions:list"),
-            "action": reverse("actions:detail", kwargs={"pk": world.actions[1].pk}),
-            "search alert": reverse("search:search") + "?q=alert",
-            "search mention": reverse("search:search") + "?q=所有人",
-            "search script": reverse("search:search") + "?q=%3Cscript%3E",
+            "action list": reverse("actions:action_index"),
+            "action": reverse("actions:action_detail", kwargs={"pk": world.actions[1].pk}),
+            "search alert": reverse("search:search_page") + "?q=alert",
+            "search mention": reverse("search:search_page") + "?q=所有人",
+            "search script": reverse("search:search_page") + "?q=%3Cscript%3E",
         }
         shown = {}
         for name, url in urls.items():
@@ -215,7 +215,7 @@ def test_word_files_hold_the_corpus_as_plain_text(world):
         files = {
             "agenda": c.get(reverse("meetings:agenda_docx", kwargs={"pk": m.pk})),
             "minutes": c.get(reverse("minutes:minutes_docx", kwargs={"pk": m.pk})),
-            "regime": c.get(reverse("regime:document_docx", kwargs={"pk": s.pk})),
+            "regime": c.get(reverse("regime:regime_docx_file", kwargs={"pk": s.pk})),
         }
     texts = {}
     for name, response in files.items():
@@ -233,7 +233,7 @@ def test_word_files_hold_the_corpus_as_plain_text(world):
 
 def test_excel_export_stores_formulas_as_quoted_text(world):
     with time_machine.travel(NOW, tick=False):
-        response = client(world.member).get(reverse("actions:export"))  # the owner's list
+        response = client(world.member).get(reverse("actions:action_export"))  # the owner's list
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.content)) as z:
         sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/")]

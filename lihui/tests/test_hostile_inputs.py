@@ -81,7 +81,7 @@ def test_a_hostile_title_through_the_agenda_form_is_kept_as_text(world, payload)
     assert counts()["AgendaItem"] == before["AgendaItem"] + 1
     stored = AgendaItem.objects.latest("pk").title
     assert stored == payload.strip()  # as typed (a form strips the ends), never "cleaned" into markup
-    page = world.web.get(reverse("meetings:detail", kwargs={"pk": world.meeting.pk}))
+    page = world.web.get(reverse("meetings:meeting_detail", kwargs={"pk": world.meeting.pk}))
     assert page.status_code == 200
     assert_page_inert(page.content.decode())
 
@@ -90,13 +90,13 @@ def test_a_hostile_title_through_the_agenda_form_is_kept_as_text(world, payload)
 def test_a_hostile_decision_and_action_through_the_follow_up_panel(world, payload):
     url = reverse("actions:record", kwargs={"pk": world.meeting.pk})
     before = counts()
-    for data in ({"kind": "decision", "text": payload}, {"kind": "action", "title": payload[:300], "owner": world.cast.member.pk, "due": DUE}):
+    for data in ({"kind": "decision", "text": payload}, {"kind": "action", "title": payload[:300], "owner": world.cast.presenter.pk, "due": DUE}):
         response = world.web.post(url, {**data, "item": world.item.pk})
         assert response.status_code == 200
         assert_page_inert(response.content.decode())
     assert counts()["Decision"] == before["Decision"] + 1 and counts()["ActionItem"] == before["ActionItem"] + 1
     assert Decision.objects.latest("pk").text == payload.strip()
-    for name in ("minutes:minutes", "actions:series"):
+    for name in ("minutes:minutes", "actions:series_board"):
         pk = world.meeting.pk if name == "minutes:minutes" else world.cast.series.pk
         page = world.web.get(reverse(name, kwargs={"pk": pk}))
         assert page.status_code == 200
@@ -170,9 +170,9 @@ def test_hostile_text_through_the_api_is_stored_as_sent_and_shown_inert(world, p
     assert (item.json()["title"], item.json()["description"]) == (payload[:200], payload)
     decision = api_json(world.api, "post", f"{path}/decisions", {"text": payload, "item": item.json()["id"]})
     assert decision.status_code == 201 and decision.json()["text"] == payload.strip()
-    action = api_json(world.api, "post", f"{path}/actions", {"title": payload[:300], "owner": world.cast.member.pk, "due": DUE})
+    action = api_json(world.api, "post", f"{path}/actions", {"title": payload[:300], "owner": world.cast.presenter.pk, "due": DUE})
     assert action.status_code == 201, action.content[:300]
-    for url in (reverse("meetings:detail", kwargs={"pk": world.meeting.pk}), reverse("minutes:minutes", kwargs={"pk": world.meeting.pk})):
+    for url in (reverse("meetings:meeting_detail", kwargs={"pk": world.meeting.pk}), reverse("minutes:minutes", kwargs={"pk": world.meeting.pk})):
         page = world.web.get(url)
         assert page.status_code == 200
         assert_page_inert(page.content.decode())
@@ -241,11 +241,11 @@ def test_a_line_break_in_the_bearer_token_is_a_401(world, value):
 def test_sign_in_and_the_language_switch_never_redirect_off_the_site(world, target):
     from urllib.parse import urlsplit
 
-    world.cast.member.set_password("pw-correct-horse")
-    world.cast.member.save()
+    world.cast.presenter.set_password("pw-correct-horse")
+    world.cast.presenter.save()
     responses = [
-        Client().post("/login/?next=" + target, {"username": world.cast.member.username, "password": "pw-correct-horse"}),
-        Client().post("/login/", {"username": world.cast.member.username, "password": "pw-correct-horse", "next": target}),
+        Client().post("/login/?next=" + target, {"username": world.cast.presenter.username, "password": "pw-correct-horse"}),
+        Client().post("/login/", {"username": world.cast.presenter.username, "password": "pw-correct-horse", "next": target}),
         world.web.post("/language/", {"language": "en", "next": target}),
     ]
     for response in responses:

@@ -53,7 +53,7 @@ def test_a_sign_in_form_posted_as_multipart_reads_its_fields_and_skips_its_files
     original = TemporaryFileUploadHandler.receive_data_chunk
     TemporaryFileUploadHandler.receive_data_chunk = lambda self, raw, start: written.append(raw) or original(self, raw, start)
     try:
-        data = {"username": cast.member.username, "password": "pw", "junk": SimpleUploadedFile("big.bin", b"x" * 64 * 1024)}
+        data = {"username": cast.presenter.username, "password": "pw", "junk": SimpleUploadedFile("big.bin", b"x" * 64 * 1024)}
         response = Client().post(path, data)
     finally:
         TemporaryFileUploadHandler.receive_data_chunk = original
@@ -166,19 +166,19 @@ def test_pages_keep_their_own_bad_request_page(cast, settings):
 
 def test_signed_in_responses_are_not_stored_by_browsers_or_proxies(cast):
     client = Client()
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
     for url in ("/", f"/series/{cast.open_series.pk}/", "/api/v1/me"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response["Cache-Control"], url
-    assert "no-store" in Client().get("/api/v1/me", **_bearer(cast.member))["Cache-Control"]
-    token = Client().post("/api/v1/auth/token", json.dumps({"username": cast.member.username, "password": "pw"}), content_type="application/json")
+    assert "no-store" in Client().get("/api/v1/me", **_bearer(cast.presenter))["Cache-Control"]
+    token = Client().post("/api/v1/auth/token", json.dumps({"username": cast.presenter.username, "password": "pw"}), content_type="application/json")
     assert token.status_code == 201 and "no-store" in token["Cache-Control"]  # the secret, shown once
 
 
 def test_static_files_stay_cacheable(cast):
     client = Client()
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
     response = client.get("/static/lihui/lihui.css")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")

@@ -26,7 +26,7 @@ from lihui.meetings.models import Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.people.models import Person
 from lihui.regime.models import Membership, Series
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=SH)  # half an hour into today's 09:30 meeting
@@ -36,9 +36,9 @@ OPEN_STATES = (S.OPEN, S.IN_PROGRESS, S.BLOCKED)
 CLOSED_STATES = (S.DONE, S.CANCELLED)
 
 # Who takes a meeting's notes: records decisions and actions, and reviews earlier ones.
-NOTE_TAKERS = [("chair", True), ("minute_taker", True), ("admin", True), ("member", False), ("outsider", False)]
+NOTE_TAKERS = [("chair", True), ("minute_taker", True), ("admin", True), ("presenter", False), ("outsider", False)]
 # Who besides the note-takers and the owner tries: (who, series, status).
-OTHERS = [("member", "private", 403), ("outsider", "private", 404), ("outsider", "open", 403)]
+OTHERS = [("presenter", "private", 403), ("outsider", "private", 404), ("outsider", "open", 403)]
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def new_action(cast, meeting: Meeting, *, title: str = "补齐双十一库存", 
     """An action the chair records in `meeting`, the member's unless said otherwise, due a week after it."""
     day = meeting.start.astimezone(SH).date()
     return services.action_create(
-        actor=cast.chair, meeting=meeting, title=title, owner=owner or cast.member, due=due or day + dt.timedelta(days=7), **extra
+        actor=cast.chair, meeting=meeting, title=title, owner=owner or cast.presenter, due=due or day + dt.timedelta(days=7), **extra
     )
 
 
@@ -148,7 +148,7 @@ def test_the_chair_records_a_decision_and_its_action_on_an_item(cast, today_meet
     item = today_meeting.items.order_by("position").last()
     decision = services.decision_record(actor=cast.chair, meeting=today_meeting, item=item, text="  双十一前完成备货  ")
     action = services.action_create(
-        actor=cast.chair, meeting=today_meeting, item=item, decision=decision, title=" 联系三家供应商 ", owner=cast.member,
+        actor=cast.chair, meeting=today_meeting, item=item, decision=decision, title=" 联系三家供应商 ", owner=cast.presenter,
         due=DAY + dt.timedelta(days=4), priority=ActionItem.Priority.HIGH,
     )  # fmt: skip
     decision.refresh_from_db()
@@ -160,7 +160,7 @@ def test_the_chair_records_a_decision_and_its_action_on_an_item(cast, today_meet
         cast.series.pk, today_meeting.pk, item.pk, decision.pk
     )  # fmt: skip
     assert (action.title, action.owner_id, action.due, action.priority) == (
-        "联系三家供应商", cast.member.pk, DAY + dt.timedelta(days=4), "high"
+        "联系三家供应商", cast.presenter.pk, DAY + dt.timedelta(days=4), "high"
     )  # fmt: skip
     assert (action.status, action.closed_at, action.created_by_id) == (S.OPEN, None, cast.chair.pk)
     assert action.is_open and not action.is_overdue(DAY)
@@ -174,7 +174,7 @@ def test_who_records_in_a_meeting(cast, today_meeting, role, allowed):
 
     def record():
         services.decision_record(actor=actor, meeting=today_meeting, text="下周起每日站会")
-        services.action_create(actor=actor, meeting=today_meeting, title="排班表", owner=cast.member, due=DAY)
+        services.action_create(actor=actor, meeting=today_meeting, title="排班表", owner=cast.presenter, due=DAY)
 
     if allowed:
         record()
@@ -187,10 +187,10 @@ def test_who_records_in_a_meeting(cast, today_meeting, role, allowed):
 
 
 def test_this_meetings_minute_taker_records_too(cast, today_meeting):
-    Meeting.objects.filter(pk=today_meeting.pk).update(minute_taker=cast.member)
+    Meeting.objects.filter(pk=today_meeting.pk).update(minute_taker=cast.presenter)
     today_meeting.refresh_from_db()
-    action = services.action_create(actor=cast.member, meeting=today_meeting, title="整理纪要", owner=cast.member, due=DAY)
-    assert action.created_by_id == cast.member.pk
+    action = services.action_create(actor=cast.presenter, meeting=today_meeting, title="整理纪要", owner=cast.presenter, due=DAY)
+    assert action.created_by_id == cast.presenter.pk
 
 
 def _inactive(cast):
@@ -226,7 +226,7 @@ BAD_ACTIONS = {
 @pytest.mark.parametrize("case", list(BAD_ACTIONS))
 def test_a_bad_action_is_refused(cast, today_meeting, case):
     make, field = BAD_ACTIONS[case]
-    data = {"title": "联系供应商", "owner": cast.member, "due": DAY + dt.timedelta(days=3)}
+    data = {"title": "联系供应商", "owner": cast.presenter, "due": DAY + dt.timedelta(days=3)}
     data.update(make(cast))
     before = state()
     with pytest.raises(ValidationError) as exc:
@@ -244,19 +244,19 @@ def test_every_problem_of_an_action_is_told_at_once(cast, today_meeting):
 
 def test_the_limits_themselves_are_accepted(cast, today_meeting):
     title = " " + "库" * 300 + " "
-    action = services.action_create(actor=cast.chair, meeting=today_meeting, title=title, owner=cast.member, due=DAY)
+    action = services.action_create(actor=cast.chair, meeting=today_meeting, title=title, owner=cast.presenter, due=DAY)
     assert (len(fresh(action).title), fresh(action).due) == (300, DAY)  # due on the meeting's own day
 
 
 def test_the_due_date_is_judged_on_the_series_day(cast):
     """07:00 in Shanghai is still the day before in UTC: the meeting's day is the series'."""
-    early = make_series(chair=cast.chair, roster=[(cast.member, "member")], title="早会", start_time=dt.time(7, 0))
+    early = make_series(chair=cast.chair, roster=[(cast.presenter, "member")], title="早会", start_time=dt.time(7, 0))
     meeting = meeting_on(early, DAY, dt.time(7, 0))
     assert meeting.start.astimezone(dt.UTC).date() == DAY - dt.timedelta(days=1)
     with pytest.raises(ValidationError) as exc:
-        services.action_create(actor=cast.chair, meeting=meeting, title="晨检", owner=cast.member, due=DAY - dt.timedelta(days=1))
+        services.action_create(actor=cast.chair, meeting=meeting, title="晨检", owner=cast.presenter, due=DAY - dt.timedelta(days=1))
     assert "due" in exc.value.message_dict
-    assert services.action_create(actor=cast.chair, meeting=meeting, title="晨检", owner=cast.member, due=DAY).due == DAY
+    assert services.action_create(actor=cast.chair, meeting=meeting, title="晨检", owner=cast.presenter, due=DAY).due == DAY
 
 
 @pytest.mark.parametrize("text", ["", "   ", "决" * 2001])
@@ -296,17 +296,17 @@ def test_status_transitions(cast, today_meeting, old, new):
     action = with_status(new_action(cast, today_meeting), old)
     before = state()
     if new == old:  # not a change: the comment is kept as a comment, the action untouched
-        services.action_set_status(actor=cast.member, action=action, status=new, comment=" 已开始 ")
+        services.action_set_status(actor=cast.presenter, action=action, status=new, comment=" 已开始 ")
         update = fresh(action).updates.get()
         assert (update.kind, update.text) == ("comment", "已开始")
         return
     if not allowed_move(old, new):
         with pytest.raises(ValidationError) as exc:
-            services.action_set_status(actor=cast.member, action=action, status=new, comment="试试")
+            services.action_set_status(actor=cast.presenter, action=action, status=new, comment="试试")
         assert "status" in exc.value.message_dict
         assert state() == before
         return
-    services.action_set_status(actor=cast.member, action=action, status=new, comment=" 已开始 ")
+    services.action_set_status(actor=cast.presenter, action=action, status=new, comment=" 已开始 ")
     a = fresh(action)
     assert a.status == new
     if new in CLOSED_STATES:
@@ -315,15 +315,15 @@ def test_status_transitions(cast, today_meeting, old, new):
         assert a.closed_at is None
     update = a.updates.get()
     assert (update.kind, update.author_id, update.old, update.new, update.text, update.meeting_id) == (
-        "status", cast.member.pk, old, new, "已开始", None
+        "status", cast.presenter.pk, old, new, "已开始", None
     )  # fmt: skip
 
 
 def test_done_to_blocked_is_refused(cast, today_meeting):
-    action = services.action_set_status(actor=cast.member, action=new_action(cast, today_meeting), status=S.DONE)
+    action = services.action_set_status(actor=cast.presenter, action=new_action(cast, today_meeting), status=S.DONE)
     before = state()
     with pytest.raises(ValidationError):
-        services.action_set_status(actor=cast.member, action=action, status=S.BLOCKED)
+        services.action_set_status(actor=cast.presenter, action=action, status=S.BLOCKED)
     assert state() == before and fresh(action).status == S.DONE
 
 
@@ -332,13 +332,13 @@ def test_an_unknown_status_is_refused(cast, today_meeting, status):
     action = new_action(cast, today_meeting)
     before = state()
     with pytest.raises(ValidationError) as exc:
-        services.action_set_status(actor=cast.member, action=action, status=status)
+        services.action_set_status(actor=cast.presenter, action=action, status=status)
     assert "status" in exc.value.message_dict
     assert state() == before
 
 
 def test_reopening_clears_the_closing_time(cast, today_meeting, frozen):
-    action = services.action_set_status(actor=cast.member, action=new_action(cast, today_meeting), status=S.DONE)
+    action = services.action_set_status(actor=cast.presenter, action=new_action(cast, today_meeting), status=S.DONE)
     assert fresh(action).closed_at == NOW
     frozen.shift(dt.timedelta(hours=2))
     services.action_set_status(actor=cast.chair, action=fresh(action), status=S.OPEN, comment="还有尾巴")
@@ -356,7 +356,7 @@ def test_any_sequence_of_status_changes_keeps_the_action_consistent(cast, today_
     expected, taken = S.OPEN, []
     for status in steps:
         try:
-            services.action_set_status(actor=cast.member, action=fresh(action), status=status)
+            services.action_set_status(actor=cast.presenter, action=fresh(action), status=status)
         except ValidationError:
             assert not allowed_move(expected, status)
             continue
@@ -371,10 +371,10 @@ def test_any_sequence_of_status_changes_keeps_the_action_consistent(cast, today_
 
 def test_comments_are_kept_in_the_history(cast, today_meeting):
     action = new_action(cast, today_meeting)
-    services.action_comment(actor=cast.member, action=action, text=" 已联系两家 ")
+    services.action_comment(actor=cast.presenter, action=action, text=" 已联系两家 ")
     services.action_comment(actor=cast.chair, action=action, text="第三家我来")
     assert list(action.updates.values_list("kind", "author", "text")) == [
-        ("comment", cast.member.pk, "已联系两家"), ("comment", cast.chair.pk, "第三家我来")
+        ("comment", cast.presenter.pk, "已联系两家"), ("comment", cast.chair.pk, "第三家我来")
     ]  # fmt: skip
 
 
@@ -383,18 +383,18 @@ def test_an_empty_or_long_comment_is_refused(cast, today_meeting, text):
     action = new_action(cast, today_meeting)
     before = state()
     with pytest.raises(ValidationError):
-        services.action_comment(actor=cast.member, action=action, text=text)
+        services.action_comment(actor=cast.presenter, action=action, text=text)
     assert state() == before
 
 
 def test_moving_the_due_date_is_logged_with_its_reason(cast, today_meeting):
     action = new_action(cast, today_meeting, due=DAY + dt.timedelta(days=2))
-    services.action_move_due(actor=cast.member, action=action, due=DAY + dt.timedelta(days=9), reason=" 供应商延期 ")
+    services.action_move_due(actor=cast.presenter, action=action, due=DAY + dt.timedelta(days=9), reason=" 供应商延期 ")
     a = fresh(action)
     assert a.due == DAY + dt.timedelta(days=9)
     update = a.updates.get()
     assert (update.kind, update.author_id, update.text, update.old, update.new) == (
-        "due", cast.member.pk, "供应商延期", "2026-12-02", "2026-12-09"
+        "due", cast.presenter.pk, "供应商延期", "2026-12-02", "2026-12-09"
     )  # fmt: skip
     services.action_move_due(actor=cast.chair, action=a, due=DAY, reason="提前到今天")  # today is not the past
     assert fresh(action).due == DAY
@@ -414,7 +414,7 @@ def test_a_bad_due_date_move_is_refused(cast, today_meeting, due, reason):
     action = new_action(cast, today_meeting)
     before = state()
     with pytest.raises(ValidationError):
-        services.action_move_due(actor=cast.member, action=action, due=due, reason=reason)
+        services.action_move_due(actor=cast.presenter, action=action, due=due, reason=reason)
     assert state() == before
 
 
@@ -424,7 +424,7 @@ def test_moving_the_due_date_keeps_it_on_or_after_the_meeting(cast, next_week):
     action = new_action(cast, next_week, due=DAY + dt.timedelta(days=14))
     before = state()
     with pytest.raises(ValidationError) as exc:
-        services.action_move_due(actor=cast.member, action=action, due=DAY + dt.timedelta(days=1), reason="提前")
+        services.action_move_due(actor=cast.presenter, action=action, due=DAY + dt.timedelta(days=1), reason="提前")
     assert "due" in exc.value.message_dict
     assert state() == before
 
@@ -433,7 +433,7 @@ def test_who_updates_an_action(cast, today_meeting, other_member, outsider_chair
     """The owner, the series' chair and minute-taker, and admins; not other members, not a
     chair of another series, not outsiders."""
     action = new_action(cast, today_meeting)
-    for i, person in enumerate((cast.member, cast.chair, cast.minute_taker, cast.admin)):
+    for i, person in enumerate((cast.presenter, cast.chair, cast.minute_taker, cast.admin)):
         assert action_can_manage(person=person, action=action)
         services.action_comment(actor=person, action=action, text="进展")
         services.action_set_status(actor=person, action=fresh(action), status=S.IN_PROGRESS if i % 2 == 0 else S.OPEN)
@@ -458,10 +458,10 @@ def outsider_chairs_elsewhere(cast):
 
 def test_a_former_member_still_updates_their_own_action(cast, today_meeting):
     action = new_action(cast, today_meeting)
-    Membership.objects.filter(series=cast.series, person=cast.member).delete()
-    assert action_can_manage(person=cast.member, action=action)
-    assert actions_visible_to(person=cast.member).filter(pk=action.pk).exists()
-    services.action_set_status(actor=cast.member, action=action, status=S.DONE)
+    Membership.objects.filter(series=cast.series, person=cast.presenter).delete()
+    assert action_can_manage(person=cast.presenter, action=action)
+    assert actions_visible_to(person=cast.presenter).filter(pk=action.pk).exists()
+    services.action_set_status(actor=cast.presenter, action=action, status=S.DONE)
 
 
 # --- who sees actions -------------------------------------------------------------------------------
@@ -471,11 +471,11 @@ def test_nobody_outside_the_series_sees_its_actions_but_owners_see_their_own(cas
     private = new_action(cast, today_meeting, title="私密")
     outsiders_own = new_action(cast, today_meeting, title="交给路人甲", owner=cast.outsider)
     org = new_action(cast, meeting_on(cast.open_series, DAY), title="全员")
-    for role in ("chair", "minute_taker", "member", "admin"):
+    for role in ("chair", "minute_taker", "presenter", "admin"):
         assert set(actions_visible_to(person=cast.all()[role])) == {private, outsiders_own, org}, role
     assert set(actions_visible_to(person=cast.outsider)) == {outsiders_own, org}
-    Person.objects.filter(pk=cast.member.pk).update(is_active=False)
-    assert not actions_visible_to(person=Person.objects.get(pk=cast.member.pk)).exclude(owner=cast.member).exists()
+    Person.objects.filter(pk=cast.presenter.pk).update(is_active=False)
+    assert not actions_visible_to(person=Person.objects.get(pk=cast.presenter.pk)).exclude(owner=cast.presenter).exists()
 
 
 # --- the review in the next meeting -----------------------------------------------------------------
@@ -659,7 +659,7 @@ def listed(response) -> list[str]:
 
 
 def test_my_actions_by_default_open_ones_overdue_marked(cast, board):
-    response = client_for(cast.member).get("/actions/")
+    response = client_for(cast.presenter).get("/actions/")
     assert listed(response) == ["逾期的事", "我的事", "在做的事"]  # soonest due first, no done ones, nobody else's
     html = response.content.decode()
     assert html.count('class="overdue"') == 1
@@ -671,7 +671,7 @@ def test_my_actions_by_default_open_ones_overdue_marked(cast, board):
 
 
 def test_my_actions_with_a_status_filter(cast, board):
-    client = client_for(cast.member)
+    client = client_for(cast.presenter)
     assert listed(client.get("/actions/?status=done")) == ["做完的事"]
     assert listed(client.get("/actions/?status=in_progress")) == ["在做的事"]
     assert listed(client.get("/actions/?status=any")) == ["逾期的事", "做完的事", "我的事", "在做的事"]
@@ -713,12 +713,12 @@ def test_the_board_filters(cast, board):
 
 def test_the_action_page_shows_its_history(cast, today_meeting, last_week):
     action = new_action(cast, last_week, due=DAY - dt.timedelta(days=1))
-    services.action_comment(actor=cast.member, action=action, text="已联系两家")
-    services.action_set_status(actor=cast.member, action=action, status=S.BLOCKED, comment="等报价")
+    services.action_comment(actor=cast.presenter, action=action, text="已联系两家")
+    services.action_set_status(actor=cast.presenter, action=action, status=S.BLOCKED, comment="等报价")
     services.action_review(
         actor=cast.chair, meeting=today_meeting, action=fresh(action), outcome="continue", due=DAY + dt.timedelta(days=7)
     )
-    response = client_for(cast.member).get(f"/actions/{action.pk}/")
+    response = client_for(cast.presenter).get(f"/actions/{action.pk}/")
     assert response.status_code == 200 and response.context["can_manage"]
     html = response.content.decode()
     shown = ("已联系两家", "等报价", "Status Open → Blocked", "Due date 2026-11-29 → 2026-12-07", "Reviewed in the meeting: Continues")
@@ -728,7 +728,7 @@ def test_the_action_page_shows_its_history(cast, today_meeting, last_week):
     assert 'name="do" value="status"' in html
 
 
-@pytest.mark.parametrize("role, status", [(role, 200 if allowed or role == "member" else 404) for role, allowed in NOTE_TAKERS])
+@pytest.mark.parametrize("role, status", [(role, 200 if allowed or role == "presenter" else 404) for role, allowed in NOTE_TAKERS])
 def test_the_action_page_is_seen_as_its_series(cast, today_meeting, role, status):
     action = new_action(cast, today_meeting, owner=cast.chair)
     assert client_for(cast.all()[role]).get(f"/actions/{action.pk}/").status_code == status
@@ -756,7 +756,7 @@ def test_an_unknown_action_is_not_found(cast):
 
 def test_the_owner_updates_through_the_page(cast, today_meeting):
     action = new_action(cast, today_meeting)
-    client = client_for(cast.member)
+    client = client_for(cast.presenter)
     url = f"/actions/{action.pk}/"
     for data in (
         {"do": "comment", "text": "已联系供应商"},
@@ -792,7 +792,7 @@ def test_the_owner_updates_through_the_page(cast, today_meeting):
 def test_bad_updates_through_the_page_show_an_error_and_change_nothing(cast, today_meeting, start, data):
     action = with_status(new_action(cast, today_meeting), start)
     before = state()
-    response = client_for(cast.member).post(f"/actions/{action.pk}/", data)
+    response = client_for(cast.presenter).post(f"/actions/{action.pk}/", data)
     assert response.status_code == 200
     assert error_messages(response)
     assert state() == before
@@ -811,7 +811,7 @@ def test_bad_updates_through_the_page_show_an_error_and_change_nothing(cast, tod
 def test_a_refused_update_shows_back_what_was_typed(cast, today_meeting, data, shown):
     """Issue 16, list 6: a past due date was refused and the date and reason typed were gone."""
     action = new_action(cast, today_meeting)
-    response = client_for(cast.member).post(f"/actions/{action.pk}/", data)
+    response = client_for(cast.presenter).post(f"/actions/{action.pk}/", data)
     assert response.status_code == 200 and error_messages(response)
     html = response.content.decode()
     for name, value in shown:
@@ -822,7 +822,7 @@ def test_a_refused_update_shows_back_what_was_typed(cast, today_meeting, data, s
 
 def test_a_refused_status_keeps_the_status_and_comment_chosen(cast, today_meeting):
     action = with_status(new_action(cast, today_meeting), S.DONE)
-    response = client_for(cast.member).post(f"/actions/{action.pk}/", {"do": "status", "status": "blocked", "comment": "等物料"})
+    response = client_for(cast.presenter).post(f"/actions/{action.pk}/", {"do": "status", "status": "blocked", "comment": "等物料"})
     html = response.content.decode()
     assert error_messages(response)
     assert '<option value="blocked" selected>' in html and '<option value="done" selected>' not in html
@@ -866,16 +866,16 @@ def test_recording_returns_the_followup_panel(cast, today_meeting, role):
     assert 'data-testid="decisions"' in html and "双十一前完成备货" in html and response.context["followup_error"] is None
     response = client.post(
         followup_url(today_meeting),
-        {"kind": "action", "title": "联系供应商", "owner": str(cast.member.pk), "due": "2026-12-04", "priority": "high",
+        {"kind": "action", "title": "联系供应商", "owner": str(cast.presenter.pk), "due": "2026-12-04", "priority": "high",
          "item": str(item.pk)},  # fmt: skip
     )
     html = response.content.decode()
     assert response.status_code == 200 and response.context["followup_error"] is None
     action = ActionItem.objects.get()
     assert (action.title, action.owner_id, action.due, action.priority, action.item_id, action.created_by_id) == (
-        "联系供应商", cast.member.pk, dt.date(2026, 12, 4), "high", item.pk, cast.all()[role].pk
+        "联系供应商", cast.presenter.pk, dt.date(2026, 12, 4), "high", item.pk, cast.all()[role].pk
     )  # fmt: skip
-    assert f'href="/actions/{action.pk}/"' in html and cast.member.name in html
+    assert f'href="/actions/{action.pk}/"' in html and cast.presenter.name in html
     assert Decision.objects.get().item_id == item.pk
     assert 'data-testid="add-action"' in html  # the forms again, for the next one
 
@@ -895,7 +895,7 @@ BAD_RECORDS = {
 
 @pytest.mark.parametrize("case", list(BAD_RECORDS))
 def test_a_bad_record_shows_an_error_in_the_panel(cast, today_meeting, case):
-    data = {k: (str(cast.member.pk) if v == "MEMBER" else v) for k, v in BAD_RECORDS[case].items()}
+    data = {k: (str(cast.presenter.pk) if v == "MEMBER" else v) for k, v in BAD_RECORDS[case].items()}
     before = state()
     response = client_for(cast.minute_taker).post(followup_url(today_meeting), data)
     assert response.status_code == 200
@@ -927,7 +927,7 @@ def test_an_inactive_owner_is_refused_alike_in_the_panel_and_in_quick_capture(ca
 @pytest.mark.parametrize("due", ["周五", "2026-02-30", "2026-12-4x"])
 def test_a_bad_due_date_is_refused_alike_in_the_panel_and_in_quick_capture(cast, today_meeting, due):
     """Issue 15: the panel used to read a date it could not parse as none given."""
-    data = {"kind": "action", "title": "联系供应商", "owner": str(cast.member.pk), "due": due}
+    data = {"kind": "action", "title": "联系供应商", "owner": str(cast.presenter.pk), "due": due}
     assert _record_and_confirm(cast, today_meeting, data) == ("Enter a valid date (YYYY-MM-DD).",) * 2
 
 
@@ -937,7 +937,7 @@ def test_others_cannot_record(cast, who, target, status):
     client = client_for(cast.all()[who])
     before = state()
     assert client.post(followup_url(meeting), {"kind": "decision", "text": "越权决议"}).status_code == status
-    data = {"kind": "action", "title": "越权", "owner": str(cast.member.pk), "due": "2026-12-04"}
+    data = {"kind": "action", "title": "越权", "owner": str(cast.presenter.pk), "due": "2026-12-04"}
     assert client.post(followup_url(meeting), data).status_code == status
     assert client.get(followup_url(meeting)).status_code == 405
     assert state() == before
@@ -1027,7 +1027,7 @@ def test_the_live_page_shows_decisions_actions_and_the_review(cast, today_meetin
     review = html[html.index('<div id="review"'):]
     assert "overdue" in review  # due two days ago
     # the owner looks on: everything shown, no forms
-    html = client_for(cast.member).get(f"/meetings/{today_meeting.pk}/live/").content.decode()
+    html = client_for(cast.presenter).get(f"/meetings/{today_meeting.pk}/live/").content.decode()
     assert "联系三家供应商" in html and "上周的排班表" in html
     assert 'data-testid="add-action"' not in html and "/review/" not in html
 
@@ -1039,24 +1039,24 @@ def test_without_the_review_the_live_page_has_no_review_panel(cast, today_meetin
 
 
 def test_the_meeting_page_shows_decisions_and_actions(cast, today_meeting, followed_up):
-    for role in ("chair", "minute_taker", "member", "admin"):
+    for role in ("chair", "minute_taker", "presenter", "admin"):
         html = client_for(cast.all()[role]).get(f"/meetings/{today_meeting.pk}/").content.decode()
         assert "双十一前完成备货" in html and "联系三家供应商" in html, role
         assert f'href="/actions/{followed_up["today"].pk}/"' in html, role
         assert 'data-testid="add-action"' not in html, role  # recorded on the live page
         # the review, for those who take the notes
-        assert ('id="review"' in html) == (role != "member"), role
+        assert ('id="review"' in html) == (role != "presenter"), role
 
 
 def test_the_recap_shows_decisions_and_actions(cast, today_meeting, followed_up):
-    html = client_for(cast.member).get(f"/meetings/{today_meeting.pk}/recap/").content.decode()
+    html = client_for(cast.presenter).get(f"/meetings/{today_meeting.pk}/recap/").content.decode()
     decisions = re.search(r'data-testid="recap-decisions">(.*?)</ol>', html, re.S).group(1)
     actions = re.search(r'data-testid="recap-actions">(.*?)</table>', html, re.S).group(1)
     assert "双十一前完成备货" in decisions
-    assert "联系三家供应商" in actions and cast.member.name in actions and "Mon 7 Dec 2026" in actions
+    assert "联系三家供应商" in actions and cast.presenter.name in actions and "Mon 7 Dec 2026" in actions
     assert "上周的排班表" not in actions  # only this meeting's
     next_week = meeting_on(cast.series, DAY + dt.timedelta(days=7))
-    empty = client_for(cast.member).get(f"/meetings/{next_week.pk}/recap/").content.decode()
+    empty = client_for(cast.presenter).get(f"/meetings/{next_week.pk}/recap/").content.decode()
     assert "No decisions were recorded." in empty and "No action items were recorded." in empty
 
 
@@ -1099,9 +1099,9 @@ def test_meeting_pages_link_a_guest_only_to_actions_they_may_open(cast, today_me
 
 def test_the_action_page_queries_do_not_grow_with_its_history(cast, today_meeting):
     action = new_action(cast, today_meeting)
-    client = client_for(cast.member)
+    client = client_for(cast.presenter)
     url = f"/actions/{action.pk}/"
-    people = [cast.member, cast.chair, cast.minute_taker, cast.admin]
+    people = [cast.presenter, cast.chair, cast.minute_taker, cast.admin]
     for i in range(3):
         services.action_comment(actor=people[i % 4], action=action, text=f"进展{i}")
     client.get(url)
@@ -1123,7 +1123,7 @@ def _queries(client: Client, url: str) -> int:
 def _add_actions(cast, n: int, start: int = 0) -> None:
     """n actions spread over both series, this week's and last week's meetings, every owner,
     each with a decision and a bit of history."""
-    owners = [cast.chair, cast.minute_taker, cast.member, cast.admin, cast.outsider]
+    owners = [cast.chair, cast.minute_taker, cast.presenter, cast.admin, cast.outsider]
     meetings = [meeting_on(s, DAY - dt.timedelta(days=d)) for s in (cast.series, cast.open_series) for d in (0, 7)]
     for i in range(start, start + n):
         meeting = meetings[i % len(meetings)]
@@ -1140,12 +1140,12 @@ def _add_actions(cast, n: int, start: int = 0) -> None:
     [
         ("chair", "/actions/?all=1"),
         ("chair", "/actions/?all=1&status=any"),
-        ("member", "/actions/"),
+        ("presenter", "/actions/"),
         ("outsider", "/actions/?all=1"),
         ("chair", "/meetings/{today}/"),
         ("minute_taker", "/meetings/{today}/"),
         ("chair", "/meetings/{today}/live/"),
-        ("member", "/meetings/{today}/recap/"),
+        ("presenter", "/meetings/{today}/recap/"),
     ],
 )
 def test_queries_do_not_grow_with_the_number_of_actions(cast, today_meeting, who, url):
@@ -1173,7 +1173,7 @@ def test_an_action_recorded_in_the_page_can_implement_a_decision(cast):
     foreign = decision_record(actor=cast.chair, meeting=other, text="别的会议的决议")
     c = Client()
     c.force_login(cast.minute_taker)
-    data = {"kind": "action", "title": "排班", "owner": cast.member.pk, "due": "2026-12-31"}
+    data = {"kind": "action", "title": "排班", "owner": cast.presenter.pk, "due": "2026-12-31"}
     html = c.post(f"/meetings/{meeting.pk}/followup/", {**data, "decision": decision.pk}).content.decode()
     assert 'data-testid="action-decision"' in html
     assert ActionItem.objects.get(title="排班").decision == decision
@@ -1186,17 +1186,17 @@ def test_an_action_recorded_in_the_page_can_implement_a_decision(cast):
 def test_a_status_or_due_date_set_to_what_it_is_is_not_a_change(cast, today_meeting):
     """Issue 16, list 6: setting the status or the due date an action already has was recorded
     as a change (a history line "open → open", an audit entry)."""
-    action = services.action_create(actor=cast.chair, meeting=today_meeting, title="排班表", owner=cast.member, due=DAY + dt.timedelta(days=7))
+    action = services.action_create(actor=cast.chair, meeting=today_meeting, title="排班表", owner=cast.presenter, due=DAY + dt.timedelta(days=7))
     updates = ActionUpdate.objects.filter(action=action).count()
     with pytest.raises(ValidationError) as same_status:
-        services.action_set_status(actor=cast.member, action=action, status=action.status)
+        services.action_set_status(actor=cast.presenter, action=action, status=action.status)
     assert "status" in same_status.value.message_dict
     with pytest.raises(ValidationError) as same_due:
-        services.action_move_due(actor=cast.member, action=action, due=action.due, reason="再确认")
+        services.action_move_due(actor=cast.presenter, action=action, due=action.due, reason="再确认")
     assert "due" in same_due.value.message_dict
     assert ActionUpdate.objects.filter(action=action).count() == updates, "nothing recorded"
     # With a comment, the same status keeps the comment — as a comment, not a status change.
-    services.action_set_status(actor=cast.member, action=action, status=action.status, comment="仍在整理")
+    services.action_set_status(actor=cast.presenter, action=action, status=action.status, comment="仍在整理")
     latest = ActionUpdate.objects.filter(action=action).latest("id")
     assert (latest.kind, latest.text) == (ActionUpdate.Kind.COMMENT, "仍在整理")
     assert not ActionUpdate.objects.filter(action=action, kind=ActionUpdate.Kind.STATUS).exists()
@@ -1206,7 +1206,7 @@ def test_the_same_status_or_due_date_through_the_page_records_nothing(cast, toda
     """Issue 16, list 6, on the action page: the status select and the due form sent with the
     values the action already has are not changes; a comment sent with them stays a comment."""
     action = new_action(cast, today_meeting)
-    client, url = client_for(cast.member), f"/actions/{action.pk}/"
+    client, url = client_for(cast.presenter), f"/actions/{action.pk}/"
     before = state()
     for data in ({"do": "status", "status": action.status, "comment": ""},
                  {"do": "due", "due": action.due.isoformat(), "reason": "再确认一次"}):  # fmt: skip

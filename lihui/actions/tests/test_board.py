@@ -29,7 +29,7 @@ from lihui.actions.models import ActionItem
 from lihui.actions.selectors import SORTS, action_counts, action_list, person_today
 from lihui.meetings.models import Meeting
 from lihui.people.models import Department, Person
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=SH)
@@ -73,24 +73,24 @@ def meeting_on(series, day: dt.date) -> Meeting:
 # key: title, series ("private" / "open"), meeting day, owner, due (days from today), priority, status,
 # creation (days before now; two share a time, so the id decides).
 SPECS = [
-    ("late", "逾期的事", "private", 9, "member", -3, "high", "open", 21),
-    ("mine", "我的事", "private", 30, "member", 2, "normal", "open", 0.02),
-    ("working", "在做的事", "private", 30, "member", 4, "low", "in_progress", 0.02),
-    ("finished", "做完的事", "private", 23, "member", -2, "normal", "done", 7),
+    ("late", "逾期的事", "private", 9, "presenter", -3, "high", "open", 21),
+    ("mine", "我的事", "private", 30, "presenter", 2, "normal", "open", 0.02),
+    ("working", "在做的事", "private", 30, "presenter", 4, "low", "in_progress", 0.02),
+    ("finished", "做完的事", "private", 23, "presenter", -2, "normal", "done", 7),
     ("chairs", "主持人的事", "private", 30, "chair", 2, "high", "blocked", 0.01),
     ("org", "全员例会的事", "open", 23, "chair", -1, "normal", "open", 7.5),
     ("org_done", "全员做完", "open", 23, "chair", 2, "low", "done", 6),
     ("outsiders", "路人甲的事", "private", 30, "outsider", 7, "normal", "open", 0.03),
     ("secret", "机密的事", "private", 23, "minute_taker", 4, "high", "open", 6.5),
     ("dropped", "取消的事", "private", 23, "minute_taker", -5, "low", "cancelled", 6.8),
-    ("today", "今天到期", "private", 30, "member", 0, "normal", "open", 0.04),
+    ("today", "今天到期", "private", 30, "presenter", 0, "normal", "open", 0.04),
 ]
 
 
 def make_board(cast) -> Board:
     east = Department.objects.create(name="华东销售部")
     service = Department.objects.create(name="客服部")
-    Person.objects.filter(pk__in=[cast.member.pk, cast.outsider.pk]).update(department=east)
+    Person.objects.filter(pk__in=[cast.presenter.pk, cast.outsider.pk]).update(department=east)
     Person.objects.filter(pk__in=[cast.chair.pk, cast.minute_taker.pk]).update(department=service)
     people = {k: Person.objects.get(pk=p.pk) for k, p in cast.all().items()}
     made = {}
@@ -166,7 +166,7 @@ def test_status_filter(cast, board):
 
 def test_owner_department_and_series_filters(cast, board):
     admin = cast.admin
-    assert set(titles(action_list(person=admin, owner=cast.member, status="any"))) == set(
+    assert set(titles(action_list(person=admin, owner=cast.presenter, status="any"))) == set(
         board.titles("late", "mine", "working", "finished", "today")
     )
     assert set(titles(action_list(person=admin, owner=cast.chair.pk))) == set(board.titles("chairs", "org"))
@@ -235,8 +235,8 @@ def test_every_sort_with_a_stable_tiebreak(cast, board, sort):
     everything = board.all()
     assert titles(action_list(person=cast.admin, status="any", sort=sort)) == order(everything, sort)
     # the same order whatever else filters the list
-    mine = [a for a in everything if a.owner_id == cast.member.pk and a.is_open]
-    assert titles(action_list(person=cast.member, owner=cast.member, sort=sort)) == order(mine, sort)
+    mine = [a for a in everything if a.owner_id == cast.presenter.pk and a.is_open]
+    assert titles(action_list(person=cast.presenter, owner=cast.presenter, sort=sort)) == order(mine, sort)
 
 
 def test_sorts_read_as_promised(cast, board):
@@ -267,14 +267,14 @@ def test_nobody_outside_a_series_sees_its_actions_but_owners_see_their_own(cast,
     seen = set(titles(action_list(person=outsider, status="any")))
     assert seen == {"全员例会的事", "全员做完", "路人甲的事"}
     assert titles(action_list(person=outsider, series=cast.series.pk, status="any")) == ["路人甲的事"]
-    assert titles(action_list(person=outsider, owner=cast.member, status="any")) == []
+    assert titles(action_list(person=outsider, owner=cast.presenter, status="any")) == []
     assert titles(action_list(person=outsider, department=board.east.pk, status="any")) == ["路人甲的事"]
     assert titles(action_list(person=outsider, owner=outsider)) == ["路人甲的事"]
     # through the pages
     client = client_for(outsider)
     assert listed(client.get("/actions/")) == ["路人甲的事"]
     assert set(listed(client.get("/actions/?all=1&status=any"))) == seen
-    assert set(listed(client.get(f"/actions/?all=1&status=any&owner={cast.member.pk}"))) == set()
+    assert set(listed(client.get(f"/actions/?all=1&status=any&owner={cast.presenter.pk}"))) == set()
     assert client.get(f"/actions/series/{cast.series.pk}/").status_code == 404
     assert set(listed(client.get(f"/actions/series/{cast.open_series.pk}/?status=any"))) == {"全员例会的事", "全员做完"}
     html = client.get("/actions/?all=1&status=any").content.decode()
@@ -284,7 +284,7 @@ def test_nobody_outside_a_series_sees_its_actions_but_owners_see_their_own(cast,
 
 def test_the_roster_and_admins_see_the_whole_private_series(cast, board):
     private = {a.title for a in board.all() if a.series_id == cast.series.pk}
-    for role in ("chair", "minute_taker", "member", "admin"):
+    for role in ("chair", "minute_taker", "presenter", "admin"):
         person = cast.all()[role]
         assert set(titles(action_list(person=person, series=cast.series.pk, status="any"))) == private, role
         assert set(listed(client_for(person).get(f"/actions/series/{cast.series.pk}/?status=any"))) == private, role
@@ -294,7 +294,7 @@ def test_the_roster_and_admins_see_the_whole_private_series(cast, board):
 
 
 def test_my_actions_by_default(cast, board):
-    response = client_for(cast.member).get("/actions/")
+    response = client_for(cast.presenter).get("/actions/")
     assert listed(response) == ["逾期的事", "今天到期", "我的事", "在做的事"]
     assert response.context["counts"] == {"total": 4, "overdue": 1}
     html = response.content.decode()
@@ -330,7 +330,7 @@ def test_the_board_filters_through_the_query_string(cast, board):
     chair = client_for(cast.chair)
     east, service = board.east.pk, board.service.pk
     cases = {
-        f"owner={cast.member.pk}&status=any": board.titles("late", "finished", "today", "mine", "working"),
+        f"owner={cast.presenter.pk}&status=any": board.titles("late", "finished", "today", "mine", "working"),
         f"department={service}": board.titles("org", "chairs", "secret"),
         f"department={east}&overdue=1": board.titles("late"),
         f"series={cast.open_series.pk}&status=any": board.titles("org", "org_done"),
@@ -382,8 +382,8 @@ def test_overdue_rows_are_marked(cast, board):
 def test_pages_of_fifty_keep_the_filters(cast, board):
     meeting = meeting_on(cast.open_series, dt.date(2026, 11, 30))
     for i in range(120):
-        services.action_create(actor=cast.chair, meeting=meeting, title=f"批量 {i:03d}", owner=cast.member, due=DAY + dt.timedelta(days=i % 9))
-    client = client_for(cast.member)
+        services.action_create(actor=cast.chair, meeting=meeting, title=f"批量 {i:03d}", owner=cast.presenter, due=DAY + dt.timedelta(days=i % 9))
+    client = client_for(cast.presenter)
     url = f"/actions/?all=1&series={cast.open_series.pk}&sort=-created"
     first = client.get(url)
     assert first.context["counts"]["total"] == 121  # and 全员例会的事
@@ -402,7 +402,7 @@ def test_pages_of_fifty_keep_the_filters(cast, board):
 
 
 def test_the_series_board(cast, board):
-    client = client_for(cast.member)
+    client = client_for(cast.presenter)
     response = client.get(f"/actions/series/{cast.series.pk}/")
     assert set(listed(response)) == {"逾期的事", "今天到期", "我的事", "在做的事", "主持人的事", "路人甲的事", "机密的事"}
     html = response.content.decode()
@@ -417,7 +417,7 @@ def test_the_series_board(cast, board):
 
 
 def test_the_series_page_links_to_its_board(cast, board):
-    html = client_for(cast.member).get(f"/series/{cast.series.pk}/").content.decode()
+    html = client_for(cast.presenter).get(f"/series/{cast.series.pk}/").content.decode()
     assert f'href="/actions/series/{cast.series.pk}/"' in html
 
 
@@ -453,7 +453,7 @@ def test_bad_filters_are_reported_and_ignored(cast, board, query, what):
 
 
 def test_bad_page_values_never_fail(cast, board):
-    client = client_for(cast.member, raise_request_exception=False)
+    client = client_for(cast.presenter, raise_request_exception=False)
     for query in ("page=-1", "page=0", "page=1e9", "page=%00", "all=2", "overdue=maybe", "status=", "sort="):
         assert client.get(f"/actions/?{query}").status_code == 200, query
 
@@ -463,7 +463,7 @@ def test_bad_page_values_never_fail(cast, board):
 BOARD_URLS = [
     "/actions/?all=1",
     "/actions/?all=1&status=any",
-    "/actions/?all=1&owner={member}",
+    "/actions/?all=1&owner={presenter}",
     "/actions/?all=1&department={east}&overdue=1&sort=due",
     "/actions/?all=1&series={series}&due_from=2026-11-01&due_to=2026-12-31&status=any",
     "/actions/?all=1&sort=owner&page=2",
@@ -489,9 +489,9 @@ def grow(cast, board, n: int) -> None:
     """More of everything: owners in more departments, another series, many actions."""
     north = Department.objects.create(name="华北运营部")
     extra = [PersonFactory(name=f"同事{i}", department=north if i % 2 else board.east) for i in range(6)]
-    more = make_series(chair=cast.chair, roster=[(p, "member") for p in extra] + [(cast.member, "member")], title="华北周例会")
+    more = make_series(chair=cast.chair, roster=[(p, "member") for p in extra] + [(cast.presenter, "member")], title="华北周例会")
     meetings = [meeting_on(cast.series, dt.date(2026, 11, 23)), meeting_on(more, dt.date(2026, 11, 23)), meeting_on(cast.open_series, dt.date(2026, 11, 30))]
-    owners = extra + [cast.member, cast.outsider, cast.chair]
+    owners = extra + [cast.presenter, cast.outsider, cast.chair]
     for i in range(n):
         meeting = meetings[i % len(meetings)]
         a = services.action_create(
@@ -502,10 +502,10 @@ def grow(cast, board, n: int) -> None:
             ActionItem.objects.filter(pk=a.pk).update(status=("done", "blocked", "in_progress", "cancelled")[i // 4 % 4])
 
 
-@pytest.mark.parametrize("role", ["member", "admin"])
+@pytest.mark.parametrize("role", ["presenter", "admin"])
 def test_queries_do_not_grow_with_the_data_or_the_filters(cast, board, role):
     client = client_for(cast.all()[role])
-    ids = {"member": cast.member.pk, "east": board.east.pk, "series": cast.series.pk}
+    ids = {"presenter": cast.presenter.pk, "east": board.east.pk, "series": cast.series.pk}
     small_board, small_mine = query_counts(client, BOARD_URLS, **ids), query_counts(client, MINE_URLS, **ids)
     grow(cast, board, 150)
     large_board, large_mine = query_counts(client, BOARD_URLS, **ids), query_counts(client, MINE_URLS, **ids)
@@ -559,8 +559,8 @@ def test_the_export_is_the_list_of_the_page(cast, board):
 
 
 def test_my_actions_export_and_the_viewers_language(cast, board):
-    Person.objects.filter(pk=cast.member.pk).update(language="zh-hans")
-    wb = workbook(client_for(cast.member).get("/actions/export.xlsx"))
+    Person.objects.filter(pk=cast.presenter.pk).update(language="zh-hans")
+    wb = workbook(client_for(cast.presenter).get("/actions/export.xlsx"))
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["逾期的事", "今天到期", "我的事", "在做的事"]
     assert rows[0][0] != "Action"  # translated (the catalog says how)
@@ -581,10 +581,10 @@ def test_bad_filters_on_the_export_send_you_to_the_page_that_says_so(cast, board
 def test_text_that_looks_like_a_formula_stays_text(cast, board, payload):
     action = board.actions["mine"]
     ActionItem.objects.filter(pk=action.pk).update(title=payload)
-    Person.objects.filter(pk=cast.member.pk).update(name=payload)
+    Person.objects.filter(pk=cast.presenter.pk).update(name=payload)
     Department.objects.filter(pk=board.east.pk).update(name=payload)
     type(cast.series).objects.filter(pk=cast.series.pk).update(title=payload)
-    response = client_for(cast.member).get("/actions/export.xlsx?all=1&status=any")
+    response = client_for(cast.presenter).get("/actions/export.xlsx?all=1&status=any")
     wb = workbook(response)
     ws = wb.worksheets[0]
     expected = payload.replace("\x01", "").replace("\x1f", "")

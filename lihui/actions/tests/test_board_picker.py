@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lihui.actions.tests.test_board import _english, board, client_for, frozen, listed  # noqa: F401  (fixtures)
 from lihui.people.models import Person
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_the_board_lists_no_people(cast, board):
 
 def test_the_board_costs_the_same_queries_with_10_or_200_people(cast, board):
     client = client_for(cast.admin)
-    urls = ["/actions/?all=1", f"/actions/?all=1&owner={cast.member.pk}", "/actions/?all=1&owner_name=王强",
+    urls = ["/actions/?all=1", f"/actions/?all=1&owner={cast.presenter.pk}", "/actions/?all=1&owner_name=王强",
             "/actions/?all=1&owner_name=nobody"]  # fmt: skip
 
     def counts():
@@ -66,11 +66,11 @@ def test_the_board_costs_the_same_queries_with_10_or_200_people(cast, board):
 
 
 def test_the_chosen_owner_shows_by_name_and_links_keep_the_id(cast, board):
-    response = client_for(cast.chair).get(f"/actions/?all=1&status=any&owner={cast.member.pk}&sort=owner")
+    response = client_for(cast.chair).get(f"/actions/?all=1&status=any&owner={cast.presenter.pk}&sort=owner")
     html = html_of(response)
-    assert picker_values(html) == ("王强", str(cast.member.pk))
+    assert picker_values(html) == ("王强", str(cast.presenter.pk))
     assert set(listed(response)) == set(board.titles("late", "finished", "today", "mine", "working"))
-    assert "owner=%d" % cast.member.pk in response.context["page_query"]
+    assert "owner=%d" % cast.presenter.pk in response.context["page_query"]
     assert "owner_name" not in response.context["page_query"] + response.context["export_query"]
 
 
@@ -80,12 +80,12 @@ def test_without_js_a_typed_name_or_its_pinyin_finds_the_owner(cast, board, type
     response = client.get("/actions/", {"all": "1", "status": "any", "owner_name": typed, "owner": ""})
     html = html_of(response)
     assert response.context["filter_errors"] == []
-    assert response.context["filters"]["owner"] == cast.member.pk
-    assert listed(response) == listed(client.get(f"/actions/?all=1&status=any&owner={cast.member.pk}"))
-    assert picker_values(html) == ("王强", str(cast.member.pk))
+    assert response.context["filters"]["owner"] == cast.presenter.pk
+    assert listed(response) == listed(client.get(f"/actions/?all=1&status=any&owner={cast.presenter.pk}"))
+    assert picker_values(html) == ("王强", str(cast.presenter.pk))
     # the sort links, the pages and the export carry the id, not the text
     link = re.search(r'href="(/actions/export\.xlsx[^"]*)"', html).group(1).replace("&amp;", "&")
-    assert parse_qs(urlparse(link).query)["owner"] == [str(cast.member.pk)]
+    assert parse_qs(urlparse(link).query)["owner"] == [str(cast.presenter.pk)]
     assert "owner_name" not in link and all("owner_name" not in (c["url"] or "") for c in response.context["columns"])
 
 
@@ -112,9 +112,9 @@ def test_an_ambiguous_name_is_reported_with_whom_it_may_mean(cast, board):
     errors = response.context["filter_errors"]
     assert len(errors) == 1 and "Several people" in errors[0] and "ignored" in errors[0], errors
     assert listed(response) == everyone
-    links = re.findall(r'<a href="\?([^"]*)">王强', re.search(r'data-testid="owner-candidates">(.*?)</p>', html).group(1))
+    links = re.findall(r'<a href="\?([^"]*)">王强', re.search(r'data-testid="owner-candidates">(.*?)</p>', html, re.S).group(1))
     owners = sorted(parse_qs(q.replace("&amp;", "&"))["owner"][0] for q in links)
-    assert owners == sorted([str(cast.member.pk), str(twin.pk)])
+    assert owners == sorted([str(cast.presenter.pk), str(twin.pk)])
     # the picker (with JS) sends the id along: that person, even with a namesake
     response = client.get("/actions/", {"all": "1", "status": "any", "owner_name": "王强", "owner": twin.pk})
     assert response.context["filter_errors"] == [] and response.context["filters"]["owner"] == twin.pk
@@ -124,10 +124,10 @@ def test_an_ambiguous_name_is_reported_with_whom_it_may_mean(cast, board):
 def test_the_text_decides_when_it_no_longer_names_the_id(cast, board):
     client = client_for(cast.chair)
     # typed over a previous choice without JS: the new name wins over the stale id
-    response = client.get("/actions/", {"all": "1", "status": "any", "owner_name": "周云", "owner": cast.member.pk})
+    response = client.get("/actions/", {"all": "1", "status": "any", "owner_name": "周云", "owner": cast.presenter.pk})
     assert response.context["filters"]["owner"] == cast.chair.pk
     # emptied: everyone
-    response = client.get("/actions/", {"all": "1", "status": "any", "owner_name": "", "owner": cast.member.pk})
+    response = client.get("/actions/", {"all": "1", "status": "any", "owner_name": "", "owner": cast.presenter.pk})
     assert response.context["filters"]["owner"] is None
     assert listed(response) == listed(client.get("/actions/?all=1&status=any"))
 
@@ -138,4 +138,4 @@ def test_odd_names_never_fail(cast, board):
         response = client.get("/actions/", {"all": "1", "owner_name": typed})
         assert response.status_code == 200, typed
         assert client.get("/actions/export.xlsx", {"all": "1", "owner_name": typed}).status_code in (200, 302)
-    assert client.get(f"/actions/series/{cast.series.pk}/", {"owner_name": "王强"}).context["filters"]["owner"] == cast.member.pk
+    assert client.get(f"/actions/series/{cast.series.pk}/", {"owner_name": "王强"}).context["filters"]["owner"] == cast.presenter.pk

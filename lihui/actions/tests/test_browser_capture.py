@@ -36,11 +36,11 @@ from django.utils import timezone
 
 from lihui.actions.models import ActionItem, Decision
 from lihui.meetings.models import AgendaItem, Meeting
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from lihui.testing_browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
 
 expect = sync_api.expect
 

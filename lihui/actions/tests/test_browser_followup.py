@@ -40,11 +40,11 @@ from lihui.minutes.models import Minutes
 from lihui.minutes.selectors import minutes_deadline
 from lihui.people.models import Person
 from lihui.regime.models import AgendaKind
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from lihui.testing_browser import BROWSER_MARKS, SCREENSHOTS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, SCREENSHOTS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
 
 expect = sync_api.expect
 

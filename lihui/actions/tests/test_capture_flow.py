@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from lihui.actions.models import ActionItem, Decision
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_api_parses_with_the_meeting_date_and_participants(cast, meeting):
     items = r.json()["items"]
     assert [(i["line"], i["kind"]) for i in items] == [(2, "action"), (3, "decision"), (4, "action"), (6, "action")]
     first = items[0]
-    assert first["owner"] == {"id": cast.member.pk, "name": "王强"} and first["title"] == "整理Q3退货数据"
+    assert first["owner"] == {"id": cast.presenter.pk, "name": "王强"} and first["title"] == "整理Q3退货数据"
     assert first["due"] == "2026-11-13"  # 下周五 from Monday 2 November
     assert items[2]["owner"]["id"] == cast.minute_taker.pk and items[2]["due"] == "2026-11-03"
     assert items[3]["owner"]["id"] == cast.outsider.pk  # staff outside the roster can own actions
@@ -96,7 +96,7 @@ def test_rate_limited_per_person(cast):
     c = _client(cast.chair)
     codes = [c.post("/api/v1/capture/parse", {"text": "行动：a"}, content_type="application/json").status_code for _ in range(31)]
     assert codes[:30] == [200] * 30 and codes[30] == 429
-    other = _client(cast.member).post("/api/v1/capture/parse", {"text": "行动：a"}, content_type="application/json")
+    other = _client(cast.presenter).post("/api/v1/capture/parse", {"text": "行动：a"}, content_type="application/json")
     assert other.status_code == 200
 
 
@@ -106,7 +106,7 @@ def test_panel_confirm_edit_dismiss(cast, meeting):
     assert html.count('data-testid="proposal"') == 4 and "整理Q3退货数据" in html
     assert ActionItem.objects.count() == 0
     # confirm one as proposed, one edited (another title and owner), dismiss one
-    r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "action", "title": "整理Q3退货数据", "owner": cast.member.pk, "due": "2026-11-13"})
+    r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "action", "title": "整理Q3退货数据", "owner": cast.presenter.pk, "due": "2026-11-13"})
     assert r.status_code == 200 and 'data-testid="proposal-done"' in r.content.decode() and 'id="followup"' in r.content.decode()
     r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "action", "title": "更新 12 月排班表", "owner": cast.chair.pk, "due": "2026-11-04"})
     assert r.status_code == 200
@@ -114,19 +114,19 @@ def test_panel_confirm_edit_dismiss(cast, meeting):
     assert r.status_code == 200
     assert c.post(f"/meetings/{meeting.pk}/capture/dismiss/").content == b""
     assert sorted(ActionItem.objects.values_list("title", "owner_id", "due")) == [
-        ("整理Q3退货数据", cast.member.pk, dt.date(2026, 11, 13)),
+        ("整理Q3退货数据", cast.presenter.pk, dt.date(2026, 11, 13)),
         ("更新 12 月排班表", cast.chair.pk, dt.date(2026, 11, 4)),
     ]
     assert list(Decision.objects.values_list("text", flat=True)) == ["双十二增派客服"]
     # the owner sees it on their list
-    assert "整理Q3退货数据" in _client(cast.member).get("/actions/").content.decode()
+    assert "整理Q3退货数据" in _client(cast.presenter).get("/actions/").content.decode()
 
 
 def test_confirm_with_bad_fields_keeps_the_proposal(cast, meeting):
     c = _client(cast.minute_taker)
     r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "action", "title": "无负责人", "owner": "", "due": "2026-11-13"})
     assert r.status_code == 422 and 'data-testid="proposal"' in r.content.decode() and "无负责人" in r.content.decode()
-    r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "action", "title": "x", "owner": cast.member.pk, "due": "2026-02-30"})
+    r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "action", "title": "x", "owner": cast.presenter.pk, "due": "2026-02-30"})
     assert r.status_code == 422
     r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "other", "title": "x"})
     assert r.status_code == 422
@@ -135,13 +135,13 @@ def test_confirm_with_bad_fields_keeps_the_proposal(cast, meeting):
 
 def test_only_note_takers_capture(cast, meeting):
     for url in ("capture/", "capture/confirm/", "capture/dismiss/"):
-        assert _client(cast.member).post(f"/meetings/{meeting.pk}/{url}", {"text": NOTES}).status_code == 403
+        assert _client(cast.presenter).post(f"/meetings/{meeting.pk}/{url}", {"text": NOTES}).status_code == 403
         assert _client(cast.outsider).post(f"/meetings/{meeting.pk}/{url}", {"text": NOTES}).status_code == 404
 
 
 def test_recorded_lines_are_not_proposed_again(cast, meeting):
     c = _client(cast.minute_taker)
-    c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "action", "title": "整理Q3退货数据", "owner": cast.member.pk, "due": "2026-11-13"})
+    c.post(f"/meetings/{meeting.pk}/capture/confirm/", {"kind": "action", "title": "整理Q3退货数据", "owner": cast.presenter.pk, "due": "2026-11-13"})
     html = c.post(f"/meetings/{meeting.pk}/capture/", {"text": NOTES + "\n- **行动项**: 整理Q3退货数据 — 王强, 2026-11-13"}).content.decode()
     assert html.count('data-testid="proposal"') == 3 and 'data-testid="capture-skipped"' in html
     # the API reports every recognised line, recorded or not
@@ -182,7 +182,7 @@ def test_a_captured_action_implements_the_decision_above_it_so_compliance_passes
     text = "决议：双十二增派客服\n行动：王强负责排班，11月10日前"
     html = c.post(f"/meetings/{meeting.pk}/capture/", {"text": text}).content.decode()
     assert '<option value="above" selected>' in html and 'name="decision_text" value="双十二增派客服"' in html
-    action = {"kind": "action", "title": "排班", "owner": cast.member.pk, "due": "2026-11-10",
+    action = {"kind": "action", "title": "排班", "owner": cast.presenter.pk, "due": "2026-11-10",
               "decision": "above", "decision_text": "双十二增派客服"}  # fmt: skip
     # the decision is not recorded yet: the action says so and waits
     r = c.post(f"/meetings/{meeting.pk}/capture/confirm/", action)

@@ -23,6 +23,7 @@ from lihui.meetings.selectors import (
     meeting_visible_to_person,
 )
 from lihui.people.models import Department
+from lihui.people.selectors import person_zone
 from lihui.regime.selectors import series_can_view, series_visible_to
 from lihui.web import XLSX, file_response
 
@@ -39,7 +40,6 @@ from ..selectors import (
     actions_visible_to,
     followup_panel,
     person_today,
-    person_zone,
     review_actions,
 )
 
@@ -143,7 +143,7 @@ def action_export(request):
     form, _show_all, filters = _board_filters(request, page=False)
     if form.errors:
         # Show what is wrong on the page instead of a file that silently ignores a filter.
-        return redirect(f"{reverse('actions:list')}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('actions:action_index')}?{request.GET.urlencode()}")
     today = person_today(person=request.user)
     data = actions_xlsx_capped(
         actions=action_list(person=request.user, today=today, **filters), today=today, zone=person_zone(person=request.user)
@@ -173,7 +173,7 @@ def action_detail(request, pk: int):
             else:
                 raise ValidationError({"do": [_("Unknown action.")]})
             messages.success(request, _("The action was updated."))
-            return redirect("actions:detail", pk=action.pk)
+            return redirect("actions:action_detail", pk=action.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             typed = {"form": what, **{k: request.POST.get(k, "")[:2000] for k in ("status", "comment", "text", "due", "reason")}}

@@ -13,7 +13,7 @@ from lihui.meetings.models import Meeting
 from lihui.people.models import ApiToken
 from lihui.people.services import api_token_create
 from lihui.regime.models import Series
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=SH)

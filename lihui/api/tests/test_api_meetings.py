@@ -11,7 +11,7 @@ from django.test import Client
 from lihui.meetings.models import AgendaItem, Material
 from lihui.people.services import api_token_create
 from lihui.reports.models import Kpi
-from lihui.testing import DepartmentFactory, PersonFactory, make_series
+from lihui.testing.factories import DepartmentFactory, PersonFactory, make_series
 
 from .test_api import Api
 

@@ -16,7 +16,7 @@ from lihui.actions.models import ActionItem
 from lihui.actions.selectors import SORTS
 from lihui.actions.tests.test_board import DAY, INJECTIONS, NOW, SPECS, XLSX, grow, make_board, order
 from lihui.people.models import Department, Person
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 from .test_api import Api
 
@@ -47,7 +47,7 @@ def titles(response) -> list[str]:
 
 
 def test_the_list_keeps_its_shape(cast, board):
-    response = Api(cast.member).get(f"/actions?owner={cast.member.pk}")
+    response = Api(cast.presenter).get(f"/actions?owner={cast.presenter.pk}")
     body = response.json()
     assert [a["title"] for a in body] == ["逾期的事", "今天到期", "我的事", "在做的事"]
     late = body[0]
@@ -61,7 +61,7 @@ def test_filters(cast, board):
     api = Api(cast.chair)
     b = board
     cases = {
-        f"owner={cast.member.pk}&status=any": b.titles("late", "finished", "today", "mine", "working"),
+        f"owner={cast.presenter.pk}&status=any": b.titles("late", "finished", "today", "mine", "working"),
         f"department={b.service.pk}": b.titles("org", "chairs", "secret"),
         f"department={b.east.pk}&overdue=true": b.titles("late"),
         f"series={cast.open_series.pk}&status=any": b.titles("org", "org_done"),
@@ -102,10 +102,10 @@ def test_visibility(cast, board):
     outsider = Api(cast.outsider)
     assert set(titles(outsider.get("/actions?status=any"))) == {"全员例会的事", "全员做完", "路人甲的事"}
     assert titles(outsider.get(f"/actions?series={cast.series.pk}&status=any")) == ["路人甲的事"]
-    assert titles(outsider.get(f"/actions?owner={cast.member.pk}&status=any")) == []
+    assert titles(outsider.get(f"/actions?owner={cast.presenter.pk}&status=any")) == []
     assert titles(outsider.get(f"/actions?owner={cast.outsider.pk}")) == ["路人甲的事"]
     assert outsider.get("/actions?status=any")["X-Total-Count"] == "3"
-    member = Api(cast.member)
+    member = Api(cast.presenter)
     assert "机密的事" in titles(member.get(f"/actions?series={cast.series.pk}"))
 
 
@@ -154,7 +154,7 @@ def test_bad_input_is_422_with_the_error_shape(cast, board, path, query, field):
 
 
 def test_queries_do_not_grow_with_the_data_or_the_filters(cast, board):
-    api = Api(cast.member)
+    api = Api(cast.presenter)
     urls = [
         "/actions",
         "/actions?status=any&sort=owner&limit=5&offset=3",
@@ -220,8 +220,8 @@ def test_a_token_request_speaks_the_persons_language(cast):
 
     from lihui.people.services import api_token_create
 
-    cast.member.language = "en"
-    cast.member.save(update_fields=["language"])
-    _token, secret = api_token_create(person=cast.member, name="t")
+    cast.presenter.language = "en"
+    cast.presenter.save(update_fields=["language"])
+    _token, secret = api_token_create(person=cast.presenter, name="t")
     r = Client().get("/api/v1/actions", {"status": "nope"}, HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert r.status_code == 422 and "Choose one of" in r.json()["fields"]["status"][0]

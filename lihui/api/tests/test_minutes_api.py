@@ -20,7 +20,7 @@ from lihui.minutes.documents import minutes_markdown
 from lihui.minutes.models import Minutes, MinutesRevision
 from lihui.minutes.selectors import minutes_assemble
 from lihui.minutes.services import MAX_TEXT
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 from .test_api import Api
 

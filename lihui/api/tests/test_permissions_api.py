@@ -10,12 +10,12 @@ The client enforces CSRF like any real HTTP client (Django's test client skips i
 default), so the API behaves here as it does for a script.
 
 The cast and the rules are the web pages' (see lihui/regime/tests/test_permissions.py and
-lihui/permission_rules.py): anonymous (`test_anonymous_is_401`), outsider, member,
+lihui/testing/permissions.py): anonymous (`test_anonymous_is_401`), outsider, member,
 presenter, guest for one topic, minute-taker, chair and admin, made by
-lihui.testing.make_cast(matrix=True) and mapped to people by `World.person`. The presenter
-(`cast.member`) heads a department, so the agenda gives them its report item; the item
+lihui.testing.cast.make_cast(matrix=True) and mapped to people by `World.person`. The presenter
+(`cast.presenter`) heads a department, so the agenda gives them its report item; the item
 operations act on that item, theirs, and they own the action. The member
-(`cast.roster_member`) is on both rosters and presents and owns nothing. The guest
+(`cast.member`) is on both rosters and presents and owns nothing. The guest
 (`cast.guest`) is on no roster and is invited as a colleague for the presenter's item of
 the meeting under test (`World.meeting`, and `World.sign_in` for operations that need no
 meeting): they see that meeting as a participant, neither the private series nor its other
@@ -33,7 +33,6 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -52,8 +51,16 @@ from lihui.minutes.models import Minutes, MinutesRevision
 from lihui.minutes.services import minutes_save
 from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
-from lihui.permission_rules import (
+from lihui.regime.models import AgendaKind, CadenceWindow, Membership, Series
+from lihui.regime.services import cadence_window_add
+from lihui.reports.models import Kpi, KpiValue, Report
+from lihui.surveys.models import AnswerPool, Respondent, Response
+from lihui.testing.cast import make_cast
+from lihui.testing.permissions import (
+    NOW,
     ROLES,
+    SEES_PRIVATE,
+    SHANGHAI,
     Expect,
     action_manage,
     everyone,
@@ -66,15 +73,8 @@ from lihui.permission_rules import (
     series_manage,
     series_read,
 )
-from lihui.regime.models import AgendaKind, CadenceWindow, Membership, Series
-from lihui.regime.services import cadence_window_add
-from lihui.reports.models import Kpi, KpiValue, Report
-from lihui.surveys.models import AnswerPool, Respondent, Response
-from lihui.testing import make_cast
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-# A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai).
-NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
+# NOW (frozen), SHANGHAI and SEES_PRIVATE: the matrices' shared vocabulary, lihui/testing/permissions.py.
 
 PUBLIC = {("POST", "/api/v1/auth/token")}  # answers without a token
 
@@ -139,7 +139,7 @@ class World:
         self._department: Department | None = None
 
     def person(self, role: str) -> Person:
-        """presenter: cast.member; member: cast.roster_member; guest: cast.guest; the rest by name."""
+        """presenter: cast.presenter; member: cast.member; guest: cast.guest; the rest by name."""
         return self.cast.person(role)
 
     def sign_in(self, role: str, target: str) -> Person:
@@ -177,20 +177,20 @@ class World:
         return ActionItem.objects.get_or_create(
             meeting=meeting,
             title="整理 Q3 退货数据",
-            defaults={"series": meeting.series, "owner": self.cast.member, "due": today() + dt.timedelta(days=10)},
+            defaults={"series": meeting.series, "owner": self.cast.presenter, "due": today() + dt.timedelta(days=10)},
         )[0]
 
     def department(self) -> Department:
         """A department the presenter heads: the agenda gives its head a report item."""
         if self._department is None:
-            self._department = Department.objects.create(name="华东销售部", head=self.cast.member)
+            self._department = Department.objects.create(name="华东销售部", head=self.cast.presenter)
         return self._department
 
     def item(self, target: str) -> AgendaItem:
         """The presenter's own item on the meeting (their department's report)."""
         if target not in self._items:
             meeting = self.meeting(target)
-            item = meeting.items.filter(presenter=self.cast.member).first()
+            item = meeting.items.filter(presenter=self.cast.presenter).first()
             assert item is not None and item.kind == AgendaKind.REPORT, "the presenter should present their department's report"
             assert meeting.items.filter(position__lt=item.position).exists(), "an item above, so moving it up is a real move"
             item.meeting = meeting
@@ -200,7 +200,7 @@ class World:
     def material(self, target: str) -> Material:
         """A pre-read the presenter attached to their item."""
         if target not in self._materials:
-            self._materials[target] = material_add(actor=self.cast.member, item=self.item(target), upload=pdf())
+            self._materials[target] = material_add(actor=self.cast.presenter, item=self.item(target), upload=pdf())
         return self._materials[target]
 
     def guest(self, target: str) -> Guest:
@@ -515,7 +515,7 @@ API: dict[tuple[str, str], Op] = {
     ("POST", M_ + "/actions"): Op(
         minutes_kept(201),
         path=meeting_path,
-        body=lambda w, t, r: {"title": "排班表", "owner": w.cast.member.pk, "due": (today() + dt.timedelta(days=30)).isoformat()},
+        body=lambda w, t, r: {"title": "排班表", "owner": w.cast.presenter.pk, "due": (today() + dt.timedelta(days=30)).isoformat()},
     ),
     ("GET", M_ + "/review"): Op(series_content(200), path=meeting_path),
     ("POST", M_ + "/review/{action_id}"): Op(
@@ -563,7 +563,7 @@ API: dict[tuple[str, str], Op] = {
     # --- one meeting: run
     ("GET", "/api/v1/meetings/{meeting_id}/attendance"): Op(meeting_read(200), path=meeting_path),
     ("PUT", "/api/v1/meetings/{meeting_id}/attendance"): Op(
-        minutes_kept(200), path=meeting_path, body=lambda w, t, r: {"person": w.cast.member.pk, "status": "present"}
+        minutes_kept(200), path=meeting_path, body=lambda w, t, r: {"person": w.cast.presenter.pk, "status": "present"}
     ),
     ("GET", "/api/v1/meetings/{meeting_id}/live"): Op(meeting_read(200), path=meeting_path),
     ("POST", "/api/v1/meetings/{meeting_id}/start"): Op(meeting_manage(200), path=meeting_path, query=lambda w, t, r: {"early": "true"}, changes=True),
@@ -775,8 +775,8 @@ def test_token_that_does_not_work_is_401(cast, method, path):
     token, revoked = api_token_create(person=cast.chair, name="old")
     token.revoked = timezone.now()
     token.save()
-    _token, deactivated = api_token_create(person=cast.member, name="t")
-    Person.objects.filter(pk=cast.member.pk).update(is_active=False)
+    _token, deactivated = api_token_create(person=cast.presenter, name="t")
+    Person.objects.filter(pk=cast.presenter.pk).update(is_active=False)
     before = snapshot()
 
     for why, secret in (("unknown", unknown), ("revoked", revoked), ("deactivated", deactivated)):
@@ -819,8 +819,6 @@ def test_session_reads_without_csrf_but_writes_only_with_it(cast):
 
 # --- lists do not leak -------------------------------------------------------------------------------
 
-SEES_PRIVATE = {"chair": True, "minute_taker": True, "presenter": True, "member": True, "guest": False, "outsider": False,
-                "admin": True}
 
 
 def test_series_list_shows_visible_series_only(cast):
@@ -972,7 +970,7 @@ def test_an_outside_guests_email_is_for_those_who_manage_the_item(cast):
 @pytest.fixture
 def outsider_series(cast):
     """A series the outsider chairs, so they manage *something*."""
-    from lihui.testing import make_series
+    from lihui.testing.factories import make_series
 
     return make_series(chair=cast.outsider, title="路人甲的例会")
 
@@ -1000,11 +998,11 @@ def test_a_saved_change_is_answered_truthfully(cast, how):
     w = World(cast)
     if how == "create for someone else":
         role, method, url = "outsider", "POST", "/api/v1/series"
-        body = series_body(title="替别人建的例会", roster=[(cast.chair, "chair"), (cast.member, "member")])
+        body = series_body(title="替别人建的例会", roster=[(cast.chair, "chair"), (cast.presenter, "member")])
         ok = 201
     else:  # the chair passes the private series to the member and leaves the roster
         role, method, url = "chair", "PUT", f"/api/v1/series/{cast.series.pk}"
-        roster = [(cast.member, "chair"), (cast.minute_taker, "minute_taker")]
+        roster = [(cast.presenter, "chair"), (cast.minute_taker, "minute_taker")]
         body = series_body(title="交接", roster=roster, series=cast.series)
         ok = 200
     secret = w.secret(role)  # before the snapshot: making the token is not the change under test

@@ -67,7 +67,7 @@ from lihui.people.models import Department
 from lihui.people.services import api_token_create
 from lihui.regime.services import cadence_window_add
 from lihui.reports.services import kpi_define
-from lihui.testing import make_cast
+from lihui.testing.cast import make_cast
 from lihui.wsgi import application  # importing it sets Django up (and its logging) again: keep it out of the test
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -135,7 +135,7 @@ def seed() -> tuple[dict[str, list[int]], str]:
     """The world: the cast, and one of everything an operation's path can point at.
     Returns the ids per path parameter and the chair's Bearer secret."""
     cast = make_cast()
-    chair, member = cast.chair, cast.member
+    chair, member = cast.chair, cast.presenter
     # Department heads get their department's report item on every agenda.
     sales = Department.objects.create(name="华东销售部", head=member)
     ops = Department.objects.create(name="运营中心", head=chair)

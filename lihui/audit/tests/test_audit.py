@@ -112,7 +112,7 @@ def test_a_rule_change_through_the_form_is_logged_against_the_stored_rules(cast)
     roster = [(m.person, m.role) for m in cast.series.memberships.select_related("person")]
     data = series_form_data(title="私密例会", series=cast.series, roster=roster)
     data["duration_minutes"] = "45"
-    response = client_for(cast.chair).post(reverse("regime:edit", kwargs={"pk": cast.series.pk}), data)
+    response = client_for(cast.chair).post(reverse("regime:series_edit", kwargs={"pk": cast.series.pk}), data)
     assert response.status_code == 302
     entry = last(series=cast.series, entity=E.SERIES)
     assert changes(entry)["duration_minutes"] == (60, 45)
@@ -133,7 +133,7 @@ def test_roster_changes_are_logged_by_name(cast):
     assert (entry.actor_name, entry.verb) == ("管理员", V.CHANGED)
     assert [(c["label"], c["before"], c["after"]) for c in entry.changes] == [("路人甲", None, "Optional member")]
 
-    membership_role_set(actor=cast.chair, series=cast.series, person=cast.member, role="optional")
+    membership_role_set(actor=cast.chair, series=cast.series, person=cast.presenter, role="optional")
     entry = last(series=cast.series, entity=E.ROSTER)
     assert [(c["label"], c["before"], c["after"]) for c in entry.changes] == [("王强", "Member", "Optional member")]
 
@@ -164,7 +164,7 @@ def test_an_invalid_rule_change_logs_nothing(cast):
     with pytest.raises(ValidationError):
         series_update(actor=cast.chair, series=cast.series, data={"duration_minutes": 0})
     with pytest.raises(ValidationError):
-        membership_role_set(actor=cast.chair, series=cast.series, person=cast.member, role="chair")
+        membership_role_set(actor=cast.chair, series=cast.series, person=cast.presenter, role="chair")
     assert entries() == []
 
 
@@ -173,25 +173,25 @@ def test_an_invalid_rule_change_logs_nothing(cast):
 
 def test_attendance_is_logged_when_taken_and_when_changed(cast, meeting):
     AuditEntry.objects.all().delete()
-    attendance_set(actor=cast.minute_taker, meeting=meeting, person=cast.member, status="present")
+    attendance_set(actor=cast.minute_taker, meeting=meeting, person=cast.presenter, status="present")
     created = last(entity=E.ATTENDANCE)
     assert (created.verb, created.actor, created.meeting, created.subject) == (V.CREATED, cast.minute_taker, meeting, "王强")
     assert changes(created) == {"status": (None, "Present")}
 
-    attendance_set(actor=cast.chair, meeting=meeting, person=cast.member, status="late")
+    attendance_set(actor=cast.chair, meeting=meeting, person=cast.presenter, status="late")
     changed = last(entity=E.ATTENDANCE)
     assert (changed.verb, changed.actor) == (V.CHANGED, cast.chair)
     assert changes(changed)["status"] == ("Present", "Late")
     assert changes(changed)["arrived_at"] == (None, "2026-11-30T02:00+00:00")
 
-    attendance_set(actor=cast.chair, meeting=meeting, person=cast.member, status="late", arrived_at=NOW)
+    attendance_set(actor=cast.chair, meeting=meeting, person=cast.presenter, status="late", arrived_at=NOW)
     assert len(entries(entity=E.ATTENDANCE)) == 2, "the same mark again changes nothing"
 
 
 def test_refused_attendance_logs_nothing(cast, meeting):
     AuditEntry.objects.all().delete()
     with pytest.raises(ValidationError):
-        attendance_set(actor=cast.chair, meeting=meeting, person=cast.member, status="excused")  # no reason
+        attendance_set(actor=cast.chair, meeting=meeting, person=cast.presenter, status="excused")  # no reason
     assert entries() == []
 
 
@@ -227,18 +227,18 @@ def test_decisions_and_actions_are_logged(cast, meeting):
     assert (entry.verb, entry.object_id, entry.meeting, entry.subject) == (V.CREATED, decision.pk, meeting, "双十二增派客服")
     assert changes(entry) == {"text": (None, "双十二增派客服")}
 
-    action = actions.action_create(actor=cast.chair, meeting=meeting, title="补齐库存", owner=cast.member, due=DAY + dt.timedelta(days=7))
+    action = actions.action_create(actor=cast.chair, meeting=meeting, title="补齐库存", owner=cast.presenter, due=DAY + dt.timedelta(days=7))
     entry = last(entity=E.ACTION)
     assert (entry.verb, entry.object_id, entry.subject) == (V.CREATED, action.pk, "补齐库存")
     assert changes(entry) == {"title": (None, "补齐库存"), "owner": (None, "王强"), "due": (None, "2026-12-07"),
                               "priority": (None, "Normal"), "status": (None, "Open")}  # fmt: skip
 
-    actions.action_set_status(actor=cast.member, action=action, status="in_progress", comment="开始了")
+    actions.action_set_status(actor=cast.presenter, action=action, status="in_progress", comment="开始了")
     entry = last(entity=E.ACTION)
-    assert (entry.verb, entry.actor) == (V.CHANGED, cast.member)
+    assert (entry.verb, entry.actor) == (V.CHANGED, cast.presenter)
     assert changes(entry) == {"status": ("Open", "In progress"), "comment": (None, "开始了")}
 
-    actions.action_move_due(actor=cast.member, action=action, due=DAY + dt.timedelta(days=14), reason="等供应商")
+    actions.action_move_due(actor=cast.presenter, action=action, due=DAY + dt.timedelta(days=14), reason="等供应商")
     assert changes(last(entity=E.ACTION)) == {"due": ("2026-12-07", "2026-12-14"), "comment": (None, "等供应商")}
 
     actions.action_comment(actor=cast.chair, action=action, text="加油")
@@ -247,7 +247,7 @@ def test_decisions_and_actions_are_logged(cast, meeting):
 
 def test_a_review_is_logged_with_the_reviewing_meeting(cast, meeting):
     earlier = cast.series.meetings.get(start=dt.datetime.combine(DAY - dt.timedelta(days=7), dt.time(9, 30), tzinfo=SH))
-    action = actions.action_create(actor=cast.chair, meeting=earlier, title="核对退货单", owner=cast.member, due=DAY)
+    action = actions.action_create(actor=cast.chair, meeting=earlier, title="核对退货单", owner=cast.presenter, due=DAY)
     actions.action_review(actor=cast.chair, meeting=meeting, action=action, outcome="done", comment="已完成")
     entry = last(entity=E.ACTION)
     assert (entry.verb, entry.meeting) == (V.REVIEWED, meeting)
@@ -255,20 +255,20 @@ def test_a_review_is_logged_with_the_reviewing_meeting(cast, meeting):
 
 
 def test_refused_or_rolled_back_follow_up_logs_nothing(cast, meeting):
-    action = actions.action_create(actor=cast.chair, meeting=meeting, title="补齐库存", owner=cast.member, due=DAY + dt.timedelta(days=7))
+    action = actions.action_create(actor=cast.chair, meeting=meeting, title="补齐库存", owner=cast.presenter, due=DAY + dt.timedelta(days=7))
     AuditEntry.objects.all().delete()
     with pytest.raises(ValidationError):
-        actions.action_create(actor=cast.chair, meeting=meeting, title="", owner=cast.member, due=DAY)
+        actions.action_create(actor=cast.chair, meeting=meeting, title="", owner=cast.presenter, due=DAY)
     with pytest.raises(ValidationError):
-        actions.action_set_status(actor=cast.member, action=action, status="nonsense")
+        actions.action_set_status(actor=cast.presenter, action=action, status="nonsense")
     with pytest.raises(ValidationError):
-        actions.action_move_due(actor=cast.member, action=action, due=DAY - dt.timedelta(days=1), reason="x")
+        actions.action_move_due(actor=cast.presenter, action=action, due=DAY - dt.timedelta(days=1), reason="x")
     with pytest.raises(ValidationError):
         actions.decision_record(actor=cast.chair, meeting=meeting, text="  ")
     assert entries() == []
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        actions.action_set_status(actor=cast.member, action=action, status="done")
+        actions.action_set_status(actor=cast.presenter, action=action, status="done")
         assert entries(entity=E.ACTION), "written in the change's transaction"
         raise RuntimeError("the caller's transaction fails after the change")
     assert entries() == []
@@ -285,7 +285,7 @@ def test_an_entry_keeps_its_author_name_when_the_person_is_gone(cast, meeting):
 # --- the page ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role, status", [("chair", 200), ("admin", 200), ("minute_taker", 403), ("member", 403), ("outsider", 404)])
+@pytest.mark.parametrize("role, status", [("chair", 200), ("admin", 200), ("minute_taker", 403), ("presenter", 403), ("outsider", 404)])
 def test_the_page_is_for_the_chair_and_admins(cast, role, status):
     response = client_for(getattr(cast, role)).get(reverse("audit:series_log", kwargs={"pk": cast.series.pk}))
     assert response.status_code == status
@@ -293,14 +293,14 @@ def test_the_page_is_for_the_chair_and_admins(cast, role, status):
 
 def test_the_series_page_links_to_the_log_for_those_who_may_read_it(cast):
     url = reverse("audit:series_log", kwargs={"pk": cast.series.pk})
-    page = reverse("regime:detail", kwargs={"pk": cast.series.pk})
+    page = reverse("regime:series_detail", kwargs={"pk": cast.series.pk})
     assert url in client_for(cast.chair).get(page).content.decode()
-    assert url not in client_for(cast.member).get(page).content.decode()
+    assert url not in client_for(cast.presenter).get(page).content.decode()
 
 
 def test_the_page_shows_who_what_and_before_after_newest_first(cast, meeting):
     series_update(actor=cast.chair, series=cast.series, data={"duration_minutes": 90})
-    attendance_set(actor=cast.minute_taker, meeting=meeting, person=cast.member, status="remote")
+    attendance_set(actor=cast.minute_taker, meeting=meeting, person=cast.presenter, status="remote")
     response = client_for(cast.admin).get(reverse("audit:series_log", kwargs={"pk": cast.series.pk}))
     html = response.content.decode()
     rows = response.context["rows"]
@@ -328,7 +328,7 @@ def test_the_page_speaks_the_readers_language(cast):
 
 def _fill(cast, n: int) -> None:
     meetings = list(cast.series.meetings.order_by("start")[:5])
-    people = [cast.chair, cast.minute_taker, cast.member, cast.admin]
+    people = [cast.chair, cast.minute_taker, cast.presenter, cast.admin]
     AuditEntry.objects.bulk_create(
         AuditEntry(series=cast.series, meeting=meetings[i % len(meetings)], actor=people[i % len(people)],
                    actor_name=str(people[i % len(people)]), entity=E.ATTENDANCE, object_id=i, verb=V.CHANGED,
@@ -359,7 +359,7 @@ def test_an_api_write_is_logged_and_the_api_reads_the_log(cast, meeting):
     chair.get("/me/")  # the CSRF cookie, for the session's write
     response = chair.put(
         f"/api/v1/meetings/{meeting.pk}/attendance",
-        json.dumps({"person": cast.member.pk, "status": "absent"}),
+        json.dumps({"person": cast.presenter.pk, "status": "absent"}),
         content_type="application/json",
         HTTP_X_CSRFTOKEN=chair.cookies["csrftoken"].value,
     )
@@ -375,7 +375,7 @@ def test_an_api_write_is_logged_and_the_api_reads_the_log(cast, meeting):
     assert entry["changes"] == [{"field": "status", "label": "attendance", "before": None, "after": "Absent",
                                  "before_text": "—", "after_text": "Absent"}]  # fmt: skip
 
-    assert client_for(cast.member).get(f"/api/v1/series/{cast.series.pk}/audit").status_code == 403
+    assert client_for(cast.presenter).get(f"/api/v1/series/{cast.series.pk}/audit").status_code == 403
     refused = client_for(cast.outsider).get(f"/api/v1/series/{cast.series.pk}/audit")
     assert refused.status_code == 404 and "error" in refused.json()
 

@@ -24,7 +24,7 @@ from lihui.meetings.services.agenda import agenda_ensure
 from lihui.notify import kinds as k
 from lihui.notify.models import Message
 from lihui.regime.models import Series
-from lihui.testing import in_parallel, needs_parallel_writers
+from lihui.testing.parallel import in_parallel, needs_parallel_writers
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.minutes.models import Minutes
 from lihui.people.models import Person
 from lihui.regime.models import Series
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Wednesday. The series meets on Mondays 09:30–10:30 Shanghai from 2 Nov 2026:

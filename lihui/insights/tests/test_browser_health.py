@@ -20,7 +20,7 @@ from .builders import Team, action, attend, item, minutes
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from lihui.testing_browser import BROWSER_MARKS, Shots, browser_pages, goto, log_in  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, Shots, browser_pages, goto, log_in  # noqa: E402
 
 pytestmark = BROWSER_MARKS
 

@@ -18,7 +18,7 @@ docx = pytest.importorskip("docx")
 
 from lihui.people.models import Person  # noqa: E402
 from lihui.regime.models import Membership, RegimeVersion, Series  # noqa: E402
-from lihui.testing_browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, zh  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, zh  # noqa: E402
 
 pytestmark = BROWSER_MARKS
 

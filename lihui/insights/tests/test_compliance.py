@@ -16,7 +16,7 @@ from lihui.insights.selectors import meeting_compliance
 from lihui.meetings.models import Guest, Meeting
 from lihui.reports.models import Report
 from lihui.surveys.models import Respondent, Survey
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 from .builders import NOW, Team, action, at, attend, item, minutes, review
 

@@ -27,7 +27,7 @@ from lihui.minutes.models import Minutes
 from lihui.regime.models import Membership, Series
 from lihui.reports.models import Report
 from lihui.surveys.models import Respondent, Survey
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 from .builders import NOW, SHANGHAI
 

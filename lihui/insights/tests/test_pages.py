@@ -19,7 +19,7 @@ from lihui.meetings.models import Meeting
 from lihui.people.services import api_token_create
 from lihui.reports.models import Report
 from lihui.surveys.models import Respondent, Response, Survey
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 from .builders import NOW, SHANGHAI, Team, action, at, attend, item, minutes
 
@@ -190,12 +190,12 @@ def test_compliance_card_on_a_held_meeting(team):
     m = team.held(23, agenda_published_at=at(11, 22, 3, 30), actual_start=at(11, 23, 9, 33), actual_end=at(11, 23, 10, 45))
     minutes(m, at(11, 23, 18))
     c = client_for(team.a)
-    response = c.get(reverse("meetings:detail", args=[m.pk]))
+    response = c.get(reverse("meetings:meeting_detail", args=[m.pk]))
     page = response.content.decode()
     assert 'data-testid="compliance-card"' in page
     assert "Agenda published 30 h before the meeting (required: 24 h)." in page
     assert "75% · 3 of 4 rules kept" in page
-    scheduled = c.get(reverse("meetings:detail", args=[team.meeting(30).pk])).content.decode()
+    scheduled = c.get(reverse("meetings:meeting_detail", args=[team.meeting(30).pk])).content.decode()
     assert 'data-testid="compliance-card"' not in scheduled
 
 

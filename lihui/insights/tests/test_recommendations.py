@@ -17,7 +17,7 @@ from lihui.insights.selectors import series_recommendations
 from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.regime.models import AgendaKind, Membership
 from lihui.surveys.models import Respondent, Response, Survey
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=SH)  # a Saturday; the series meets on Mondays

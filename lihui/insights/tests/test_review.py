@@ -26,7 +26,7 @@ from lihui.insights.selectors import review_report
 from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.regime.models import AgendaKind
 from lihui.surveys.models import Response, Survey
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=SH)

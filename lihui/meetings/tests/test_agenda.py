@@ -27,7 +27,7 @@ from lihui.regime.models import Membership, PresenterRole, Series
 from lihui.regime.services import DEFAULT_AGENDA, agenda_template_save
 from lihui.reports.models import Kpi
 from lihui.reports.services import report_save
-from lihui.testing import DepartmentFactory, PersonFactory, make_series
+from lihui.testing.factories import DepartmentFactory, PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=SH)  # a Wednesday; the next meeting is Monday 30 Nov 09:30
@@ -700,7 +700,7 @@ def test_material_download_only_for_participants(cast, media):
     guest = PersonFactory(name="财务小刘")
     services.guest_invite(actor=cast.chair, item=meeting.items.order_by("position").last(), person=guest, reason="预算")
     url = f"/materials/{material.pk}/"
-    for person in (cast.chair, cast.minute_taker, cast.member, cast.admin, guest):
+    for person in (cast.chair, cast.minute_taker, cast.presenter, cast.admin, guest):
         response = client_for(person).get(url)
         assert response.status_code == 200, person
         assert response["Content-Disposition"].startswith("attachment;")
@@ -717,7 +717,7 @@ def test_material_download_on_a_private_series(cast, media):
     meeting = next_meeting(cast.series)
     services.agenda_ensure(meeting=meeting)
     material = material_on(meeting, cast.chair, name="预算 (终稿).pdf")
-    response = client_for(cast.member).get(f"/materials/{material.pk}/")
+    response = client_for(cast.presenter).get(f"/materials/{material.pk}/")
     assert response.status_code == 200
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;") and "filename*=utf-8''" in disposition
@@ -731,7 +731,7 @@ def test_the_guest_picker_offers_active_colleagues_off_the_roster_by_department(
     """Issue 16: the picker was a <select> of every account, the admin too."""
     import re
 
-    from lihui.testing import DepartmentFactory
+    from lihui.testing.factories import DepartmentFactory
 
     item = item_of(ready.meeting, "discussion")
     legal = DepartmentFactory(name="法务部")

@@ -27,8 +27,8 @@ from lihui.people.models import Person
 from lihui.regime.holidays import HolidayCalendar
 from lihui.regime.models import CadenceWindow, Series
 from lihui.templatetags_builtins import format_day
-from lihui.testing import PersonFactory
-from lihui.testing_browser import CHROMIUM, launch_chromium, shift_page_clock
+from lihui.testing.browser import CHROMIUM, launch_chromium, shift_page_clock
+from lihui.testing.factories import PersonFactory
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

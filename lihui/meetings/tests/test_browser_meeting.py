@@ -28,11 +28,11 @@ from lihui.people.models import Person
 from lihui.regime.models import AgendaKind
 from lihui.reports.models import Kpi, KpiValue, Report, achievement
 from lihui.templatetags_builtins import duration_minutes
-from lihui.testing import DepartmentFactory, PersonFactory, make_series
+from lihui.testing.factories import DepartmentFactory, PersonFactory, make_series
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from lihui.testing_browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
 
 expect = sync_api.expect
 

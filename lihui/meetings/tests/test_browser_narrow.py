@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from lihui.meetings.services.agenda import agenda_ensure
-from lihui.testing import DepartmentFactory, PersonFactory, make_series
+from lihui.testing.factories import DepartmentFactory, PersonFactory, make_series
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from lihui.testing_browser import BROWSER_MARKS, browser_pages, goto, log_in  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, browser_pages, goto, log_in  # noqa: E402
 
 pytestmark = BROWSER_MARKS
 

@@ -19,7 +19,7 @@ from lihui.meetings.models import AgendaItem, Guest, Material
 from lihui.meetings.selectors import meeting_agenda, meeting_participants
 from lihui.meetings.services.agenda import agenda_ensure
 from lihui.people.models import Department
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 HOSTILE = "<script>alert(1)</script>\x07=cmd|' /C calc'!A0 &amp; ]]>"

@@ -24,7 +24,7 @@ from lihui.meetings.services.agenda import agenda_ensure, guest_invite
 from lihui.regime import services as regime
 from lihui.regime.models import CalendarFeed
 from lihui.regime.services import RosterEntry, calendar_feed_regenerate
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = dt.timezone.utc
@@ -100,7 +100,7 @@ def test_window_cancelled_and_skipped(cast, settings):
     far = Meeting.objects.create(series=cast.series, start=NOW + dt.timedelta(days=92), duration_minutes=60)
     future = list(cast.series.meetings.filter(start__gt=NOW, status=Meeting.Status.SCHEDULED))
     cancelled = services.meeting_cancel(actor=cast.chair, meeting=future[0], reason="停会")
-    _, feed_token = calendar_feed_regenerate(person=cast.member, series=cast.series)
+    _, feed_token = calendar_feed_regenerate(person=cast.presenter, series=cast.series)
 
     got = events(fetch(feed_token))
 
@@ -112,7 +112,7 @@ def test_window_cancelled_and_skipped(cast, settings):
 
 
 def test_a_moved_meeting_keeps_its_uid_in_the_feed(cast):
-    _, feed_token = calendar_feed_regenerate(person=cast.member)
+    _, feed_token = calendar_feed_regenerate(person=cast.presenter)
     meeting = cast.series.meetings.filter(start__gt=NOW).first()
     before = events(fetch(feed_token))[meeting_uid(meeting)]
 
@@ -124,24 +124,24 @@ def test_a_moved_meeting_keeps_its_uid_in_the_feed(cast):
 
 
 def test_regenerating_kills_the_old_url(cast):
-    first = calendar_feed_regenerate(person=cast.member)[1]
+    first = calendar_feed_regenerate(person=cast.presenter)[1]
     assert fetch(first).status_code == 200
     client = Client()
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
 
     assert client.post(reverse("meetings:feed_regenerate")).status_code == 302
 
-    feed = CalendarFeed.objects.get(person=cast.member, series=None)
+    feed = CalendarFeed.objects.get(person=cast.presenter, series=None)
     second = client.get(reverse("people:profile")).content.decode().split("/calendar/")[1].split(".ics")[0]
     assert second != first and feed.digest == CalendarFeed.digest_of(second)
     assert fetch(first).status_code == 404
     assert fetch(second).status_code == 200
-    assert CalendarFeed.objects.filter(person=cast.member).count() == 1
+    assert CalendarFeed.objects.filter(person=cast.presenter).count() == 1
 
 
 def test_series_feed_ends_when_leaving_the_roster(cast):
-    _, series_feed_token = calendar_feed_regenerate(person=cast.member, series=cast.series)
-    _, own_feed_token = calendar_feed_regenerate(person=cast.member)
+    _, series_feed_token = calendar_feed_regenerate(person=cast.presenter, series=cast.series)
+    _, own_feed_token = calendar_feed_regenerate(person=cast.presenter)
     assert set(events(fetch(series_feed_token))) == uids(in_window(cast.series))
 
     roster = [RosterEntry(cast.chair, "chair"), RosterEntry(cast.minute_taker, "minute_taker")]
@@ -153,20 +153,20 @@ def test_series_feed_ends_when_leaving_the_roster(cast):
 
 @pytest.mark.parametrize("token", ["nope", "x" * 43, ""])
 def test_bad_tokens_are_not_found(cast, token):
-    calendar_feed_regenerate(person=cast.member)
+    calendar_feed_regenerate(person=cast.presenter)
     url = reverse("meetings:feed", kwargs={"token": token}) if token else "/calendar/.ics"
     assert Client().get(url).status_code == 404
 
 
 def test_an_inactive_owner_feed_is_gone(cast):
-    _, feed_token = calendar_feed_regenerate(person=cast.member)
-    cast.member.is_active = False
-    cast.member.save()
+    _, feed_token = calendar_feed_regenerate(person=cast.presenter)
+    cast.presenter.is_active = False
+    cast.presenter.save()
     assert fetch(feed_token).status_code == 404
 
 
 def test_the_feed_is_read_only(cast):
-    _, feed_token = calendar_feed_regenerate(person=cast.member)
+    _, feed_token = calendar_feed_regenerate(person=cast.presenter)
     url = reverse("meetings:feed", kwargs={"token": feed_token})
     assert Client().post(url).status_code == 405
     assert Client().head(url).status_code == 200  # some calendar apps look before they fetch
@@ -183,7 +183,7 @@ def test_a_fetch_costs_the_same_queries_however_many_meetings(cast):
 
     small, few = count()
     for i in range(4):
-        make_series(chair=cast.chair, roster=[(cast.member, "member")], title=f"日会{i}", frequency="daily", interval=1)
+        make_series(chair=cast.chair, roster=[(cast.presenter, "member")], title=f"日会{i}", frequency="daily", interval=1)
     meeting = make_series(chair=PersonFactory(), title="别的").meetings.filter(start__gt=NOW).first()
     agenda_ensure(meeting=meeting)
     guest_invite(actor=meeting.series.memberships.get().person, item=meeting.items.first(), person=cast.chair)
@@ -206,11 +206,11 @@ def shown_url(html: str, testid: str) -> str | None:
 
 def test_profile_shows_a_new_address_once(cast):
     client = Client()
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
     assert shown_url(client.get(reverse("people:profile")).content.decode(), "feed-url") is None
 
     client.post(reverse("meetings:feed_regenerate"))
-    feed = CalendarFeed.objects.get(person=cast.member)
+    feed = CalendarFeed.objects.get(person=cast.presenter)
     url = shown_url(client.get(reverse("people:profile")).content.decode(), "feed-url")
 
     assert url.startswith("http") and url.endswith(".ics")
@@ -223,13 +223,13 @@ def test_profile_shows_a_new_address_once(cast):
 
 def test_series_page_shows_a_new_address_once_to_members_only(cast):
     member, outsider = Client(), Client()
-    member.force_login(cast.member)
+    member.force_login(cast.presenter)
     outsider.force_login(cast.outsider)
-    url = reverse("regime:detail", kwargs={"pk": cast.open_series.pk})
+    url = reverse("regime:series_detail", kwargs={"pk": cast.open_series.pk})
 
     response = member.post(reverse("meetings:series_feed_regenerate", kwargs={"series_pk": cast.open_series.pk}))
     assert response.status_code == 302 and response.url == url
-    feed = CalendarFeed.objects.get(person=cast.member, series=cast.open_series)
+    feed = CalendarFeed.objects.get(person=cast.presenter, series=cast.open_series)
     # The profile does not take the series' address for the member's own (nor show it).
     assert shown_url(member.get(reverse("people:profile")).content.decode(), "feed-url") is None
     shown = shown_url(member.get(url).content.decode(), "series-feed-url")
@@ -242,8 +242,8 @@ def test_series_page_shows_a_new_address_once_to_members_only(cast):
 
 
 def test_tokens_are_stored_only_as_hashes(cast):
-    feed, token = calendar_feed_regenerate(person=cast.member)
-    _, series_token = calendar_feed_regenerate(person=cast.member, series=cast.series)
+    feed, token = calendar_feed_regenerate(person=cast.presenter)
+    _, series_token = calendar_feed_regenerate(person=cast.presenter, series=cast.series)
     stored = [str(v) for row in CalendarFeed.objects.values_list() for v in row]
     assert not any(token in v or series_token in v for v in stored)
     assert feed.digest == hashlib.sha256(token.encode()).hexdigest()
@@ -277,7 +277,7 @@ def test_migration_hashes_existing_tokens_and_subscriptions_keep_working(frozen)
 def test_the_json_log_never_holds_a_feed_token(cast):
     from lihui.ops.logging import JsonFormatter
 
-    _, token = calendar_feed_regenerate(person=cast.member)
+    _, token = calendar_feed_regenerate(person=cast.presenter)
     path = reverse("meetings:feed", kwargs={"token": token})
     request = RequestFactory().get(path + "?token=" + token)
     record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found: %s", (path,), None)
@@ -294,7 +294,7 @@ def test_the_access_log_never_holds_a_feed_token(cast):
 
     from lihui.ops.accesslog import RedactingLogger
 
-    _, token = calendar_feed_regenerate(person=cast.member)
+    _, token = calendar_feed_regenerate(person=cast.presenter)
     path = reverse("meetings:feed", kwargs={"token": token})
     environ = {
         "REQUEST_METHOD": "GET", "RAW_URI": f"{path}?token={token}", "PATH_INFO": path, "QUERY_STRING": f"token={token}",

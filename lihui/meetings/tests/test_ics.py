@@ -13,7 +13,7 @@ from lihui.meetings.ics import Attendee, meeting_attendees, meeting_ics, meeting
 from lihui.meetings.models import Meeting
 from lihui.meetings.services import planning as services
 from lihui.regime import services as regime
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -17,7 +17,7 @@ from lihui.meetings.services import live as services
 from lihui.people.models import Person
 from lihui.reports.models import Kpi
 from lihui.reports.services import report_save
-from lihui.testing import DepartmentFactory, PersonFactory
+from lihui.testing.factories import DepartmentFactory, PersonFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 30, 9, 29, tzinfo=SH)  # a minute before the 09:30 Monday meeting
@@ -212,7 +212,7 @@ def test_start_and_end_through_the_views(cast, meeting, frozen):
 # --- who may run it -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who", ["member", "minute_taker"])
+@pytest.mark.parametrize("who", ["presenter", "minute_taker"])
 def test_only_chair_and_admin_run_the_meeting(cast, meeting, who):
     person = cast.all()[who]
     first = items_of(meeting)[0]
@@ -254,7 +254,7 @@ def state(client: Client, meeting: Meeting) -> dict:
 
 
 def test_every_viewer_gets_the_same_state_and_the_version_grows(cast, meeting, frozen):
-    viewers = [client_for(cast.chair), client_for(cast.chair), client_for(cast.member), client_for(cast.minute_taker), client_for(cast.admin)]
+    viewers = [client_for(cast.chair), client_for(cast.chair), client_for(cast.presenter), client_for(cast.minute_taker), client_for(cast.admin)]
     versions = []
 
     def same_for_all() -> dict:
@@ -277,7 +277,7 @@ def test_every_viewer_gets_the_same_state_and_the_version_grows(cast, meeting, f
     services.meeting_go_to(actor=cast.chair, meeting=meeting, expected_item_id=a.pk, step=1)
     s = same_for_all()
     assert s["current"] == b.pk and s["items"][0]["used"] == 90 and not s["items"][0]["running"]
-    services.attendance_set(actor=cast.minute_taker, meeting=meeting, person=cast.member, status="present")
+    services.attendance_set(actor=cast.minute_taker, meeting=meeting, person=cast.presenter, status="present")
     same_for_all()
     later(frozen, minutes=1)
     services.meeting_end(actor=cast.chair, meeting=meeting)
@@ -290,7 +290,7 @@ def test_the_json_answer_of_an_action_is_the_state(cast, meeting):
     client = client_for(cast.chair, HTTP_ACCEPT="application/json")
     r = client.post(f"/meetings/{meeting.pk}/live/start/")
     assert r.status_code == 200
-    assert r.json() == state(client_for(cast.member), meeting)
+    assert r.json() == state(client_for(cast.presenter), meeting)
 
 
 # --- attendance ---------------------------------------------------------------------------------
@@ -301,12 +301,12 @@ def test_attendance_statuses(cast, meeting, frozen):
     row = services.attendance_set(actor=taker, meeting=meeting, person=cast.chair, status="present")
     assert (row.status, row.arrived_at, row.reason, row.recorded_by_id) == ("present", None, "", taker.pk)
     arrived = later(frozen, minutes=12)
-    row = services.attendance_set(actor=taker, meeting=meeting, person=cast.member, status="late")
+    row = services.attendance_set(actor=taker, meeting=meeting, person=cast.presenter, status="late")
     assert (row.status, row.arrived_at) == ("late", arrived)
     at = dt.datetime(2026, 11, 30, 9, 35, tzinfo=SH)
-    row = services.attendance_set(actor=taker, meeting=meeting, person=cast.member, status="late", arrived_at=at)
-    assert row.arrived_at == at and Attendance.objects.filter(meeting=meeting, person=cast.member).count() == 1
-    row = services.attendance_set(actor=taker, meeting=meeting, person=cast.member, status="remote", arrived_at=at)
+    row = services.attendance_set(actor=taker, meeting=meeting, person=cast.presenter, status="late", arrived_at=at)
+    assert row.arrived_at == at and Attendance.objects.filter(meeting=meeting, person=cast.presenter).count() == 1
+    row = services.attendance_set(actor=taker, meeting=meeting, person=cast.presenter, status="remote", arrived_at=at)
     assert (row.status, row.arrived_at) == ("remote", None)
     row = services.attendance_set(actor=taker, meeting=meeting, person=taker, status="excused", reason="  出差深圳  ")
     assert (row.status, row.reason) == ("excused", "出差深圳")
@@ -318,13 +318,13 @@ def test_attendance_statuses(cast, meeting, frozen):
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_excused_needs_a_reason(cast, meeting, reason):
     with pytest.raises(ValidationError) as exc:
-        services.attendance_set(actor=cast.chair, meeting=meeting, person=cast.member, status="excused", reason=reason)
+        services.attendance_set(actor=cast.chair, meeting=meeting, person=cast.presenter, status="excused", reason=reason)
     assert "reason" in exc.value.message_dict
     assert not Attendance.objects.exists()
     version = fresh(meeting).live_version
-    services.attendance_set(actor=cast.chair, meeting=meeting, person=cast.member, status="present")
+    services.attendance_set(actor=cast.chair, meeting=meeting, person=cast.presenter, status="present")
     with pytest.raises(ValidationError):
-        services.attendance_set(actor=cast.chair, meeting=meeting, person=cast.member, status="excused", reason=reason)
+        services.attendance_set(actor=cast.chair, meeting=meeting, person=cast.presenter, status="excused", reason=reason)
     assert Attendance.objects.get().status == "present"
     assert fresh(meeting).live_version == version + 1
 
@@ -337,9 +337,9 @@ def test_attendance_refuses_bad_input(cast, meeting):
 
     refused("person", person=cast.outsider, status="present")  # not a participant
     refused("person", person=cast.admin, status="present")  # an admin who is not on the roster
-    refused("status", person=cast.member, status="asleep")
+    refused("status", person=cast.presenter, status="asleep")
     refused("person", status="present")  # nobody
-    refused("reason", person=cast.member, status="absent", reason="长" * 201)
+    refused("reason", person=cast.presenter, status="absent", reason="长" * 201)
     other = cast.open_series.meetings.filter(status="scheduled").first()
     agenda_services.agenda_ensure(meeting=other)
     stranger = agenda_services.guest_invite(actor=cast.chair, item=other.items.first(), name="外宾")
@@ -361,12 +361,12 @@ def test_a_guest_is_checked_in(cast, meeting):
 
 def test_only_chair_admin_and_minute_taker_record_attendance(cast, meeting):
     for recorder in (cast.chair, cast.admin, cast.minute_taker):
-        services.attendance_set(actor=recorder, meeting=meeting, person=cast.member, status="present")
+        services.attendance_set(actor=recorder, meeting=meeting, person=cast.presenter, status="present")
     with pytest.raises(PermissionDenied):
-        services.attendance_set(actor=cast.member, meeting=meeting, person=cast.member, status="present")
+        services.attendance_set(actor=cast.presenter, meeting=meeting, person=cast.presenter, status="present")
     # this meeting's own minute-taker, when it differs from the series'
-    Meeting.objects.filter(pk=meeting.pk).update(minute_taker=cast.member)
-    services.attendance_set(actor=cast.member, meeting=fresh(meeting), person=cast.chair, status="late")
+    Meeting.objects.filter(pk=meeting.pk).update(minute_taker=cast.presenter)
+    services.attendance_set(actor=cast.presenter, meeting=fresh(meeting), person=cast.chair, status="late")
     assert Attendance.objects.count() == 2
 
 
@@ -376,11 +376,11 @@ def attendance_post(client: Client, meeting: Meeting, **data):
 
 def test_attendance_through_the_view(cast, meeting, frozen):
     client = client_for(cast.minute_taker)
-    r = attendance_post(client, meeting, person=cast.member.pk, status="late", arrived_at="09:42")
+    r = attendance_post(client, meeting, person=cast.presenter.pk, status="late", arrived_at="09:42")
     assert r.status_code == 200
     html = r.content.decode()
     assert html.startswith('<div id="attendance"') and "<html" not in html
-    row = Attendance.objects.get(person=cast.member)
+    row = Attendance.objects.get(person=cast.presenter)
     assert (row.status, row.arrived_at) == ("late", dt.datetime(2026, 11, 30, 9, 42, tzinfo=SH))
     assert "att-late" in html and "09:42" in html
 
@@ -398,14 +398,14 @@ def test_attendance_through_the_view(cast, meeting, frozen):
     assert 'role="alert"' in r.content.decode()
     assert not Attendance.objects.filter(person=cast.outsider).exists()
 
-    r = attendance_post(client, meeting, person=cast.member.pk, status="late", arrived_at="25:99")
+    r = attendance_post(client, meeting, person=cast.presenter.pk, status="late", arrived_at="25:99")
     assert "Enter a valid time (HH:MM)." in r.content.decode()
-    assert Attendance.objects.get(person=cast.member).arrived_at == dt.datetime(2026, 11, 30, 9, 42, tzinfo=SH)
+    assert Attendance.objects.get(person=cast.presenter).arrived_at == dt.datetime(2026, 11, 30, 9, 42, tzinfo=SH)
 
-    assert attendance_post(client_for(cast.member), meeting, person=cast.member.pk, status="present").status_code == 403
-    assert Attendance.objects.get(person=cast.member).status == "late"
-    assert attendance_post(client_for(cast.admin), meeting, person=cast.member.pk, status="present").status_code == 200
-    assert Attendance.objects.get(person=cast.member).status == "present"
+    assert attendance_post(client_for(cast.presenter), meeting, person=cast.presenter.pk, status="present").status_code == 403
+    assert Attendance.objects.get(person=cast.presenter).status == "late"
+    assert attendance_post(client_for(cast.admin), meeting, person=cast.presenter.pk, status="present").status_code == 200
+    assert Attendance.objects.get(person=cast.presenter).status == "present"
 
 
 # --- notes autosave -----------------------------------------------------------------------------
@@ -443,7 +443,7 @@ def test_notes_autosave_with_revisions(cast, meeting):
 
 def test_notes_permissions_and_bad_input(cast, meeting):
     item = items_of(meeting)[0]
-    assert notes_post(client_for(cast.member), item, 0, "成员的记录").status_code == 403
+    assert notes_post(client_for(cast.presenter), item, 0, "成员的记录").status_code == 403
     assert notes_post(client_for(cast.outsider), item, 0, "外人的记录").status_code == 404
     assert AgendaItem.objects.get(pk=item.pk).notes == ""
     chair = client_for(cast.chair)
@@ -461,14 +461,14 @@ def test_notes_service_conflict(cast, meeting):
         services.notes_save(actor=cast.minute_taker, item=item, text="乙", base_revision=0)
     assert (exc.value.theirs.text, exc.value.theirs.number, exc.value.yours) == ("甲", 1, "乙")
     with pytest.raises(PermissionDenied):
-        services.notes_save(actor=cast.member, item=item, text="丙", base_revision=1)
+        services.notes_save(actor=cast.presenter, item=item, text="丙", base_revision=1)
 
 
 # --- the recap ------------------------------------------------------------------------------------
 
 
 def test_recap_after_a_run(cast, meeting, frozen):
-    member, chair = cast.member, cast.chair
+    member, chair = cast.presenter, cast.chair
     sales = DepartmentFactory(name="销售部", head=member)
     kpi = Kpi.objects.create(department=sales, name="订单准时发货率", unit="%", default_target=98)
     # last meeting's report, for the change
@@ -485,7 +485,7 @@ def test_recap_after_a_run(cast, meeting, frozen):
         submit=True,
     )
     services.attendance_set(actor=chair, meeting=meeting, person=chair, status="present")
-    services.attendance_set(actor=chair, meeting=meeting, person=cast.member, status="late", arrived_at=dt.datetime(2026, 11, 30, 9, 41, tzinfo=SH))
+    services.attendance_set(actor=chair, meeting=meeting, person=cast.presenter, status="late", arrived_at=dt.datetime(2026, 11, 30, 9, 41, tzinfo=SH))
     services.attendance_set(actor=chair, meeting=meeting, person=cast.minute_taker, status="excused", reason="出差深圳")
     items = items_of(meeting)
     services.meeting_start(actor=chair, meeting=meeting)
@@ -512,7 +512,7 @@ def test_recap_after_a_run(cast, meeting, frozen):
     assert "仓库人手不足" in highlights and "双十二前增派临时工" in highlights
     assert "订单准时发货率 (%)" in highlights and "98.9%" in highlights and "+2" in highlights
     # a member reads the same recap
-    assert client_for(cast.member).get(f"/meetings/{meeting.pk}/recap/").status_code == 200
+    assert client_for(cast.presenter).get(f"/meetings/{meeting.pk}/recap/").status_code == 200
 
 
 def test_recap_of_a_meeting_that_ran_long_lists_who_never_checked_in(cast, meeting, frozen):

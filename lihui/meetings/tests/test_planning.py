@@ -16,7 +16,7 @@ from lihui.meetings.services import planning as services
 from lihui.people.models import Person
 from lihui.regime import services as regime
 from lihui.regime.models import CadenceWindow, CompanyDayOff
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=SH)  # a Wednesday

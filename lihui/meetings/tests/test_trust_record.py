@@ -25,7 +25,7 @@ from lihui.meetings.services.planning import meetings_phantoms, meetings_plan
 from lihui.people.models import Person
 from lihui.regime.models import Membership, Series
 from lihui.regime.services import RosterEntry, series_create, series_update
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 12, 7, 21, 0, tzinfo=SH)  # a Monday evening, after the 09:30 slot
@@ -86,15 +86,15 @@ def test_the_past_entered_as_history_is_held_marked_and_the_rotation_starts_at_t
     assert (coming.number, coming.status, coming.is_history, coming.minute_taker_id) == (5, "scheduled", False, first.pk)
     # History was not run under the regime: it is not measured.
     assert meeting_compliance(meeting=past[0]) is None
-    page = client_for(chair).get(reverse("meetings:detail", args=[past[0].pk]))
+    page = client_for(chair).get(reverse("meetings:meeting_detail", args=[past[0].pk]))
     assert page.status_code == 200 and b'data-testid="history-note"' in page.content
 
 
 def test_the_web_form_offers_history_only_when_creating(cast):
     chair = cast.chair
-    page = client_for(chair).get(reverse("regime:new"))
+    page = client_for(chair).get(reverse("regime:series_new"))
     assert b'name="record_history"' in page.content
-    page = client_for(chair).get(reverse("regime:edit", args=[cast.series.pk]))
+    page = client_for(chair).get(reverse("regime:series_edit", args=[cast.series.pk]))
     assert b'name="record_history"' not in page.content
 
 
@@ -198,37 +198,37 @@ def test_no_resume_after_the_grace_period(cast, running, frozen):
 def test_members_cannot_resume(cast, running):
     live_services.meeting_end(actor=cast.chair, meeting=running)
     with pytest.raises(PermissionDenied):
-        live_services.meeting_resume(actor=cast.member, meeting=running)
+        live_services.meeting_resume(actor=cast.presenter, meeting=running)
 
 
 def test_the_deputy_chair_starts_and_runs_the_meeting(cast, frozen):
     series = cast.series
     roster = [RosterEntry(m.person, m.role, m.rotation_position) for m in series.memberships.select_related("person")]
-    roster = [RosterEntry(e.person, "deputy_chair") if e.person == cast.member else e for e in roster]
+    roster = [RosterEntry(e.person, "deputy_chair") if e.person == cast.presenter else e for e in roster]
     series_update(actor=cast.chair, series=series, data={}, roster=roster)
     frozen.move_to(dt.datetime(2026, 12, 14, 9, 31, tzinfo=SH))
     meeting = series.meetings.get(start=dt.datetime(2026, 12, 14, 9, 30, tzinfo=SH))
     agenda_services.agenda_ensure(meeting=meeting)
-    client = client_for(cast.member)
+    client = client_for(cast.presenter)
     assert client.post(reverse("meetings:start", args=[meeting.pk])).status_code == 302
     m = Meeting.objects.get(pk=meeting.pk)
-    assert m.actual_start is not None and m.started_by_id == cast.member.pk
+    assert m.actual_start is not None and m.started_by_id == cast.presenter.pk
     assert client.post(reverse("meetings:end", args=[meeting.pk]), {"confirm": "1"}).status_code == 302
-    page = client_for(cast.chair).get(reverse("meetings:detail", args=[meeting.pk]))
-    assert cast.member.name in page.content.decode()
+    page = client_for(cast.chair).get(reverse("meetings:meeting_detail", args=[meeting.pk]))
+    assert cast.presenter.name in page.content.decode()
     # The deputy runs meetings; the rules stay the chair's.
     with pytest.raises(PermissionDenied):
-        series_update(actor=cast.member, series=series, data={"title": "改名"})
+        series_update(actor=cast.presenter, series=series, data={"title": "改名"})
 
 
 def test_a_member_who_is_not_the_deputy_cannot_run(cast):
     meeting = cast.series.meetings.get(start=dt.datetime(2026, 12, 14, 9, 30, tzinfo=SH))
     with pytest.raises(PermissionDenied):
-        live_services.meeting_start(actor=cast.member, meeting=meeting)
+        live_services.meeting_start(actor=cast.presenter, meeting=meeting)
 
 
 def test_one_deputy_chair_at_most(cast):
-    roster = [RosterEntry(cast.chair, "chair"), RosterEntry(cast.member, "deputy_chair"), RosterEntry(cast.minute_taker, "deputy_chair")]
+    roster = [RosterEntry(cast.chair, "chair"), RosterEntry(cast.presenter, "deputy_chair"), RosterEntry(cast.minute_taker, "deputy_chair")]
     with pytest.raises(ValidationError) as error:
         series_update(actor=cast.chair, series=cast.series, data={}, roster=roster)
     assert "roster" in error.value.message_dict
@@ -286,7 +286,7 @@ def test_after_end_the_agenda_changes_only_by_an_amendment_with_a_reason(cast, h
 
 
 def test_the_held_page_offers_no_agenda_controls_and_dates_the_actual_time(cast, held):
-    page = client_for(cast.chair).get(reverse("meetings:detail", args=[held.pk])).content.decode()
+    page = client_for(cast.chair).get(reverse("meetings:meeting_detail", args=[held.pk])).content.decode()
     assert 'data-testid="agenda-record"' in page and "add-item" not in page
     assert "2026-12-14" in page.split('data-testid="actual-time"')[1][:120] or "12月14日" in page.split('data-testid="actual-time"')[1][:160]
 
@@ -307,12 +307,12 @@ def test_the_amend_form_needs_a_reason(cast, held):
 def test_arrivals_must_lie_within_the_meeting(cast, held):
     after_end = held.actual_end + dt.timedelta(minutes=20)
     with pytest.raises(ValidationError) as error:
-        live_services.attendance_set(actor=cast.chair, meeting=held, person=cast.member, status="late", arrived_at=after_end)
+        live_services.attendance_set(actor=cast.chair, meeting=held, person=cast.presenter, status="late", arrived_at=after_end)
     assert "arrived_at" in error.value.message_dict
     with pytest.raises(ValidationError):
-        live_services.attendance_set(actor=cast.chair, meeting=held, person=cast.member, status="late",
+        live_services.attendance_set(actor=cast.chair, meeting=held, person=cast.presenter, status="late",
                                      arrived_at=held.actual_start - dt.timedelta(minutes=5))  # fmt: skip
-    ok = live_services.attendance_set(actor=cast.chair, meeting=held, person=cast.member, status="late",
+    ok = live_services.attendance_set(actor=cast.chair, meeting=held, person=cast.presenter, status="late",
                                       arrived_at=held.actual_start + dt.timedelta(minutes=2))  # fmt: skip
     assert ok.arrived_at == held.actual_start + dt.timedelta(minutes=2)
     # Recorded the next day through the page, a time means the meeting's day, not today's.
@@ -324,16 +324,16 @@ def test_arrivals_must_lie_within_the_meeting(cast, held):
 
 
 def test_presenters_describe_their_item_but_not_the_agendas_structure(cast, frozen):
-    from lihui.testing import DepartmentFactory
+    from lihui.testing.factories import DepartmentFactory
 
-    dept = DepartmentFactory(name="客服部", head=cast.member)
-    Person.objects.filter(pk=cast.member.pk).update(department=dept)
+    dept = DepartmentFactory(name="客服部", head=cast.presenter)
+    Person.objects.filter(pk=cast.presenter.pk).update(department=dept)
     meeting = cast.series.meetings.get(start=dt.datetime(2026, 12, 21, 9, 30, tzinfo=SH))
     agenda_services.agenda_ensure(meeting=meeting)
-    item = meeting.items.get(presenter=cast.member)
+    item = meeting.items.get(presenter=cast.presenter)
     with pytest.raises(PermissionDenied):
-        agenda_services.agenda_item_update(actor=cast.member, item=item, data={"minutes_allotted": 30})
+        agenda_services.agenda_item_update(actor=cast.presenter, item=item, data={"minutes_allotted": 30})
     with pytest.raises(PermissionDenied):
-        agenda_services.agenda_item_remove(actor=cast.member, item=item)
-    agenda_services.agenda_item_update(actor=cast.member, item=item, data={"description": "本周重点：退货率"})
+        agenda_services.agenda_item_remove(actor=cast.presenter, item=item)
+    agenda_services.agenda_item_update(actor=cast.presenter, item=item, data={"description": "本周重点：退货率"})
     assert meeting.items.get(pk=item.pk).description == "本周重点：退货率"

@@ -61,7 +61,7 @@ def meeting_move(request, pk: int):
         try:
             services.meeting_move(actor=request.user, meeting=meeting, **form.service_data())
             messages.success(request, _("The meeting was moved."))
-            return redirect("meetings:detail", pk=meeting.pk)
+            return redirect("meetings:meeting_detail", pk=meeting.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
     return render(request, "meetings/meeting_change.html",
@@ -87,7 +87,7 @@ def meeting_cancel(request, pk: int):
         try:
             services.meeting_cancel(actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"])
             messages.success(request, _("The meeting was cancelled."))
-            return redirect("meetings:detail", pk=meeting.pk)
+            return redirect("meetings:meeting_detail", pk=meeting.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
     return render(request, "meetings/meeting_change.html", {"form": form, "meeting": meeting, "series": meeting.series, "action": "cancel"})
@@ -110,7 +110,7 @@ def meeting_add(request, series_pk: int):
         try:
             meeting = services.meeting_add(actor=request.user, series=series, **form.service_data())
             messages.success(request, _("The extra meeting was added."))
-            return redirect("meetings:detail", pk=meeting.pk)
+            return redirect("meetings:meeting_detail", pk=meeting.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
     return render(request, "meetings/meeting_change.html", {"form": form, "series": series, "action": "add", "holiday": holiday})

@@ -228,7 +228,7 @@ def purpose_set(request, pk: int):
         lambda data: agenda_services.meeting_purpose_set(actor=request.user, meeting=meeting, purpose=data["purpose"]),
         _("This meeting's purpose was saved."),
     )
-    return redirect("meetings:detail", pk=meeting.pk)
+    return redirect("meetings:meeting_detail", pk=meeting.pk)
 
 
 @login_required
@@ -245,7 +245,7 @@ def agenda_publish(request, pk: int):
             messages.success(request, _("The agenda was published."))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-    return redirect("meetings:detail", pk=meeting.pk)
+    return redirect("meetings:meeting_detail", pk=meeting.pk)
 
 
 @login_required
@@ -279,7 +279,7 @@ def item_edit(request, item_id: int):
         try:
             agenda_services.agenda_item_update(actor=request.user, item=item, data=data, reason=reason)
             messages.success(request, _("The amendment was recorded.") if amend else _("The agenda item was saved."))
-            return redirect("meetings:detail", pk=meeting.pk)
+            return redirect("meetings:meeting_detail", pk=meeting.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
     return render(

@@ -92,4 +92,4 @@ def series_feed_regenerate(request, series_pk: int):
     _feed, token = calendar_feed_regenerate(person=request.user, series=series)
     request.session[CalendarFeed.new_url_session_key(series.pk)] = CalendarFeed.url_for(token)
     messages.success(request, _("Your calendar URL is new; the old one no longer works."))
-    return redirect("regime:detail", pk=series.pk)
+    return redirect("regime:series_detail", pk=series.pk)

@@ -50,12 +50,12 @@ from lihui.meetings.models import AgendaItem, Meeting
 from lihui.notices import services as notices
 from lihui.notify.models import Channel, Message
 from lihui.notify.services import deliver_due
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 sync_api = pytest.importorskip("playwright.sync_api")
 vobject = pytest.importorskip("vobject")
 
-from lihui.testing_browser import BROWSER_MARKS, SCREENSHOTS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, SCREENSHOTS, Shots, browser_pages, follow, goto, log_in, zh  # noqa: E402
 
 expect = sync_api.expect
 

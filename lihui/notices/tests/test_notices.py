@@ -30,7 +30,8 @@ from lihui.notices.selectors import delivery_log
 from lihui.notify import kinds as k
 from lihui.notify.models import Channel, Message
 from lihui.notify.services import deliver_due
-from lihui.testing import PersonFactory, in_parallel, make_series, needs_parallel_writers
+from lihui.testing.factories import PersonFactory, make_series
+from lihui.testing.parallel import in_parallel, needs_parallel_writers
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=SH)

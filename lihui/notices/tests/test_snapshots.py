@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from lihui.actions.models import ActionItem, Decision
 from lihui.meetings.models import AgendaItem, Meeting
 from lihui.notices import render
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 SH = ZoneInfo("Asia/Shanghai")

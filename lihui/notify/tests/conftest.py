@@ -5,7 +5,7 @@ import pytest
 from lihui.notify import http
 from lihui.notify.models import Channel
 from lihui.notify.sink import RobotSink
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 
 class StubHttp:

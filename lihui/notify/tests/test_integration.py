@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 
 from lihui.notify.models import Message
 from lihui.notify.services import deliver_due, message_enqueue
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 
 class Collect:

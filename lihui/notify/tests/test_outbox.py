@@ -17,7 +17,7 @@ from lihui.notify.services import (
     message_retry,
     still_applies_register,
 )
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 S = Message.State
 T0 = dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.UTC)

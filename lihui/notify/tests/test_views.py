@@ -211,7 +211,7 @@ def test_list_shows_the_last_delivery_and_error(cast, make_robot):
 
 @pytest.mark.parametrize(
     "role, expected",
-    [("chair", 200), ("admin", 200), ("member", 403), ("minute_taker", 403), ("outsider", 404)],
+    [("chair", 200), ("admin", 200), ("presenter", 403), ("minute_taker", 403), ("outsider", 404)],
 )
 def test_who_may_open_the_robots_page(cast, make_robot, role, expected):
     channel = make_robot(cast.series)
@@ -255,9 +255,9 @@ def test_robots_page_queries_do_not_grow_with_robots(cast, make_robot):
 
 
 def test_series_page_links_to_the_robots_for_managers_only(cast):
-    url = reverse("regime:detail", kwargs={"pk": cast.series.pk})
+    url = reverse("regime:series_detail", kwargs={"pk": cast.series.pk})
     assert robots_url(cast.series) in login(cast.chair).get(url).content.decode()
-    assert robots_url(cast.series) not in login(cast.member).get(url).content.decode()
+    assert robots_url(cast.series) not in login(cast.presenter).get(url).content.decode()
 
 
 @pytest.fixture
@@ -301,7 +301,7 @@ def test_sent_mail_is_listed_and_shown(cast, mailbox):
         send("Minutes: weekly ops", to="chair@example.com", connection=connection)
     name = only_file(mailbox)
     client = login(cast.admin)
-    page = client.get(reverse("notify:mail"))
+    page = client.get(reverse("notify:mail_list"))
     assert page.status_code == 200
     rows = list(page.context["page"])
     assert {(r.name, r.index, r.subject, r.to) for r in rows} == {
@@ -335,10 +335,10 @@ def test_newest_first_and_paginated(cast, mailbox, settings):
         with time_machine.travel(f"2026-10-{day % 31 + 1:02d}T0{day // 31}:00Z", tick=False):
             send(f"邮件 {day}")
     client = login(cast.admin)
-    first = client.get(reverse("notify:mail"))
+    first = client.get(reverse("notify:mail_list"))
     dates = [m.date for m in first.context["page"]]
     assert len(dates) == 50 and dates == sorted(dates, reverse=True)
-    second = client.get(reverse("notify:mail"), {"page": 2})
+    second = client.get(reverse("notify:mail_list"), {"page": 2})
     assert len(list(second.context["page"])) == 2
     assert max(m.date for m in second.context["page"]) <= min(dates)
 
@@ -347,7 +347,7 @@ def test_newest_first_and_paginated(cast, mailbox, settings):
 def test_no_mail_is_a_friendly_empty_page(cast, mailbox, exists):
     if exists:
         mailbox.mkdir()
-    response = login(cast.admin).get(reverse("notify:mail"))
+    response = login(cast.admin).get(reverse("notify:mail_list"))
     assert response.status_code == 200
     assert list(response.context["page"]) == []
 
@@ -385,7 +385,7 @@ def test_only_mail_files_in_the_directory_are_read(cast, mailbox, tmp_path, path
 def test_sent_mail_is_for_staff_only(cast, mailbox):
     send("议程")
     name = only_file(mailbox)
-    urls = [reverse("notify:mail"), reverse("notify:mail_detail", kwargs={"name": name, "index": 0}),
+    urls = [reverse("notify:mail_list"), reverse("notify:mail_detail", kwargs={"name": name, "index": 0}),
             reverse("notify:mail_part", kwargs={"name": name, "index": 0, "part": 4})]  # fmt: skip
     for url in urls:
         assert login(cast.admin).get(url).status_code == 200
@@ -395,8 +395,8 @@ def test_sent_mail_is_for_staff_only(cast, mailbox):
 
 
 def test_staff_see_the_sent_mail_link(cast):
-    assert reverse("notify:mail") in login(cast.admin).get(reverse("meetings:dashboard")).content.decode()
-    assert reverse("notify:mail") not in login(cast.chair).get(reverse("meetings:dashboard")).content.decode()
+    assert reverse("notify:mail_list") in login(cast.admin).get(reverse("meetings:dashboard")).content.decode()
+    assert reverse("notify:mail_list") not in login(cast.chair).get(reverse("meetings:dashboard")).content.decode()
 
 
 def test_admin_shares_the_form_and_hides_the_key(cast, make_robot):

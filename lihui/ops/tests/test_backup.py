@@ -26,7 +26,7 @@ from lihui.actions.services import action_create
 from lihui.meetings.models import Meeting
 from lihui.ops import backup as ops_backup
 from lihui.ops.backup import RestoreRefused, backup_create, database_counts, restore, sha256_file
-from lihui.testing import make_cast
+from lihui.testing.cast import make_cast
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REPO = Path(__file__).resolve().parents[3]
@@ -57,7 +57,7 @@ def data():
     cast = make_cast()
     meeting = Meeting.objects.filter(series=cast.series).order_by("start").first()
     for n in range(5):
-        action_create(actor=cast.chair, meeting=meeting, title=f"行动 {n}", owner=cast.member, due=dt.date(2026, 12, 1))
+        action_create(actor=cast.chair, meeting=meeting, title=f"行动 {n}", owner=cast.presenter, due=dt.date(2026, 12, 1))
     return cast
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lihui.ops.heartbeat import heartbeat_record, worker_max_age_seconds
 from lihui.ops.models import WorkerHeartbeat
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -56,7 +56,7 @@ def test_a_refusal_is_one_log_line_without_a_traceback(cast, caplog):
     from django.test import Client
 
     client = Client()
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
     with caplog.at_level(logging.WARNING, logger="django.request"):
         assert client.get(f"/series/{cast.series.pk}/audit/").status_code == 403
     (record,) = [r for r in caplog.records if r.name == "django.request"]

@@ -29,7 +29,7 @@ from moto.server import ThreadedMotoServer
 from lihui.meetings.models import Material
 from lihui.meetings.services import agenda as agenda_services
 from lihui.ops.backup import restore
-from lihui.testing import make_cast
+from lihui.testing.cast import make_cast
 
 REPO = Path(__file__).resolve().parents[3]
 KEY_ID, SECRET = "lihui-test", "lihui-test-secret"
@@ -178,7 +178,7 @@ def test_material_lives_in_the_bucket_is_served_by_the_view_and_removed(bucket):
     assert "?" not in material.file.url  # no pre-signed link is ever made
 
     client = Client()
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
     response = client.get(f"/materials/{material.pk}/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF

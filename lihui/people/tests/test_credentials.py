@@ -13,7 +13,7 @@ from django.test import Client
 
 from lihui.people.models import ApiToken, Person
 from lihui.people.services import api_token_create
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from django.utils import translation
 from lihui.people import throttle
 from lihui.people.models import ApiToken, Person
 from lihui.people.services import api_token_authenticate, api_token_create, api_token_revoke
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from lihui.people.models import Department
 from lihui.people.selectors import person_search
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/people/lookup/"
@@ -50,7 +50,7 @@ def names(client, q) -> list[str]:
 
 
 def test_the_url():
-    assert reverse("people:lookup") == URL
+    assert reverse("people:person_lookup") == URL
 
 
 def test_signed_out_people_are_sent_to_sign_in(people):

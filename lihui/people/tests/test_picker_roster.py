@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lihui.regime.models import Series
 from lihui.regime.tests.test_views import form_data, frozen  # noqa: F401  (a fixture)
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 pytestmark = pytest.mark.django_db
 

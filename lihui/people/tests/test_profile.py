@@ -6,7 +6,7 @@ from django.test import Client
 from lihui.meetings.models import Meeting
 from lihui.people import services
 from lihui.people.models import ApiToken, Person
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -95,13 +95,13 @@ def test_an_admin_roster_change_is_audited(cast, frozen):
     url = reverse("admin:regime_series_change", args=[series.pk])
     data = _form_data(client.get(url))
     prefix = next(k[: -len("-TOTAL_FORMS")] for k in data if k.endswith("-TOTAL_FORMS") and "membership" in k)
-    member = next(i for i in range(int(data[f"{prefix}-TOTAL_FORMS"])) if data.get(f"{prefix}-{i}-person") == cast.member.pk)
+    member = next(i for i in range(int(data[f"{prefix}-TOTAL_FORMS"])) if data.get(f"{prefix}-{i}-person") == cast.presenter.pk)
     data[f"{prefix}-{member}-role"] = Membership.Role.OPTIONAL
 
     response = client.post(url, data)
 
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert Membership.objects.get(series=series, person=cast.member).role == Membership.Role.OPTIONAL
+    assert Membership.objects.get(series=series, person=cast.presenter).role == Membership.Role.OPTIONAL
     roster = AuditEntry.objects.filter(series=series, entity=AuditEntry.Entity.ROSTER).order_by("-pk").first()
     assert roster.actor == cast.admin
 

@@ -36,7 +36,7 @@ from lihui.regime.services import (
     series_update,
 )
 from lihui.reports.models import Kpi
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=SH)
@@ -239,43 +239,43 @@ def login(person) -> Client:
 def test_pages(world):
     series = world["series"]
     client = login(world["taker"])
-    page = client.get(reverse("regime:document", kwargs={"pk": series.pk}))
+    page = client.get(reverse("regime:regime_page", kwargs={"pk": series.pk}))
     assert page.status_code == 200
     html = page.content.decode()
     assert 'data-testid="regime-text"' in html and "运营群机器人" in html and "SECRETKEY" not in html
     series_update(actor=world["chair"], series=series, data={"escalate_after_days": 5})
     current = RegimeVersion.objects.filter(series=series).order_by("-number").first()
-    assert client.get(reverse("regime:document_version", kwargs={"pk": series.pk, "number": 1})).status_code == 200
-    assert client.get(reverse("regime:document_version", kwargs={"pk": series.pk, "number": 99})).status_code == 404
-    url = reverse("regime:document_compare", kwargs={"pk": series.pk})
+    assert client.get(reverse("regime:regime_version_page", kwargs={"pk": series.pk, "number": 1})).status_code == 200
+    assert client.get(reverse("regime:regime_version_page", kwargs={"pk": series.pk, "number": 99})).status_code == 404
+    url = reverse("regime:regime_compare", kwargs={"pk": series.pk})
     diff = client.get(url, {"a": current.number - 1, "b": current.number})
     assert diff.status_code == 200 and "<ins>" in diff.content.decode() and "<del>" in diff.content.decode()
     assert client.get(url).status_code == 200  # defaults to the last two
     bad = client.get(url, {"a": "x", "b": "1"})
     assert bad.status_code == 400 and 'data-testid="regime-compare-error"' in bad.content.decode()
     assert client.get(url, {"a": "1", "b": "999"}).status_code == 404
-    md = client.get(reverse("regime:document_md", kwargs={"pk": series.pk}))
+    md = client.get(reverse("regime:regime_markdown_file", kwargs={"pk": series.pk}))
     assert md.status_code == 200 and md["Content-Type"].startswith("text/markdown")
     assert f"v{current.number}.md" in md["Content-Disposition"]
-    old = client.get(reverse("regime:document_md", kwargs={"pk": series.pk}), {"version": "1"})
+    old = client.get(reverse("regime:regime_markdown_file", kwargs={"pk": series.pk}), {"version": "1"})
     assert "v1.md" in old["Content-Disposition"]
-    assert client.get(reverse("regime:document_md", kwargs={"pk": series.pk}), {"version": "abc"}).status_code == 404
-    word = client.get(reverse("regime:document_docx", kwargs={"pk": series.pk}))
+    assert client.get(reverse("regime:regime_markdown_file", kwargs={"pk": series.pk}), {"version": "abc"}).status_code == 404
+    word = client.get(reverse("regime:regime_docx_file", kwargs={"pk": series.pk}))
     assert word.status_code == 200
     docx.Document(io.BytesIO(word.content))
-    english = client.get(reverse("regime:document", kwargs={"pk": series.pk}), {"lang": "en"}).content.decode()
+    english = client.get(reverse("regime:regime_page", kwargs={"pk": series.pk}), {"lang": "en"}).content.decode()
     assert "1. Purpose" in english and 'data-testid="regime-unversioned"' in english
     assert RegimeVersion.objects.filter(series=series, language="en").count() == 0
-    detail = client.get(reverse("regime:detail", kwargs={"pk": series.pk})).content.decode()
-    assert reverse("regime:document", kwargs={"pk": series.pk}) in detail
+    detail = client.get(reverse("regime:series_detail", kwargs={"pk": series.pk})).content.decode()
+    assert reverse("regime:regime_page", kwargs={"pk": series.pk}) in detail
 
 
 def test_an_outsider_sees_nothing(world):
     series = world["series"]
     client = login(world["outsider"])
-    for name in ("document", "document_compare", "document_docx", "document_md"):
+    for name in ("regime_page", "regime_compare", "regime_docx_file", "regime_markdown_file"):
         assert client.get(reverse(f"regime:{name}", kwargs={"pk": series.pk})).status_code == 404
-    assert client.get(reverse("regime:document_version", kwargs={"pk": series.pk, "number": 1})).status_code == 404
+    assert client.get(reverse("regime:regime_version_page", kwargs={"pk": series.pk, "number": 1})).status_code == 404
 
 
 # --- API --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from lihui.meetings.models import Meeting
 from lihui.meetings.services.agenda import agenda_ensure
 from lihui.regime.documents import regime_document, regime_markdown
 from lihui.regime.services import RosterEntry, series_create
-from lihui.testing import DepartmentFactory, PersonFactory
+from lihui.testing.factories import DepartmentFactory, PersonFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 12, 7, 21, 0, tzinfo=SH)

@@ -10,8 +10,8 @@ import pytest
 
 from lihui.regime.models import RegimeVersion
 from lihui.regime.services import series_update
-from lihui.testing import PersonFactory, make_series
-from lihui.testing_browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, log_in
+from lihui.testing.browser import BROWSER_MARKS, Shots, browser_pages, follow, goto, log_in
+from lihui.testing.factories import PersonFactory, make_series
 
 pytestmark = BROWSER_MARKS
 

@@ -115,11 +115,11 @@ def test_pages_warn_until_the_admin_enters_the_year_then_the_series_replans(cast
 
     chair, admin = _client(cast.chair), _client(cast.admin)
     warning = 'data-testid="holiday-years-unknown"'
-    page = chair.get(reverse("regime:detail", args=[series.pk])).content.decode()
+    page = chair.get(reverse("regime:series_detail", args=[series.pk])).content.decode()
     assert warning in page and "2027" in page
     assert 'data-testid="holiday-years-enter"' not in page, "only admins are offered the entry"
-    assert warning in chair.get(reverse("meetings:detail", args=[in_festival.pk])).content.decode()
-    assert warning not in chair.get(reverse("meetings:detail", args=[this_month.pk])).content.decode()
+    assert warning in chair.get(reverse("meetings:meeting_detail", args=[in_festival.pk])).content.decode()
+    assert warning not in chair.get(reverse("meetings:meeting_detail", args=[this_month.pk])).content.decode()
     assert warning not in chair.get(reverse("meetings:dashboard")).content.decode(), "the dashboard warns admins"
     dashboard = admin.get(reverse("meetings:dashboard")).content.decode()
     assert warning in dashboard and 'data-testid="holiday-years-enter"' in dashboard
@@ -137,7 +137,7 @@ def test_pages_warn_until_the_admin_enters_the_year_then_the_series_replans(cast
     assert (in_festival.status, in_festival.holiday) == ("skipped", "Spring Festival")
     assert _meeting_on(series, dt.date(2027, 2, 15)).status == "scheduled"
     assert _meeting_on(series, dt.date(2027, 1, 4)).status == "scheduled", "元旦 ends on the 3rd"
-    assert warning not in chair.get(reverse("regime:detail", args=[series.pk])).content.decode()
+    assert warning not in chair.get(reverse("regime:series_detail", args=[series.pk])).content.decode()
     assert holiday_calendar(dt.date(2027, 1, 1), dt.date(2027, 12, 31)).is_workday(dt.date(2027, 2, 20)), "the 调休 Saturday"
 
 
@@ -162,10 +162,10 @@ def test_only_admins_enter_a_year_and_never_one_the_package_has(cast):
 
 
 def test_a_series_that_keeps_its_meetings_on_holidays_is_not_warned(cast):
-    from lihui.testing import make_series
+    from lihui.testing.factories import make_series
 
     keep = make_series(chair=cast.chair, title="保留", holiday_policy="keep")
-    page = _client(cast.chair).get(reverse("regime:detail", args=[keep.pk])).content.decode()
+    page = _client(cast.chair).get(reverse("regime:series_detail", args=[keep.pk])).content.decode()
     assert 'data-testid="holiday-years-unknown"' not in page
 
 
@@ -173,7 +173,7 @@ def test_a_series_that_keeps_its_meetings_on_holidays_is_not_warned(cast):
 def test_moving_or_adding_a_meeting_onto_a_holiday_asks_first(cast, view):
     chair = _client(cast.chair)
     meeting = _meeting_on(cast.series, dt.date(2026, 12, 28))
-    url = reverse("meetings:move", args=[meeting.pk]) if view == "move" else reverse("meetings:add", args=[cast.series.pk])
+    url = reverse("meetings:meeting_move", args=[meeting.pk]) if view == "move" else reverse("meetings:meeting_add", args=[cast.series.pk])
     data = {"date": "2027-01-01", "start_time": "09:30", "duration_minutes": "60", "location": ""}
     count = cast.series.meetings.count()
     first = chair.post(url, data)
@@ -188,5 +188,5 @@ def test_moving_or_adding_a_meeting_onto_a_holiday_asks_first(cast, view):
     assert cast.series.meetings.filter(start__date=dt.date(2027, 1, 1), status="scheduled").exists()
     # An ordinary day goes through at once.
     other = _meeting_on(cast.series, dt.date(2027, 1, 11))
-    url = reverse("meetings:move", args=[other.pk]) if view == "move" else url
+    url = reverse("meetings:meeting_move", args=[other.pk]) if view == "move" else url
     assert chair.post(url, {**data, "date": "2027-01-12"}).status_code == 302

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from lihui.regime.models import Series
 from lihui.regime.services import series_create
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 from .test_views import form_data
 
@@ -126,7 +126,7 @@ def _template_post(series, rows, **extra) -> dict:
 
 @pytest.fixture
 def chair_client():
-    from lihui.testing import make_series
+    from lihui.testing.factories import make_series
 
     chair = PersonFactory(language="en")
     series = make_series(chair=chair)  # 60 minutes
@@ -223,7 +223,7 @@ def test_a_series_is_archived_and_unarchived_with_audit_entries():
     from lihui.audit.models import AuditEntry
     from lihui.meetings.models import Meeting
     from lihui.meetings.services.planning import meetings_extend_horizon
-    from lihui.testing import make_series
+    from lihui.testing.factories import make_series
 
     chair = PersonFactory(language="en")
     member = PersonFactory(language="en")

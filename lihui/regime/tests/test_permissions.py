@@ -6,11 +6,11 @@ gives the expected status per cast member for GET, and for POST where the view a
 POST, on the private series and on the staff-visible one. `test_every_route_has_a_rule`
 fails when a route is added without a rule, so nothing new ships unjudged.
 
-The cast (lihui.testing.make_cast(matrix=True); `World.person` maps a role to its person):
+The cast (lihui.testing.cast.make_cast(matrix=True); `World.person` maps a role to its person):
 anonymous (checked apart: `test_anonymous`), outsider, member, presenter, guest for one
-topic, minute-taker, chair and admin. The presenter is `cast.member`, who heads a
+topic, minute-taker, chair and admin. The presenter is `cast.presenter`, who heads a
 department, so the agenda gives them its report item; they upload its material and own
-the action. The member is `cast.roster_member`, on both rosters, presenting and owning
+the action. The member is `cast.member`, on both rosters, presenting and owning
 nothing. The guest is `cast.guest`, on no roster, invited as a colleague for the
 presenter's item of the meeting under test (`World.meeting`; for a route that needs no
 meeting the guest is still invited to the series' next one, `World.sign_in`). The extra
@@ -24,7 +24,7 @@ A meeting is seen by whoever sees its series, and by staff invited as guests for
 items: the guest sees that meeting's pages (agenda, live view, recap, minutes, survey) but
 neither the private series' own pages nor its other meetings (404); on the staff-visible
 series they see what any colleague sees. The rules hence come as series-level and
-meeting-level variants (lihui/permission_rules.py). A meeting's chair and admins prepare it
+meeting-level variants (lihui/testing/permissions.py). A meeting's chair and admins prepare it
 (agenda, purpose, publish, the series' agenda template) and run it (start, next, end); the
 minute-taker also takes attendance and notes. A presenter edits, retimes and removes their
 own item, attaches its materials, files its report and invites its guests; the member, the
@@ -53,7 +53,6 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -77,8 +76,16 @@ from lihui.notify.models import Channel, Message
 from lihui.ops.heartbeat import heartbeat_record
 from lihui.people.models import ApiToken, Department, Person
 from lihui.people.services import api_token_create
-from lihui.permission_rules import (
+from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
+from lihui.regime.services import cadence_window_add, calendar_feed_regenerate
+from lihui.reports.models import Kpi, Report
+from lihui.surveys.models import AnswerPool, Respondent, Response
+from lihui.testing.cast import make_cast
+from lihui.testing.permissions import (
+    NOW,
     ROLES,
+    SEES_PRIVATE,
+    SHANGHAI,
     TARGETS,
     Expect,
     action_manage,
@@ -93,16 +100,8 @@ from lihui.permission_rules import (
     series_manage,
     series_read,
 )
-from lihui.regime.models import AgendaKind, AgendaTemplateItem, CadenceWindow, CalendarFeed, Membership, Series
-from lihui.regime.services import cadence_window_add, calendar_feed_regenerate
-from lihui.reports.models import Kpi, Report
-from lihui.surveys.models import AnswerPool, Respondent, Response
-from lihui.testing import make_cast
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-# A Wednesday, four weeks after the cast's series began (Monday 2 Nov 2026, 09:30 Shanghai):
-# they have past meetings, a meeting earlier this week and planned ones ahead.
-NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
+# NOW (frozen), SHANGHAI and SEES_PRIVATE: the matrices' shared vocabulary, lihui/testing/permissions.py.
 
 SKIPPED_PREFIXES = ("admin/", "api/v1/")
 
@@ -164,7 +163,7 @@ class World:
         self._mail: str | None = None
 
     def person(self, role: str) -> Person:
-        """presenter: cast.member; member: cast.roster_member; guest: cast.guest; the rest by name."""
+        """presenter: cast.presenter; member: cast.member; guest: cast.guest; the rest by name."""
         return self.cast.person(role)
 
     def sign_in(self, role: str, target: str) -> Person:
@@ -198,7 +197,7 @@ class World:
     def department(self) -> Department:
         """A department the presenter heads: the agenda gives its head a report item."""
         if self._department is None:
-            self._department = Department.objects.create(name="华东销售部", head=self.cast.member)
+            self._department = Department.objects.create(name="华东销售部", head=self.cast.presenter)
         return self._department
 
     def kpi(self) -> Kpi:
@@ -209,11 +208,11 @@ class World:
         """The presenter's own item on the meeting (their department's report)."""
         if target not in self._items:
             meeting = self.meeting(target)
-            item = meeting.items.filter(presenter=self.cast.member).first()
+            item = meeting.items.filter(presenter=self.cast.presenter).first()
             assert item is not None and item.kind == AgendaKind.REPORT, "the presenter should present their department's report"
             others = meeting.items.exclude(pk=item.pk)
             assert others.filter(position__lt=item.position).exists(), "an item above, so moving it up is a real move"
-            assert not others.filter(presenter=self.cast.member).exists()
+            assert not others.filter(presenter=self.cast.presenter).exists()
             item.meeting = meeting
             self._items[target] = item
         return self._items[target]
@@ -221,7 +220,7 @@ class World:
     def material(self, target: str) -> Material:
         """A pre-read the presenter attached to their item."""
         if target not in self._materials:
-            self._materials[target] = material_add(actor=self.cast.member, item=self.item(target), upload=pdf())
+            self._materials[target] = material_add(actor=self.cast.presenter, item=self.item(target), upload=pdf())
         return self._materials[target]
 
     def guest(self, target: str) -> Guest:
@@ -253,7 +252,7 @@ class World:
                 actor=self.cast.chair,
                 meeting=earlier,
                 title="补齐双十一库存",
-                owner=self.cast.member,
+                owner=self.cast.presenter,
                 due=today() + dt.timedelta(days=7),
             )
         return self._actions[target]
@@ -472,7 +471,7 @@ def record_data(w: World, target: str, role: str) -> dict:
     return {
         "kind": "action",
         "title": "确认双十一排班",
-        "owner": str(w.cast.member.pk),
+        "owner": str(w.cast.presenter.pk),
         "due": (day + dt.timedelta(days=7)).isoformat(),
         "priority": "high",
     }
@@ -603,9 +602,9 @@ WEB: dict[str, Web] = {
         },
         kwargs=lambda w, target, role: {"series_pk": w.series(target).pk},
     ),
-    "meetings:detail": Web(get=meeting_read(200), kwargs=meeting_kwargs),
+    "meetings:meeting_detail": Web(get=meeting_read(200), kwargs=meeting_kwargs),
     # --- one meeting: prepare
-    "meetings:purpose": Web(
+    "meetings:purpose_set": Web(
         get=everyone(405, TARGETS), post=meeting_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"purpose": "定下双十一排班"}
     ),
     "meetings:agenda_add": Web(
@@ -663,29 +662,29 @@ WEB: dict[str, Web] = {
         get=everyone(405, TARGETS),
         post=minutes_kept(200),
         kwargs=meeting_kwargs,
-        data=lambda w, t, r: {"person": str(w.cast.member.pk), "status": "present"},
+        data=lambda w, t, r: {"person": str(w.cast.presenter.pk), "status": "present"},
     ),
     # The presenter presents the item, which gives no right to its notes.
     "meetings:notes": Web(get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=item_kwargs, data=notes_data),
-    "meetings:move": Web(get=meeting_manage(200), post=meeting_manage(302), kwargs=meeting_kwargs, data=move_data),
-    "meetings:cancel": Web(
+    "meetings:meeting_move": Web(get=meeting_manage(200), post=meeting_manage(302), kwargs=meeting_kwargs, data=move_data),
+    "meetings:meeting_cancel": Web(
         get=meeting_manage(200), post=meeting_manage(302), kwargs=meeting_kwargs, data=lambda w, t, r: {"reason": "双十一值班"}
     ),
-    "meetings:add": Web(
+    "meetings:meeting_add": Web(
         get=series_manage(200),
         post=series_manage(302),
         kwargs=lambda w, target, role: {"series_pk": w.series(target).pk},
         data=extra_meeting_data,
     ),
     # --- follow-up: decisions and actions. The list shows each person what they may see.
-    "actions:list": Web(get=everyone(200)),
+    "actions:action_index": Web(get=everyone(200)),
     # The board as .xlsx: the same list as the page, so everyone gets what they may see.
-    "actions:export": Web(get=everyone(200)),
+    "actions:action_export": Web(get=everyone(200)),
     # One series' board is read as the series is.
-    "actions:series": Web(get=series_read(200), kwargs=series_kwargs),
+    "actions:series_board": Web(get=series_read(200), kwargs=series_kwargs),
     # The archive search page answers everyone; hits come only from series they see
     # (lihui/search/tests).
-    "search:search": Web(get=everyone(200)),
+    "search:search_page": Web(get=everyone(200)),
     # The minutes draft is read as the meeting is.
     # Draft minutes (here) and their revisions are read as the series is; published ones as
     # the meeting is (lihui/api/tests/test_guest_scope.py).
@@ -702,7 +701,7 @@ WEB: dict[str, Web] = {
     ),
     # An action is seen as its series is (the guest's meeting is a later one); the presenter
     # owns it and updates it like the chair, the minute-taker and admins.
-    "actions:detail": Web(
+    "actions:action_detail": Web(
         get=series_read(200),
         post=action_manage(302),
         kwargs=action_kwargs,
@@ -739,24 +738,24 @@ WEB: dict[str, Web] = {
     ),
     "surveys:results": Web(get=minutes_kept(200), kwargs=ended_kwargs),
     # --- regime
-    "regime:list": Web(get=everyone(200)),
-    "regime:new": Web(get=everyone(200), post=everyone(302), data=new_series_data),
-    "regime:detail": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:series_index": Web(get=everyone(200)),
+    "regime:series_new": Web(get=everyone(200), post=everyone(302), data=new_series_data),
+    "regime:series_detail": Web(get=series_read(200), kwargs=series_kwargs),
     # --- insights: health is read as the series is; the organisation page shows each
     # person what they see (admins: everything).
     "insights:health": Web(get=everyone(200)),
     "insights:series_health": Web(get=series_read(200), kwargs=series_kwargs),
     # Improvement: the review report is read as the series is; the one-click change a
     # recommendation proposes (make a member optional) is the series' managers'.
-    "insights:review": Web(get=series_read(200), kwargs=series_kwargs),
-    "insights:review_docx": Web(get=series_read(200), kwargs=series_kwargs),
-    "insights:review_md": Web(get=series_read(200), kwargs=series_kwargs),
+    "insights:review_report_page": Web(get=series_read(200), kwargs=series_kwargs),
+    "insights:review_report_docx_file": Web(get=series_read(200), kwargs=series_kwargs),
+    "insights:review_report_md_file": Web(get=series_read(200), kwargs=series_kwargs),
     # GET without a person goes back to the health page; the POST confirms (do=apply).
     "insights:apply_optional": Web(
         get=series_manage(302), post=series_manage(302), kwargs=series_kwargs,
-        data=lambda w, t, r: {"person": w.cast.member.pk, "do": "apply"},
+        data=lambda w, t, r: {"person": w.cast.presenter.pk, "do": "apply"},
     ),
-    "regime:edit": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=edit_series_data),
+    "regime:series_edit": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=edit_series_data),
     "regime:window_add": Web(get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=window_form_data),
     "regime:agenda_template": Web(
         get=series_manage(200), post=series_manage(302), kwargs=series_kwargs, data=template_form_data
@@ -767,18 +766,18 @@ WEB: dict[str, Web] = {
         kwargs=series_kwargs,
         data=lambda w, target, role: {"move": f"{w.series(target).agenda_template.first().pk}:down"},
     ),
-    "regime:archive": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=series_kwargs, data=lambda w, t, r: {"do": "archive"}),
+    "regime:series_archive": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=series_kwargs, data=lambda w, t, r: {"do": "archive"}),
     "regime:window_delete": Web(
         get=everyone(405, TARGETS),
         post=series_manage(302),
         kwargs=lambda w, target, role: {"pk": w.series(target).pk, "window_id": w.window(target).pk},
     ),
     # The regime document is read as the series is (reading brings its version up to date).
-    "regime:document": Web(get=series_read(200), kwargs=series_kwargs),
-    "regime:document_version": Web(get=series_read(200), kwargs=lambda w, target, role: {"pk": w.series(target).pk, "number": 1}),
-    "regime:document_compare": Web(get=series_read(200), kwargs=series_kwargs),
-    "regime:document_docx": Web(get=series_read(200), kwargs=series_kwargs),
-    "regime:document_md": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:regime_page": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:regime_version_page": Web(get=series_read(200), kwargs=lambda w, target, role: {"pk": w.series(target).pk, "number": 1}),
+    "regime:regime_compare": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:regime_docx_file": Web(get=series_read(200), kwargs=series_kwargs),
+    "regime:regime_markdown_file": Web(get=series_read(200), kwargs=series_kwargs),
     # The audit log (审计日志) is for those who may change the series: its chair and admins.
     "audit:series_log": Web(get=series_manage(200), kwargs=series_kwargs),
     # --- delivery: a series' group robots are its chair's (and admins'); a test send queues
@@ -798,7 +797,7 @@ WEB: dict[str, Web] = {
     ),
     "notify:channel_delete": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=channel_kwargs),
     "notify:channel_test": Web(get=everyone(405, TARGETS), post=series_manage(302), kwargs=channel_kwargs),
-    "notify:mail": Web(get=admins_only(200)),
+    "notify:mail_list": Web(get=admins_only(200)),
     "notify:mail_detail": Web(get=admins_only(200), kwargs=lambda w, t, r: {"name": w.mail(), "index": 0}),
     # the .ics: in walk() order 0 is the multipart/mixed, 1 its text, 2 the attachment
     "notify:mail_part": Web(get=admins_only(200), kwargs=lambda w, t, r: {"name": w.mail(), "index": 0, "part": 2}),
@@ -812,7 +811,7 @@ WEB: dict[str, Web] = {
     ),
     "people:logout": Web(get=everyone(405), post=everyone(302), writes=False, anonymous=("POST", LOGIN)),
     # --- KPIs: a department's head (the presenter) and admins define them
-    "reports:kpis": Web(get=everyone(200)),
+    "reports:kpi_index": Web(get=everyone(200)),
     "reports:kpi_add": Web(
         get=everyone(405),
         post={"-": {"chair": 404, "minute_taker": 404, "presenter": 302, "member": 404, "guest": 404, "outsider": 404,
@@ -839,7 +838,7 @@ WEB: dict[str, Web] = {
     ),
     "people:token_create": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"name": "脚本"}),
     # The person picker's suggestions (names of active colleagues): anyone signed in; a read.
-    "people:lookup": Web(get=everyone(200)),
+    "people:person_lookup": Web(get=everyone(200)),
     # A person's own notice preferences: anyone signed in, for themselves only.
     "notices:preferences": Web(get=everyone(405), post=everyone(302), data=lambda w, t, r: {"agenda_published:email": "on"}),
     "people:token_revoke": Web(get=everyone(405), post=everyone(302), kwargs=lambda w, target, role: {"pk": w.token(role).pk}),
@@ -1008,8 +1007,6 @@ def test_anonymous_redirect_comes_back():
 # --- lists do not leak -----------------------------------------------------------------------
 
 
-SEES_PRIVATE = {"chair": True, "minute_taker": True, "presenter": True, "member": True, "guest": False, "outsider": False,
-                "admin": True}
 
 
 def _series_links(html: str) -> set[int]:
@@ -1022,7 +1019,7 @@ def test_series_list_shows_visible_series_only(cast):
     def act(role):
         client = Client()
         client.force_login(World(cast).sign_in(role, "private"))
-        html = client.get(reverse("regime:list")).content.decode()
+        html = client.get(reverse("regime:series_index")).content.decode()
         return _series_links(html), ("私密例会" in html, "全员例会" in html)
 
     seen, titles = each_role(act)
@@ -1080,7 +1077,7 @@ def test_refused_move_shows_the_form_again(cast):
     client.force_login(cast.chair)
     yesterday = (today() - dt.timedelta(days=1)).isoformat()
     data = {"date": yesterday, "start_time": "09:30", "duration_minutes": 60}
-    response = client.post(reverse("meetings:move", kwargs={"pk": meeting.pk}), data)
+    response = client.post(reverse("meetings:meeting_move", kwargs={"pk": meeting.pk}), data)
     assert response.status_code == 200, _explain(response)
     assert response.context["form"].errors
 
@@ -1090,12 +1087,12 @@ def test_a_saved_series_lands_on_a_page_one_may_see(cast, how):
     client = Client()
     if how == "create for someone else":
         client.force_login(cast.outsider)
-        url = reverse("regime:new")
+        url = reverse("regime:series_new")
         data = series_form_data(title="替别人建的例会", series=None, roster=[(cast.chair, "chair")])
     else:  # the chair passes the private series to the member and leaves the roster
         client.force_login(cast.chair)
-        url = reverse("regime:edit", kwargs={"pk": cast.series.pk})
-        roster = [(cast.member, "chair"), (cast.minute_taker, "minute_taker")]
+        url = reverse("regime:series_edit", kwargs={"pk": cast.series.pk})
+        roster = [(cast.presenter, "chair"), (cast.minute_taker, "minute_taker")]
         data = series_form_data(title="交接", series=cast.series, roster=roster)
     before = snapshot()
     response = client.post(url, data, follow=True)
@@ -1106,7 +1103,7 @@ def test_a_saved_series_lands_on_a_page_one_may_see(cast, how):
         assert response.context["form"].non_field_errors()
     else:
         assert snapshot() != before, "the form should have been valid"
-        assert response.redirect_chain[-1][0] == reverse("regime:list")
+        assert response.redirect_chain[-1][0] == reverse("regime:series_index")
 
 
 # --- presenters: their own item, nobody else's ----------------------------------------------------
@@ -1128,7 +1125,7 @@ def test_a_presenter_changes_only_their_own_item(cast, name, method, data):
     theirs = w.meeting("private").items.exclude(pk=mine.pk).filter(presenter=cast.chair).order_by("position").last()
     assert theirs is not None
     client = Client(raise_request_exception=False)
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
 
     def request(item):
         kwargs = {"pk": item.meeting_id, "item_id": item.pk} if name.startswith("meetings:agenda_") else {"item_id": item.pk}
@@ -1150,7 +1147,7 @@ def test_a_presenter_changes_only_their_own_item(cast, name, method, data):
 # the meeting's pages and its materials, and 403 for preparing and running it. The series
 # itself stays invisible.
 GUEST: dict[str, tuple[str, int]] = {
-    "meetings:detail": ("GET", 200),
+    "meetings:meeting_detail": ("GET", 200),
     "meetings:agenda_print": ("GET", 200),
     "meetings:agenda_docx": ("GET", 200),
     "meetings:live": ("GET", 200),
@@ -1158,9 +1155,9 @@ GUEST: dict[str, tuple[str, int]] = {
     "meetings:state": ("GET", 200),
     "meetings:recap": ("GET", 200),
     "meetings:material_download": ("GET", 200),
-    "meetings:move": ("GET", 403),
-    "meetings:cancel": ("GET", 403),
-    "meetings:purpose": ("POST", 403),
+    "meetings:meeting_move": ("GET", 403),
+    "meetings:meeting_cancel": ("GET", 403),
+    "meetings:purpose_set": ("POST", 403),
     "meetings:agenda_add": ("POST", 403),
     "meetings:agenda_move": ("POST", 403),
     "meetings:agenda_retime": ("POST", 403),
@@ -1178,7 +1175,7 @@ GUEST: dict[str, tuple[str, int]] = {
     "meetings:resume": ("POST", 403),
     "meetings:attendance": ("POST", 403),
     "meetings:notes": ("POST", 403),
-    "regime:detail": ("GET", 404),
+    "regime:series_detail": ("GET", 404),
     "regime:agenda_template": ("GET", 404),
 }
 
@@ -1213,7 +1210,7 @@ def test_a_staff_guest_sees_the_meeting_but_changes_nothing(cast, name):
     assert snapshot() == before
 
 
-MEETING_PAGES = ["meetings:detail", "meetings:agenda_print", "meetings:agenda_docx", "meetings:live", "meetings:projector",
+MEETING_PAGES = ["meetings:meeting_detail", "meetings:agenda_print", "meetings:agenda_docx", "meetings:live", "meetings:projector",
                  "meetings:state", "meetings:recap"]
 
 
@@ -1249,7 +1246,7 @@ def test_meeting_pages_link_only_to_what_the_viewer_may_open(cast, who):
     client = Client(raise_request_exception=False)
     client.force_login(cast.outsider)
     dead = {}
-    for name in ("meetings:detail", "meetings:agenda_print", "meetings:live", "meetings:projector", "meetings:recap"):
+    for name in ("meetings:meeting_detail", "meetings:agenda_print", "meetings:live", "meetings:projector", "meetings:recap"):
         response = client.get(reverse(name, kwargs={"pk": w.meeting(target).pk}))
         assert response.status_code == 200, _explain(response)
         dead[name] = _dead_links(client, response.content.decode())
@@ -1261,7 +1258,7 @@ def test_a_removed_guest_no_longer_sees_the_meeting(cast):
     guest = guest_invite(actor=cast.chair, item=w.item("private"), person=cast.outsider)
     client = Client()
     client.force_login(cast.outsider)
-    url = reverse("meetings:detail", kwargs={"pk": w.meeting("private").pk})
+    url = reverse("meetings:meeting_detail", kwargs={"pk": w.meeting("private").pk})
     assert client.get(url).status_code == 200
     guest.delete()
     assert client.get(url).status_code == 404
@@ -1274,7 +1271,7 @@ def test_an_outside_guest_by_name_gives_nobody_access(cast):
     w.guest("private")
     client = Client()
     client.force_login(cast.outsider)
-    assert client.get(reverse("meetings:detail", kwargs={"pk": w.meeting("private").pk})).status_code == 404
+    assert client.get(reverse("meetings:meeting_detail", kwargs={"pk": w.meeting("private").pk})).status_code == 404
 
 
 # --- objects of one series through another's URL ------------------------------------------------
@@ -1283,7 +1280,7 @@ def test_an_outside_guest_by_name_gives_nobody_access(cast):
 @pytest.fixture
 def outsider_series(cast):
     """A series the outsider chairs, so they manage *something*."""
-    from lihui.testing import make_series
+    from lihui.testing.factories import make_series
 
     return make_series(chair=cast.outsider, title="路人甲的例会")
 
@@ -1347,9 +1344,9 @@ def test_token_of_another_person_cannot_be_revoked(cast):
 
 def test_inactive_person_is_signed_out(cast):
     client = Client()
-    client.force_login(cast.member)
-    Person.objects.filter(pk=cast.member.pk).update(is_active=False)
-    response = client.get(reverse("regime:detail", kwargs={"pk": cast.series.pk}))
+    client.force_login(cast.presenter)
+    Person.objects.filter(pk=cast.presenter.pk).update(is_active=False)
+    response = client.get(reverse("regime:series_detail", kwargs={"pk": cast.series.pk}))
     assert response.status_code == 302
     assert urlparse(response.url).path == reverse("people:login")
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from lihui.meetings.models import Meeting
 from lihui.people.models import Person
 from lihui.regime.models import CadenceWindow, Series
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=SH)

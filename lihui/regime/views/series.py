@@ -69,8 +69,8 @@ def _series_form_page(request, *, series: Series | None):
                     messages.success(request, _("Saved. Future meetings were re-planned; past meetings and your changes stay."))
                     if not series_visible_to(person=request.user).filter(pk=series.pk).exists():
                         messages.info(request, _("You are no longer on the roster of “%(title)s”.") % {"title": series.title})
-                        return redirect("regime:list")
-                return redirect("regime:detail", pk=series.pk)
+                        return redirect("regime:series_index")
+                return redirect("regime:series_detail", pk=series.pk)
             except ValidationError as exc:
                 roster_errors = exc.error_dict.pop("roster", []) if hasattr(exc, "error_dict") else []
                 for error in roster_errors:
@@ -154,7 +154,7 @@ def series_archive(request, pk: int):
     else:
         services.series_archive(actor=request.user, series=series)
         messages.success(request, _("The meeting series was archived: no more meetings are planned. Its history stays."))
-    return redirect("regime:detail", pk=series.pk)
+    return redirect("regime:series_detail", pk=series.pk)
 
 
 @login_required
@@ -167,7 +167,7 @@ def window_add(request, pk: int):
         try:
             services.cadence_window_add(actor=request.user, series=series, data=form.data_for_service())
             messages.success(request, _("The window was added and the meetings in it re-planned."))
-            return redirect("regime:detail", pk=series.pk)
+            return redirect("regime:series_detail", pk=series.pk)
         except ValidationError as exc:
             add_service_errors(form, exc)
     return render(request, "regime/window_form.html", {"form": form, "series": series})
@@ -184,7 +184,7 @@ def window_delete(request, pk: int, window_id: int):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-    return redirect("regime:detail", pk=series.pk)
+    return redirect("regime:series_detail", pk=series.pk)
 
 
 @login_required
@@ -202,7 +202,7 @@ def agenda_template(request, pk: int):
                     actor=request.user, series=series, items=formset.items(), over_slot_confirmed="over_slot_ok" in request.POST
                 )
                 messages.success(request, _("The agenda template was saved. Meetings whose agenda is not made yet will use it."))
-                return redirect("regime:detail", pk=series.pk)
+                return redirect("regime:series_detail", pk=series.pk)
             except ValidationError as exc:
                 over_slot_refused = not hasattr(exc, "error_dict") and any(e.code == "over_slot" for e in exc.error_list)
                 for message in exc.messages:

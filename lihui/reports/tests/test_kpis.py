@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from lihui.reports.models import Kpi
-from lihui.testing import DepartmentFactory, PersonFactory
+from lihui.testing.factories import DepartmentFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 

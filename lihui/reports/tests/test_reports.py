@@ -19,7 +19,7 @@ from lihui.people.models import Person
 from lihui.reports.models import Kpi, KpiValue, Report, achievement
 from lihui.reports.selectors import previous_meeting, reports_attach
 from lihui.reports.services import report_save
-from lihui.testing import DepartmentFactory, PersonFactory
+from lihui.testing.factories import DepartmentFactory, PersonFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=SH)
@@ -102,8 +102,8 @@ def test_achievement_is_at_least_100_exactly_when_the_target_is_met(target, actu
 @pytest.fixture
 def sales(cast):
     """The member heads 销售部 with two KPIs; the meetings' agendas give them a report item."""
-    department = DepartmentFactory(name="销售部", head=cast.member)
-    Person.objects.filter(pk=cast.member.pk).update(department=department)
+    department = DepartmentFactory(name="销售部", head=cast.presenter)
+    Person.objects.filter(pk=cast.presenter.pk).update(department=department)
     Person.objects.update(language="en")
     department.kpis_made = [
         Kpi.objects.create(department=department, name="订单准时发货率", unit="%", default_target=D("98"), position=0),
@@ -124,7 +124,7 @@ def report_item(meeting: Meeting, presenter: Person) -> AgendaItem:
 
 @pytest.fixture
 def item(cast, sales) -> AgendaItem:
-    return report_item(meeting_at(cast, NEXT), cast.member)
+    return report_item(meeting_at(cast, NEXT), cast.presenter)
 
 
 def rows(item: AgendaItem) -> list[tuple]:
@@ -155,7 +155,7 @@ def texts(item: AgendaItem) -> tuple:
 def test_kpi_numbers_as_people_type_them(cast, sales, item, typed, stored):
     on_time, complaints = sales.kpis_made
     kpi = complaints if str(typed).startswith("-") else on_time  # a percentage cannot be negative
-    report_save(actor=cast.member, item=item, data={}, kpis=[{"kpi": kpi.pk, "target": "98", "actual": typed}])
+    report_save(actor=cast.presenter, item=item, data={}, kpis=[{"kpi": kpi.pk, "target": "98", "actual": typed}])
     value = KpiValue.objects.get(report__item=item, kpi=kpi)
     assert value.actual == stored and value.target == D("98")
 
@@ -167,13 +167,13 @@ def test_kpi_numbers_as_people_type_them(cast, sales, item, typed, stored):
 def test_bad_kpi_numbers_give_a_field_error_and_save_nothing(cast, sales, item, typed):
     on_time, complaints = sales.kpis_made
     report_save(
-        actor=cast.member, item=item, data={"progress": "旧的进展", "plan": "旧的计划"},
+        actor=cast.presenter, item=item, data={"progress": "旧的进展", "plan": "旧的计划"},
         kpis=[{"kpi": on_time.pk, "target": "98", "actual": "95"}, {"kpi": complaints.pk, "target": "2", "actual": "3"}],
     )  # fmt: skip
     before_rows, before_texts = rows(item), texts(item)
     with pytest.raises(ValidationError) as exc:
         report_save(
-            actor=cast.member, item=item, data={"progress": "新的进展", "plan": "新的计划"}, submit=True,
+            actor=cast.presenter, item=item, data={"progress": "新的进展", "plan": "新的计划"}, submit=True,
             kpis=[{"kpi": on_time.pk, "target": "98", "actual": "96"}, {"kpi": complaints.pk, "target": "2", "actual": typed}],
         )  # fmt: skip
     errors = exc.value.message_dict
@@ -186,7 +186,7 @@ def test_bad_kpi_numbers_give_a_field_error_and_save_nothing(cast, sales, item, 
 def test_bad_targets_are_caught_too(cast, sales, item):
     on_time, _ = sales.kpis_made
     with pytest.raises(ValidationError) as exc:
-        report_save(actor=cast.member, item=item, data={"progress": "x"}, kpis=[{"kpi": on_time.pk, "target": "九十八", "actual": "97"}])
+        report_save(actor=cast.presenter, item=item, data={"progress": "x"}, kpis=[{"kpi": on_time.pk, "target": "九十八", "actual": "97"}])
     assert list(exc.value.message_dict) == ["kpis.0.target"]
     assert not KpiValue.objects.exists() and texts(item) == ("", "", "", "")
 
@@ -194,7 +194,7 @@ def test_bad_targets_are_caught_too(cast, sales, item):
 def test_a_number_that_rounds_out_of_range_is_refused(cast, sales, item):
     on_time, _ = sales.kpis_made
     try:
-        report_save(actor=cast.member, item=item, data={}, kpis=[{"kpi": on_time.pk, "target": "98", "actual": "9999999999.99999"}])
+        report_save(actor=cast.presenter, item=item, data={}, kpis=[{"kpi": on_time.pk, "target": "98", "actual": "9999999999.99999"}])
     except ValidationError as exc:
         assert list(exc.message_dict) == ["kpis.0.actual"]
     else:
@@ -207,14 +207,14 @@ def test_a_kpi_of_another_department_is_refused(cast, sales, item):
     retired = Kpi.objects.create(department=sales, name="旧指标", active=False)
     for kpi in (theirs.pk, retired.pk, 999999, None):
         with pytest.raises(ValidationError) as exc:
-            report_save(actor=cast.member, item=item, data={"progress": "x"}, kpis=[{"kpi": kpi, "target": "1", "actual": "1"}])
+            report_save(actor=cast.presenter, item=item, data={"progress": "x"}, kpis=[{"kpi": kpi, "target": "1", "actual": "1"}])
         assert exc.value.message_dict == {"kpis.0.kpi": ["Not a KPI of this department."]}
     assert not KpiValue.objects.exists()
 
 
 def test_presenter_and_chair_file_a_member_may_not(cast, sales, item):
     on_time, _ = sales.kpis_made
-    report_save(actor=cast.member, item=item, data={"progress": "销售部进展"}, kpis=[{"kpi": on_time.pk, "actual": "97"}])
+    report_save(actor=cast.presenter, item=item, data={"progress": "销售部进展"}, kpis=[{"kpi": on_time.pk, "actual": "97"}])
     report_save(actor=cast.chair, item=item, data={"problems": "仓库人手不足"}, kpis=[])
     report_save(actor=cast.admin, item=item, data={"plan": "增派临时工"}, kpis=[])
     assert texts(item) == ("销售部进展", "仓库人手不足", "增派临时工", "")
@@ -234,15 +234,15 @@ def test_only_report_items_have_reports(cast, sales, item):
 
 
 def test_submit_sets_submitted_at_once(cast, sales, item, frozen):
-    report_save(actor=cast.member, item=item, data={"progress": "草稿"}, kpis=[])
+    report_save(actor=cast.presenter, item=item, data={"progress": "草稿"}, kpis=[])
     assert Report.objects.get(item=item).submitted_at is None
     frozen.shift(dt.timedelta(hours=1))
-    report_save(actor=cast.member, item=item, data={"progress": "定稿"}, kpis=[], submit=True)
+    report_save(actor=cast.presenter, item=item, data={"progress": "定稿"}, kpis=[], submit=True)
     first = Report.objects.get(item=item).submitted_at
     assert first == NOW + dt.timedelta(hours=1)
     frozen.shift(dt.timedelta(hours=1))
-    report_save(actor=cast.member, item=item, data={"progress": "补充"}, kpis=[], submit=True)
-    report_save(actor=cast.member, item=item, data={"progress": "再补充"}, kpis=[])
+    report_save(actor=cast.presenter, item=item, data={"progress": "补充"}, kpis=[], submit=True)
+    report_save(actor=cast.presenter, item=item, data={"progress": "再补充"}, kpis=[])
     report = Report.objects.get(item=item)
     assert report.submitted_at == first and report.progress == "再补充"
 
@@ -254,9 +254,9 @@ def test_change_since_the_last_meeting(cast, sales):
     on_time, complaints = sales.kpis_made
     last, this = meeting_at(cast, LAST), meeting_at(cast, NEXT)
     assert previous_meeting(meeting=this) == last
-    report_save(actor=cast.member, item=report_item(last, cast.member), data={},
+    report_save(actor=cast.presenter, item=report_item(last, cast.presenter), data={},
                 kpis=[{"kpi": on_time.pk, "target": "98", "actual": "95.5"}, {"kpi": complaints.pk, "target": "2", "actual": "4"}])  # fmt: skip
-    report_save(actor=cast.member, item=report_item(this, cast.member), data={}, kpis=[{"kpi": on_time.pk, "target": "98", "actual": "97"}])
+    report_save(actor=cast.presenter, item=report_item(this, cast.presenter), data={}, kpis=[{"kpi": on_time.pk, "target": "98", "actual": "97"}])
 
     items = list(this.items.order_by("position"))
     reports_attach(items=items, meeting=this)
@@ -284,7 +284,7 @@ def test_reports_in_count_on_the_meeting_page(cast, sales, frozen):
     Kpi.objects.create(department=finance, name="回款率", default_target=D("95"))
     meeting = meeting_at(cast, NEXT)
     reports = list(meeting.items.filter(kind="report").order_by("position"))
-    assert [r.presenter_id for r in reports] == [cast.minute_taker.pk, cast.member.pk]  # 财 cai before 销 xiao
+    assert [r.presenter_id for r in reports] == [cast.minute_taker.pk, cast.presenter.pk]  # 财 cai before 销 xiao
     client = Client()
     client.force_login(cast.chair)
 
@@ -293,7 +293,7 @@ def test_reports_in_count_on_the_meeting_page(cast, sales, frozen):
         return html.split('data-testid="reports-in">')[1].split("<")[0]
 
     assert badge() == "0 of 2 reports in"
-    report_save(actor=cast.member, item=reports[1], data={"progress": "x"}, kpis=[], submit=True)
+    report_save(actor=cast.presenter, item=reports[1], data={"progress": "x"}, kpis=[], submit=True)
     report_save(actor=cast.minute_taker, item=reports[0], data={"progress": "草稿"}, kpis=[])  # a draft does not count
     assert badge() == "1 of 2 reports in"
     report_save(actor=cast.minute_taker, item=reports[0], data={}, kpis=[], submit=True)
@@ -315,7 +315,7 @@ def form_data(sales, *, actual="97", complaints="1", **texts) -> dict:
 
 def test_report_form_shows_errors_and_keeps_what_was_typed(cast, sales, item):
     client = Client()
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
     url = f"/items/{item.pk}/report/"
     page = client.get(url)
     assert page.status_code == 200
@@ -365,7 +365,7 @@ def test_a_draft_report_is_seen_by_its_presenter_chair_and_minute_taker_only(cas
 
     colleague = PersonFactory(name="同事甲", language="en")
     Membership.objects.create(series=cast.series, person=colleague, role="member")
-    report_save(actor=cast.member, item=item, data={"progress": "草稿里的数字还没核对"}, kpis=[])
+    report_save(actor=cast.presenter, item=item, data={"progress": "草稿里的数字还没核对"}, kpis=[])
     url = f"/meetings/{item.meeting_id}/"
 
     def page(person) -> str:
@@ -373,14 +373,14 @@ def test_a_draft_report_is_seen_by_its_presenter_chair_and_minute_taker_only(cas
         client.force_login(person)
         return client.get(url).content.decode()
 
-    for insider in (cast.member, cast.chair, cast.minute_taker):
+    for insider in (cast.presenter, cast.chair, cast.minute_taker):
         html = page(insider)
         assert "草稿里的数字还没核对" in html and 'data-testid="report-draft"' in html
     html = page(colleague)
     assert "草稿里的数字还没核对" not in html and 'data-testid="report-not-submitted"' in html
     assert "The report is not submitted yet." in html
 
-    report_save(actor=cast.member, item=item, data={}, kpis=[], submit=True)
+    report_save(actor=cast.presenter, item=item, data={}, kpis=[], submit=True)
     html = page(colleague)
     assert "草稿里的数字还没核对" in html and 'data-testid="report-draft"' not in html
 
@@ -390,7 +390,7 @@ def test_the_api_hides_a_draft_from_other_members(cast, sales, item):
 
     colleague = PersonFactory(name="同事乙", language="en")
     Membership.objects.create(series=cast.series, person=colleague, role="member")
-    report_save(actor=cast.member, item=item, data={"progress": "未核对"}, kpis=[])
+    report_save(actor=cast.presenter, item=item, data={"progress": "未核对"}, kpis=[])
     client = Client()
     client.force_login(colleague)
     body = client.get(f"/api/v1/agenda-items/{item.pk}/report").json()
@@ -404,7 +404,7 @@ def test_bold_and_line_breaks_of_a_report_survive_in_the_minutes(cast, sales, it
     from lihui.minutes.documents import minutes_markdown
     from lihui.minutes.selectors import minutes_assemble
 
-    report_save(actor=cast.member, item=item, data={"progress": "**发货率 97%**\n第二行：仓库扩容", "problems": "缺人"}, kpis=[], submit=True)
+    report_save(actor=cast.presenter, item=item, data={"progress": "**发货率 97%**\n第二行：仓库扩容", "problems": "缺人"}, kpis=[], submit=True)
     text = minutes_markdown(minutes_assemble(meeting=item.meeting))
     html = str(markdown_html(text))
     assert "<strong>发货率 97%</strong><br" in html and "第二行：仓库扩容" in html
@@ -420,7 +420,7 @@ def test_a_draft_is_marked_in_the_assembled_minutes(cast, sales, item):
     from lihui.minutes.documents import minutes_markdown
     from lihui.minutes.selectors import minutes_assemble
 
-    report_save(actor=cast.member, item=item, data={"progress": "x"}, kpis=[])
+    report_save(actor=cast.presenter, item=item, data={"progress": "x"}, kpis=[])
     assert "Report draft, not submitted" in minutes_markdown(minutes_assemble(meeting=item.meeting))
 
 
@@ -429,16 +429,16 @@ def test_a_negative_percentage_is_refused(cast, sales, item, field):
     on_time, _complaints = sales.kpis_made
     row = {"kpi": on_time.pk, "target": "98", "actual": "97", field: "-5"}
     with pytest.raises(ValidationError) as caught:
-        report_save(actor=cast.member, item=item, data={}, kpis=[row])
+        report_save(actor=cast.presenter, item=item, data={}, kpis=[row])
     assert caught.value.message_dict == {f"kpis.0.{field}": ["A percentage cannot be negative."]}
     assert not KpiValue.objects.exists()
     # a count may well be below its target, but a negative count is a different KPI's business
     _on, complaints = sales.kpis_made
-    report_save(actor=cast.member, item=item, data={}, kpis=[{"kpi": complaints.pk, "target": "-1", "actual": "0"}])
+    report_save(actor=cast.presenter, item=item, data={}, kpis=[{"kpi": complaints.pk, "target": "-1", "actual": "0"}])
 
 
 def test_the_report_form_shows_the_negative_percentage_error(cast, sales, item):
     client = Client()
-    client.force_login(cast.member)
+    client.force_login(cast.presenter)
     r = client.post(f"/items/{item.pk}/report/", form_data(sales, actual="-5"))
     assert r.status_code == 200 and "A percentage cannot be negative." in r.content.decode()

@@ -35,9 +35,9 @@ def archive(cast):
     notes_save(actor=cast.chair, item=item, text="Q3 退货率上升到 4.2%，主要是尺码问题。预算需要追加。", base_revision=0)
     decision_record(actor=cast.chair, meeting=m1, item=item, text="双十二增派客服十人")
     action = action_create(
-        actor=cast.chair, meeting=m1, item=item, title="整理Q3退货数据", owner=cast.member, due=dt.date(2026, 12, 31)
+        actor=cast.chair, meeting=m1, item=item, title="整理Q3退货数据", owner=cast.presenter, due=dt.date(2026, 12, 31)
     )
-    action_comment(actor=cast.member, action=action, text="已联系仓库，下周给出明细")
+    action_comment(actor=cast.presenter, action=action, text="已联系仓库，下周给出明细")
     m2 = _meeting(cast.open_series, 1)
     item2 = agenda_item_add(actor=cast.chair, meeting=m2, data={"title": "年度预算", "description": "市场部预算与单价"})
     assert search_refresh() >= 2
@@ -81,7 +81,7 @@ def test_progress_comments_are_searchable(cast, archive):
 def test_only_series_the_searcher_sees(cast, archive):
     assert _titles(cast.outsider, "退货") == []  # the private series
     assert _titles(cast.outsider, "预算") == ["item:年度预算"]  # staff-visible
-    assert "action:整理Q3退货数据" in _titles(cast.member, "退货")
+    assert "action:整理Q3退货数据" in _titles(cast.presenter, "退货")
     assert "action:整理Q3退货数据" in _titles(cast.admin, "退货")
 
 
@@ -174,7 +174,7 @@ def test_search_queries_do_not_grow(cast, archive):
     small = count("/search/", {"q": "退货"}), count("/api/v1/search", {"q": "退货"})
     m = archive["private"]
     for i in range(25):
-        action_create(actor=cast.chair, meeting=m, title=f"退货跟进 {i}", owner=cast.member, due=dt.date(2026, 12, 31))
+        action_create(actor=cast.chair, meeting=m, title=f"退货跟进 {i}", owner=cast.presenter, due=dt.date(2026, 12, 31))
     for n in range(2, 6):
         other = _meeting(cast.series, n)
         agenda_item_add(actor=cast.chair, meeting=other, data={"title": f"退货专题 {n}"})

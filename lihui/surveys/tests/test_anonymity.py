@@ -21,7 +21,7 @@ from lihui.ops import backup as ops_backup
 from lihui.regime.models import Membership, Series
 from lihui.surveys.models import AnswerPool, Respondent, Response
 from lihui.surveys.selectors import survey_results
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 from .test_surveys import GOOD, answer, held, survey_of
 
@@ -72,7 +72,7 @@ def _best_join(cursor, truth: dict[str, int]) -> tuple[int, str]:
 @pytest.fixture
 def answered(cast):
     """N people answer the anonymous survey, each with a random comment (the truth)."""
-    people = [cast.chair, cast.minute_taker, cast.member]
+    people = [cast.chair, cast.minute_taker, cast.presenter]
     for _i in range(N - len(people)):
         person = PersonFactory()
         Membership.objects.create(series=cast.series, person=person, role="member")

@@ -25,11 +25,11 @@ from lihui.meetings.models import Meeting
 from lihui.meetings.services.live import meeting_end, meeting_start
 from lihui.surveys.models import AnswerPool, Response, Survey
 from lihui.surveys.services import survey_answer
-from lihui.testing import PersonFactory, make_series
+from lihui.testing.factories import PersonFactory, make_series
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from lihui.testing_browser import BROWSER_MARKS, Shots, browser_pages, follow, log_in, zh  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, Shots, browser_pages, follow, log_in, zh  # noqa: E402
 
 expect = sync_api.expect
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -30,7 +30,7 @@ from lihui.regime.models import Membership, Series
 from lihui.surveys.models import AnswerPool, Respondent, Response, Survey
 from lihui.surveys.selectors import survey_results, survey_scores
 from lihui.surveys.services import AlreadyAnswered, survey_answer, survey_open, surveys_release_closed
-from lihui.testing import PersonFactory
+from lihui.testing.factories import PersonFactory
 
 GOOD = {"purpose_clear": 5, "time_well_used": 4, "outcomes_useful": 4, "discussion_open": 3, "overall": 4}
 
@@ -91,7 +91,7 @@ def test_meeting_end_opens_the_survey_and_asks_the_participants(cast):
     assert survey.closes_at == meeting.actual_end + dt.timedelta(days=3)
     assert survey.invited == 3  # chair, minute-taker, member: no attendance taken
     requests = Message.objects.filter(kind="survey_request")
-    assert sorted(requests.values_list("recipient_id", flat=True)) == sorted([cast.chair.pk, cast.minute_taker.pk, cast.member.pk])
+    assert sorted(requests.values_list("recipient_id", flat=True)) == sorted([cast.chair.pk, cast.minute_taker.pk, cast.presenter.pk])
     body = requests.first().body_text
     assert f"/meetings/{meeting.pk}/survey/" in body
 
@@ -123,10 +123,10 @@ def test_with_attendance_those_who_attended_are_asked(cast):
     Membership.objects.create(series=cast.series, person=extra, role="member")
     meeting = held(
         cast.series, chair=cast.chair,
-        attendance={cast.chair: "present", cast.minute_taker: "remote", cast.member: "late", extra: "absent"},
+        attendance={cast.chair: "present", cast.minute_taker: "remote", cast.presenter: "late", extra: "absent"},
     )  # fmt: skip
     assert survey_of(meeting).invited == 3
-    answer(cast.member, meeting)
+    answer(cast.presenter, meeting)
     with pytest.raises(PermissionDenied):
         answer(extra, meeting)
 
@@ -139,10 +139,10 @@ def test_the_survey_request_goes_to_the_people_it_counts_as_invited(cast):
         Membership.objects.create(series=cast.series, person=person, role="member")
     meeting = held(
         cast.series, chair=cast.chair,
-        attendance={cast.chair: "present", cast.minute_taker: "remote", cast.member: "late", absent: "absent", excused: "excused"},
+        attendance={cast.chair: "present", cast.minute_taker: "remote", cast.presenter: "late", absent: "absent", excused: "excused"},
     )  # fmt: skip
     asked = set(Message.objects.filter(kind="survey_request").values_list("recipient_id", flat=True))
-    assert asked == {cast.chair.pk, cast.minute_taker.pk, cast.member.pk}
+    assert asked == {cast.chair.pk, cast.minute_taker.pk, cast.presenter.pk}
     assert survey_of(meeting).invited == len(asked)
 
 
@@ -151,12 +151,12 @@ def test_the_survey_request_goes_to_the_people_it_counts_as_invited(cast):
 
 def test_anonymous_answer_keeps_no_link_to_the_person(cast):
     meeting = held(cast.series, chair=cast.chair)
-    assert answer(cast.member, meeting, comment="节奏不错", suggestion="材料提前一天发") is None
+    assert answer(cast.presenter, meeting, comment="节奏不错", suggestion="材料提前一天发") is None
     # Waiting in the pool, not yet an answer row; the person only as a respondent.
     assert not Response.objects.exists()
     assert AnswerPool.objects.get().answers == [{**GOOD, "comment": "节奏不错", "suggestion": "材料提前一天发"}]
     assert AnswerPool.objects.get().size == 1
-    assert list(Respondent.objects.values_list("person_id", flat=True)) == [cast.member.pk]
+    assert list(Respondent.objects.values_list("person_id", flat=True)) == [cast.presenter.pk]
     with closed(meeting):
         response = Response.objects.get()
     assert response.person_id is None
@@ -185,7 +185,7 @@ def test_anonymous_answers_are_written_in_shuffled_batches(cast, settings):
 def test_the_worker_writes_the_waiting_answers_once_the_survey_closed(cast, settings):
     settings.LIHUI_NOTIFY_ENABLED = False
     meeting = held(cast.series, chair=cast.chair)
-    answer(cast.member, meeting, comment="会前发材料")
+    answer(cast.presenter, meeting, comment="会前发材料")
     # The pass starts by dropping old connections: here that would be the test's own.
     with mock.patch("lihui.ops.management.commands.worker.close_old_connections"):
         call_command("worker", "--once")  # still open: they wait
@@ -199,14 +199,14 @@ def test_the_worker_writes_the_waiting_answers_once_the_survey_closed(cast, sett
 def test_named_answer_keeps_the_person(cast):
     Series.objects.filter(pk=cast.series.pk).update(survey_anonymous=False)
     meeting = held(cast.series, chair=cast.chair)
-    assert answer(cast.member, meeting).person_id == cast.member.pk
+    assert answer(cast.presenter, meeting).person_id == cast.presenter.pk
 
 
 def test_a_second_answer_is_refused(cast):
     meeting = held(cast.series, chair=cast.chair)
-    answer(cast.member, meeting)
+    answer(cast.presenter, meeting)
     with pytest.raises(AlreadyAnswered):
-        answer(cast.member, meeting, scores={**GOOD, "overall": 1})
+        answer(cast.presenter, meeting, scores={**GOOD, "overall": 1})
     assert [a["overall"] for a in received()] == [4]
 
 
@@ -214,9 +214,9 @@ def test_a_second_answer_sent_at_the_same_moment_is_refused_by_the_database(cast
     """Both requests passed the "already answered?" check: the unique respondent row refuses
     the second, the same error, and nothing of it is kept."""
     meeting = held(cast.series, chair=cast.chair)
-    answer(cast.member, meeting)
+    answer(cast.presenter, meeting)
     with mock.patch.object(QuerySet, "exists", return_value=False), pytest.raises(AlreadyAnswered):
-        answer(cast.member, meeting)
+        answer(cast.presenter, meeting)
     assert len(received()) == 1 and Respondent.objects.count() == 1
 
 
@@ -235,7 +235,7 @@ def test_a_second_answer_sent_at_the_same_moment_is_refused_by_the_database(cast
 def test_bad_scores_are_refused(cast, scores, field):
     meeting = held(cast.series, chair=cast.chair)
     with pytest.raises(ValidationError) as exc:
-        answer(cast.member, meeting, scores=scores)
+        answer(cast.presenter, meeting, scores=scores)
     assert field in exc.value.message_dict
     assert nothing_kept()
 
@@ -243,7 +243,7 @@ def test_bad_scores_are_refused(cast, scores, field):
 def test_too_long_texts_are_refused(cast):
     meeting = held(cast.series, chair=cast.chair)
     with pytest.raises(ValidationError) as exc:
-        answer(cast.member, meeting, comment="长" * 2001)
+        answer(cast.presenter, meeting, comment="长" * 2001)
     assert "comment" in exc.value.message_dict
     assert nothing_kept()
 
@@ -253,7 +253,7 @@ def test_no_answer_after_closing(cast):
     survey = survey_of(meeting)
     with time_machine.travel(survey.closes_at + dt.timedelta(seconds=1)):
         with pytest.raises(ValidationError) as exc:
-            answer(cast.member, meeting)
+            answer(cast.presenter, meeting)
     assert "__all__" in exc.value.message_dict
     assert nothing_kept()
 
@@ -267,7 +267,7 @@ def test_an_answer_that_reaches_the_pool_after_the_close_is_refused(cast):
     real_now = timezone.now
     with mock.patch("lihui.surveys.services.timezone.now", side_effect=lambda: next(times, closes + dt.timedelta(seconds=1))):
         with pytest.raises(ValidationError) as exc:
-            answer(cast.member, meeting)
+            answer(cast.presenter, meeting)
     assert "__all__" in exc.value.message_dict and real_now() < closes
     assert nothing_kept()
 
@@ -296,7 +296,7 @@ def test_results_by_hand(cast):
     answer(cast.chair, meeting, {"purpose_clear": 5, "time_well_used": 2, "outcomes_useful": 4, "discussion_open": 3, "overall": 2},
            comment="超时了", suggestion="控制汇报时长")  # fmt: skip
     answer(cast.minute_taker, meeting, {"purpose_clear": 4, "time_well_used": 3, "outcomes_useful": 4, "discussion_open": 3, "overall": 2})
-    answer(cast.member, meeting, {"purpose_clear": 3, "time_well_used": 4, "outcomes_useful": 4, "discussion_open": 5, "overall": 5},
+    answer(cast.presenter, meeting, {"purpose_clear": 3, "time_well_used": 4, "outcomes_useful": 4, "discussion_open": 5, "overall": 5},
            suggestion="提前发材料")  # fmt: skip
 
     r = survey_results(survey=survey_of(meeting))
@@ -311,12 +311,12 @@ def test_results_by_hand(cast):
     assert [p for _s, _c, p in by["overall"].distribution] == [0, 67, 0, 0, 33]
     assert [c for _s, c, _p in by["outcomes_useful"].distribution] == [0, 0, 0, 3, 0]
     assert [(x.text, x.name) for x in r.comments] == [("超时了", cast.chair.name)]
-    assert sorted((x.text, x.name) for x in r.suggestions) == sorted([("控制汇报时长", cast.chair.name), ("提前发材料", cast.member.name)])
+    assert sorted((x.text, x.name) for x in r.suggestions) == sorted([("控制汇报时长", cast.chair.name), ("提前发材料", cast.presenter.name)])
 
 
 def test_anonymous_results_show_no_names(cast):
     meeting = team_meeting(cast, extra=0)
-    answer(cast.member, meeting, comment="很好")
+    answer(cast.presenter, meeting, comment="很好")
     answer(cast.chair, meeting)
     answer(cast.minute_taker, meeting)
     with time_machine.travel(survey_of(meeting).closes_at + dt.timedelta(minutes=1)):
@@ -326,13 +326,13 @@ def test_anonymous_results_show_no_names(cast):
         page = client.get(reverse("surveys:results", args=[meeting.pk])).content.decode()
         r = survey_results(survey=survey_of(meeting))
     assert [(x.text, x.name) for x in r.comments] == [("很好", "")]
-    assert "很好" in page and cast.member.name not in page
+    assert "很好" in page and cast.presenter.name not in page
 
 
 def test_results_are_hidden_below_the_minimum(cast):
     """Two answers of a named survey, minimum 3: the rate, but no average, count or text."""
     meeting = team_meeting(cast, extra=0, anonymous=False)
-    answer(cast.member, meeting, {**GOOD, "overall": 1}, comment="太长了")
+    answer(cast.presenter, meeting, {**GOOD, "overall": 1}, comment="太长了")
     answer(cast.chair, meeting, {**GOOD, "overall": 5})
     r = survey_results(survey=survey_of(meeting))
     assert (r.responses, r.in_results, r.min_answers, r.hidden, r.rate_percent) == (2, 2, 3, True, 67)
@@ -391,7 +391,7 @@ def test_survey_scores_in_one_query(cast, django_assert_num_queries):
     first = held(cast.series, chair=cast.chair, index=0)
     second = held(cast.series, chair=cast.chair, index=0)  # the next scheduled one
     not_held = cast.series.meetings.filter(status=Meeting.Status.SCHEDULED).first()
-    answer(cast.member, first, {**GOOD, "overall": 2})
+    answer(cast.presenter, first, {**GOOD, "overall": 2})
     answer(cast.chair, first, {**GOOD, "overall": 5})
 
     with django_assert_num_queries(1):
@@ -429,7 +429,7 @@ def form_data(**override) -> dict:
 
 def test_page_states_and_answering(cast):
     meeting = cast.series.meetings.filter(status=Meeting.Status.SCHEDULED).first()
-    member = login(cast.member)
+    member = login(cast.presenter)
     url = reverse("surveys:survey", args=[meeting.pk])
     page = member.get(url)
     assert page.status_code == 200 and 'data-testid="survey-form"' not in page.content.decode()  # not open yet
@@ -452,7 +452,7 @@ def test_page_states_and_answering(cast):
                                              ({"purpose_clear": ""}, "purpose_clear"), ({"comment": "长" * 2001}, "comment")])  # fmt: skip
 def test_page_refuses_bad_input_with_the_form_again(cast, override, field):
     meeting = held(cast.series, chair=cast.chair)
-    response = login(cast.member).post(reverse("surveys:survey", args=[meeting.pk]), form_data(**override))
+    response = login(cast.presenter).post(reverse("surveys:survey", args=[meeting.pk]), form_data(**override))
     assert response.status_code == 422
     assert response.context["form"].errors[field]
     assert 'id="field-%s"' % field in response.content.decode()
@@ -463,7 +463,7 @@ def test_page_after_closing(cast):
     meeting = held(cast.series, chair=cast.chair)
     url = reverse("surveys:survey", args=[meeting.pk])
     with time_machine.travel(survey_of(meeting).closes_at + dt.timedelta(minutes=1)):
-        member = login(cast.member)
+        member = login(cast.presenter)
         assert 'data-testid="survey-closed"' in member.get(url).content.decode()
         response = member.post(url, form_data())
         assert response.status_code == 422 and 'data-testid="survey-error"' in response.content.decode()
@@ -482,15 +482,15 @@ def test_page_permissions(cast):
     assert login(cast.admin).post(reverse("surveys:survey", args=[open_meeting.pk]), form_data()).status_code == 403
     assert nothing_kept()
     results = reverse("surveys:results", args=[private.pk])
-    assert {who: login(getattr(cast, who)).get(results).status_code for who in ("chair", "minute_taker", "member", "outsider", "admin")} == {
-        "chair": 200, "minute_taker": 200, "member": 403, "outsider": 404, "admin": 200,
+    assert {who: login(getattr(cast, who)).get(results).status_code for who in ("chair", "minute_taker", "presenter", "outsider", "admin")} == {
+        "chair": 200, "minute_taker": 200, "presenter": 403, "outsider": 404, "admin": 200,
     }  # fmt: skip
 
 
 def test_meeting_page_links_to_the_survey(cast):
     meeting = held(cast.open_series, chair=cast.chair)
-    detail = reverse("meetings:detail", args=[meeting.pk])
-    member_page = login(cast.member).get(detail).content.decode()
+    detail = reverse("meetings:meeting_detail", args=[meeting.pk])
+    member_page = login(cast.presenter).get(detail).content.decode()
     assert 'data-testid="survey-answer-link"' in member_page and 'data-testid="survey-results-link"' not in member_page
     chair_page = login(cast.chair).get(detail).content.decode()
     assert 'data-testid="survey-results-link"' in chair_page
@@ -507,7 +507,7 @@ def api_url(meeting, tail=""):
 def test_api_get_and_answer(cast):
     meeting = held(cast.series, chair=cast.chair)
     client = Client()
-    member = bearer(cast.member)
+    member = bearer(cast.presenter)
 
     got = client.get(api_url(meeting), **member).json()
     assert got["state"] == "open" and got["may_answer"] and not got["answered_by_me"] and got["results"] is None
@@ -554,7 +554,7 @@ def test_api_get_and_answer(cast):
 )
 def test_api_refuses_bad_input(cast, body, field):
     meeting = held(cast.series, chair=cast.chair)
-    response = post_json(Client(), api_url(meeting, "/responses"), body, bearer(cast.member))
+    response = post_json(Client(), api_url(meeting, "/responses"), body, bearer(cast.presenter))
     assert response.status_code == 422, response.content
     data = response.json()
     assert data["error"] and data["fields"][field]
@@ -570,10 +570,10 @@ def test_api_refusals(cast):
     assert post_json(client, api_url(open_meeting, "/responses"), body, bearer(cast.outsider)).status_code == 403
     assert client.get(api_url(open_meeting), **bearer(cast.outsider)).json()["results"] is None
     not_yet = cast.series.meetings.filter(status=Meeting.Status.SCHEDULED).first()
-    response = post_json(client, api_url(not_yet, "/responses"), body, bearer(cast.member))
+    response = post_json(client, api_url(not_yet, "/responses"), body, bearer(cast.presenter))
     assert response.status_code == 422 and response.json()["fields"]["__all__"]
     with time_machine.travel(survey_of(private).closes_at + dt.timedelta(minutes=1)):
-        response = post_json(client, api_url(private, "/responses"), body, bearer(cast.member))
+        response = post_json(client, api_url(private, "/responses"), body, bearer(cast.presenter))
         assert response.status_code == 422 and response.json()["fields"]["__all__"]
-        assert client.get(api_url(private), **bearer(cast.member)).json()["state"] == "closed"
+        assert client.get(api_url(private), **bearer(cast.presenter)).json()["state"] == "closed"
     assert nothing_kept()

@@ -2,7 +2,7 @@
 series: the vocabulary of the web and API permission matrices in the tests
 (lihui/regime/tests/test_permissions.py, lihui/api/tests/test_permissions_api.py).
 
-The cast (lihui.testing.make_cast(matrix=True); anonymous people are checked apart):
+The cast (lihui.testing.cast.make_cast(matrix=True); anonymous people are checked apart):
 
 - chair: chairs both series;
 - minute_taker: takes their notes;
@@ -21,10 +21,23 @@ For the other roles the two variants agree, and every helper means for them what
 has (the presenter is the one who used to be called "member").
 """
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The matrices' frozen clock: a Wednesday, four weeks after the cast's series began (Monday
+# 2 Nov 2026, 09:30 Shanghai): they have past meetings, a meeting earlier this week and
+# planned ones ahead.
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
+
 ROLES = ("chair", "minute_taker", "presenter", "member", "guest", "outsider", "admin")
 TARGETS = ("private", "open")  # cast.series (roster only) and cast.open_series (all staff)
 NO_TARGET = ("-",)  # routes that are not about one series
 Expect = dict[str, dict[str, int]]  # target -> role -> status
+# Who finds the private series in lists (series, meetings, actions): not the guest of one of
+# its meetings, not the outsider.
+SEES_PRIVATE = {"chair": True, "minute_taker": True, "presenter": True, "member": True, "guest": False, "outsider": False,
+                "admin": True}
 
 
 def _by_visibility(ok: int, private_deny: dict, open_deny: dict) -> Expect:
