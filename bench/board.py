@@ -132,7 +132,7 @@ def _people_and_series(rng: random.Random, today: dt.date):
 
 def _action_rows(rng: random.Random, n: int, today: dt.date, series, rosters, meetings):
     """One dict per action (ActionItem attribute names), generated lazily."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     # Actions come from meetings that took place.
     held = {pk: [m for m in ms if m.start.date() <= today] or ms[:1] for pk, ms in meetings.items()}
     for i in range(n):
@@ -209,7 +209,7 @@ def _insert(rows, count: int) -> float:
         else:
             sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(cols))})"
             # What get_db_prep_save does for these types, without its per-value cost.
-            utc = dt.timezone.utc
+            utc = dt.UTC
 
             def adapter(f):
                 if f.get_internal_type() == "DateTimeField":

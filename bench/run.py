@@ -533,7 +533,7 @@ def report(results: list[dict], db_label: str, args, total_seconds: float) -> st
     out: list[str] = []
     add = out.append
     quick = " (--quick)" if args.quick else ""
-    add(f"Lihui benchmark — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC{quick}")
+    add(f"Lihui benchmark — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC{quick}")
     db_version = connection.Database.sqlite_version if connection.vendor == "sqlite" else ""
     add(
         f"{db_label} ({connection.vendor} {db_version}) · Python {platform.python_version()} · Django {django.get_version()}"
@@ -699,7 +699,7 @@ def section_header(what: str, db_label: str, args, t_total: float) -> list[str]:
 
     out = []
     quick = " (--quick)" if args.quick else ""
-    out.append(f"Lihui benchmark, {what} — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC{quick}")
+    out.append(f"Lihui benchmark, {what} — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC{quick}")
     db_version = connection.Database.sqlite_version if connection.vendor == "sqlite" else ""
     out.append(f"{db_label} ({connection.vendor} {db_version}) · Python {platform.python_version()} · Django {django.get_version()}"
                f" · {os.cpu_count()} CPUs · seed {args.seed} · total run {time.perf_counter() - t_total:.0f} s")  # fmt: skip

@@ -701,7 +701,7 @@ def main() -> None:
     version = connection.Database.sqlite_version if connection.vendor == "sqlite" else connection.pg_version
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
     print()
-    print(f"Lihui benchmark, section 7 only — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC{' (--quick)' if args.quick else ''}")
+    print(f"Lihui benchmark, section 7 only — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC{' (--quick)' if args.quick else ''}")
     print(f"{label} ({connection.vendor} {version}) · Python {platform.python_version()} · Django {django.get_version()}"
           f" · {os.cpu_count()} CPUs · seed {args.seed} · total run {time.perf_counter() - t0:.0f} s"
           f" · load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")  # fmt: skip

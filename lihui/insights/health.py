@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -144,7 +144,7 @@ class Scope:
             series__in=self.series, status=Meeting.Status.HELD, is_history=False, start__gte=self.start, start__lt=self.end
         )
 
-    def bucket(self, field_name: str) -> "PeriodBucket":
+    def bucket(self, field_name: str) -> PeriodBucket:
         """The period a datetime falls in, as the period's first day: what truncating it to
         the week or month in the scope's zone gives (TruncWeek/TruncMonth), as a CASE over
         the periods' boundaries — plain comparisons of the stored instants, no time zone

@@ -188,7 +188,7 @@ class AgendaItem(models.Model):
         return max(0, self.used_seconds() - self.minutes_allotted * 60)
 
 
-def material_path(instance: "Material", filename: str) -> str:
+def material_path(instance: Material, filename: str) -> str:
     # Generated names only: nothing a user typed reaches the file system.
     return f"materials/{instance.item.meeting_id}/{uuid.uuid4().hex}"
 

@@ -13,6 +13,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -332,7 +333,7 @@ def reminders_due(*, now: dt.datetime | None = None, lookahead_minutes: int = 10
                 meeting = Meeting.objects.select_related("series").get(pk=pk)
                 notice_send(
                     kind=k.REMINDER, object=meeting, people=meeting_people(meeting), channels=meeting.series.channels.all(),
-                    render_with=lambda: render.reminder(meeting), version=sequence, series=meeting.series,
+                    render_with=partial(render.reminder, meeting), version=sequence, series=meeting.series,
                     due_at=max(now, meeting.start - dt.timedelta(minutes=minutes)),
                     payload={"start": meeting.start.isoformat()},
                 )  # fmt: skip
@@ -360,7 +361,7 @@ def actions_daily(*, today: dt.date, batch: int = 500) -> dict[str, int]:
     for action in base.filter(due__gte=today, due__lte=soon).iterator(chunk_size=batch):
         with transaction.atomic():
             notice_send(kind=k.ACTION_DUE_SOON, object=action, people=[action.owner],
-                        render_with=lambda: render.action_due_soon(action, today), version=action.due.isoformat(),
+                        render_with=partial(render.action_due_soon, action, today), version=action.due.isoformat(),
                         series=action.meeting.series, payload={"due": action.due.isoformat()})  # fmt: skip
         counts["due_soon"] += 1
     chairs: dict[int, list[Person]] = {}
@@ -368,7 +369,7 @@ def actions_daily(*, today: dt.date, batch: int = 500) -> dict[str, int]:
         series = action.meeting.series
         with transaction.atomic():
             notice_send(kind=k.ACTION_OVERDUE, object=action, people=[action.owner],
-                        render_with=lambda: render.action_overdue(action, today), version=today.isoformat(),
+                        render_with=partial(render.action_overdue, action, today), version=today.isoformat(),
                         series=series, payload={"due": action.due.isoformat()})  # fmt: skip
             counts["overdue"] += 1
             after = series.escalate_after_days
@@ -376,7 +377,7 @@ def actions_daily(*, today: dt.date, batch: int = 500) -> dict[str, int]:
                 if series.pk not in chairs:
                     chairs[series.pk] = series_chairs(series)
                 notice_send(kind=k.ACTION_ESCALATED, object=action, people=chairs[series.pk],
-                            render_with=lambda: render.action_escalated(action, today), version=action.due.isoformat(),
+                            render_with=partial(render.action_escalated, action, today), version=action.due.isoformat(),
                             series=series, payload={"due": action.due.isoformat()})  # fmt: skip
                 counts["escalated"] += 1
     robot_series = Channel.objects.filter(enabled=True).values_list("series_id", "kinds")
@@ -389,7 +390,7 @@ def actions_daily(*, today: dt.date, batch: int = 500) -> dict[str, int]:
         shown = list(overdue.select_related("owner").order_by("due", "id")[:20])
         with transaction.atomic():
             notice_send(kind=k.ACTION_OVERDUE, object=series, channels=series.channels.all(),
-                        render_with=lambda: render.overdue_summary(series, shown, total, today),
+                        render_with=partial(render.overdue_summary, series, shown, total, today),
                         version=today.isoformat(), series=series)  # fmt: skip
         counts["robots"] += 1
     return counts
@@ -419,7 +420,7 @@ def digests_weekly(*, now: dt.datetime) -> int:
         with transaction.atomic():
             notice_send(
                 kind=k.DIGEST, object=series, people=series_chairs(series),
-                render_with=lambda: render.digest(series, meetings=meetings, overdue=overdue, overdue_total=overdue_total,
+                render_with=partial(render.digest, series, meetings=meetings, overdue=overdue, overdue_total=overdue_total,
                                                   missing_reports=missing, today=today),
                 version=iso, series=series,
             )  # fmt: skip

@@ -225,7 +225,7 @@ def backup_create(*, output: Path | str | None = None, db: dict | None = None, m
     remote = None if media_root else remote_media()
     media_root = Path(media_root or settings.MEDIA_ROOT)
     output = private_dir(Path(output or Path(settings.VAR_DIR) / "backups"))
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     name, n = f"lihui-backup-{stamp}", 1
     while (output / name).exists() or (output / f"{name}.tar.gz").exists():
         n += 1
@@ -248,7 +248,7 @@ def backup_create(*, output: Path | str | None = None, db: dict | None = None, m
             log(f"media: {len(files)} files, {sum(f['size'] for f in files.values())} bytes")
         manifest = {
             "format": FORMAT,
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "lihui": lihui_version(),
             "database": database,
             "media": {"files": files, **({"remote": remote} if remote else {})},

@@ -225,7 +225,7 @@ def zoned(local: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """Attach the zone on purpose: a time in a DST gap takes the offset before the gap
     (02:30 becomes 03:30 summer time) and a repeated time takes its first instance,
     as RFC 5545 §3.3.5 prescribes; the result is in UTC."""
-    return local.replace(tzinfo=zone, fold=0).astimezone(dt.timezone.utc)
+    return local.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
 
 
 def plan(

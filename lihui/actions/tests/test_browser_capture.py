@@ -212,7 +212,7 @@ def test_minute_taker_captures_ten_lines_and_owners_see_their_actions(new_page):
     # and the follow-up list above refreshes.
     followup = page.locator("#followup")
     confirmed_actions = confirmed_decisions = 0
-    for n, (text, kind, title, owner, due) in enumerate(lines):
+    for n, (_text, kind, title, owner, due) in enumerate(lines):
         if n in (EDITED, DISMISSED):
             continue
         form = proposals.filter(has=page.locator(f'input[name=line][value="{n + 1}"]'))

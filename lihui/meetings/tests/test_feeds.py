@@ -27,7 +27,7 @@ from lihui.regime.services import RosterEntry, calendar_feed_regenerate
 from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SH)  # the permission tests' Wednesday
 
 pytestmark = pytest.mark.django_db

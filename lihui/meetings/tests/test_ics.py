@@ -17,7 +17,7 @@ from lihui.testing.factories import PersonFactory, make_series
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 NOW = dt.datetime(2026, 10, 7, 12, 0, tzinfo=SH)  # a Wednesday; Berlin leaves summer time on 25 Oct
 
 pytestmark = pytest.mark.django_db

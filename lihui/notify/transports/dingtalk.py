@@ -14,7 +14,7 @@ from .base import RobotTransport, TransportError
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
-    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
     return quote_plus(base64.b64encode(digest))
 
 

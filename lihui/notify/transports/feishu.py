@@ -13,7 +13,7 @@ from .base import RobotTransport, TransportError
 
 
 def feishu_sign(secret: str, timestamp: int) -> str:
-    digest = hmac.new(f"{timestamp}\n{secret}".encode("utf-8"), b"", hashlib.sha256).digest()
+    digest = hmac.new(f"{timestamp}\n{secret}".encode(), b"", hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_one_json_object_per_line_with_exc_info():
     logger = logging.getLogger("lihui.test_json")
     try:
-        1 / 0
+        raise ZeroDivisionError("division by zero")
     except ZeroDivisionError:
         record = logger.makeRecord(logger.name, logging.ERROR, __file__, 1, "failed %s\nsecond line", ("任务",), sys.exc_info())
     line = JsonFormatter().format(record)

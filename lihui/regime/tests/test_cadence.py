@@ -106,14 +106,14 @@ def test_0930_stays_0930_across_dst_in_berlin():
 def test_time_in_the_dst_gap_moves_forward_by_the_gap():
     # 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 → 03:00).
     utc = c.zoned(dt.datetime(2026, 3, 29, 2, 30), BERLIN)
-    assert utc == dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone.utc)
+    assert utc == dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
     assert utc.astimezone(BERLIN).strftime("%H:%M %Z") == "03:30 CEST"
 
 
 def test_repeated_time_takes_the_first_instance():
     # 2026-10-25 02:30 happens twice in Berlin; RFC 5545 takes the first (summer time).
     utc = c.zoned(dt.datetime(2026, 10, 25, 2, 30), BERLIN)
-    assert utc == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.timezone.utc)
+    assert utc == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)
 
 
 # --- windows and holidays ---------------------------------------------------------
