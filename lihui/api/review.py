@@ -84,8 +84,10 @@ def _report(request, series_id: int, query: ReviewQuery):
     return review_report(series=series, kind=query.kind, start=start, end=end), None
 
 
-@router.get("/series/{series_id}/review", response={200: ReviewOut, **ERRORS})
-def review(request, series_id: Id, query: Query[ReviewQuery]):
+# Named for the period review report (复盘报告, not the action review); the operationIds that
+# clients already use stay as published.
+@router.get("/series/{series_id}/review", response={200: ReviewOut, **ERRORS}, operation_id="lihui_api_review_review", summary="Review")
+def review_report_get(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
         return Status(422, problem)
@@ -99,9 +101,11 @@ def review(request, series_id: Id, query: Query[ReviewQuery]):
 @router.get(
     "/series/{series_id}/review.md",
     response={200: None, **ERRORS},
+    operation_id="lihui_api_review_review_md",
+    summary="Review Md",
     openapi_extra={"responses": {200: {"description": "Markdown", "content": {"text/markdown": {"schema": {"type": "string"}}}}}},
 )
-def review_md(request, series_id: Id, query: Query[ReviewQuery]):
+def review_report_md(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
         return Status(422, problem)
@@ -111,9 +115,11 @@ def review_md(request, series_id: Id, query: Query[ReviewQuery]):
 @router.get(
     "/series/{series_id}/review.docx",
     response={200: None, **ERRORS},
+    operation_id="lihui_api_review_review_word",
+    summary="Review Word",
     openapi_extra={"responses": {200: {"description": "Word", "content": {DOCX: {"schema": {"type": "string", "format": "binary"}}}}}},
 )
-def review_word(request, series_id: Id, query: Query[ReviewQuery]):
+def review_report_word(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
         return Status(422, problem)
