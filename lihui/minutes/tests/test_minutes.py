@@ -384,7 +384,7 @@ def test_hostile_text_is_inert_on_the_page_in_print_and_in_word(hostile, saved):
     assert "<script" not in html.lower()  # the print page has no script of its own either
     _assert_literal(assert_inert(print_body(html)))
 
-    word = c.get(url("minutes_word", hostile.meeting))
+    word = c.get(url("minutes_docx", hostile.meeting))
     assert word.status_code == 200
     _assert_literal(assert_docx_inert(word.content))
 
@@ -620,7 +620,7 @@ def test_deadline_is_counted_from_the_actual_end(ran):
 def test_publish_time_is_kept_and_compared_with_the_deadline(ran, after_end, on_time):
     ran.traveller.move_to(END + after_end)
     c = client(ran.taker)
-    assert c.post(url("minutes_state", ran.meeting), {"do": "publish"}).status_code == 302
+    assert c.post(url("minutes_publish", ran.meeting), {"do": "publish"}).status_code == 302
     record = Minutes.objects.get()
     assert record.published_at == END + after_end
     badge = re.search(r'data-testid="minutes-deadline">(.*?)</p>', c.get(url("minutes", ran.meeting)).content.decode(), re.S).group(1)
@@ -674,7 +674,7 @@ def test_approval_flow(ran):
 def test_approval_flow_through_the_pages(ran):
     ran.series.minutes_need_approval = True
     ran.series.save()
-    publish = url("minutes_state", ran.meeting)
+    publish = url("minutes_publish", ran.meeting)
     taker, chair = client(ran.taker), client(ran.chair)
     refused = taker.post(publish, {"do": "publish"}, follow=True)
     assert "submit them for approval" in refused.content.decode()
@@ -706,7 +706,7 @@ def test_minutes_of_a_meeting_that_has_not_taken_place_are_refused(ran):
     with pytest.raises(ValidationError):
         minutes_submit(actor=ran.taker, meeting=fresh(upcoming))
     c = client(ran.chair)
-    response = c.post(url("minutes_state", upcoming), {"do": "publish"}, follow=True)
+    response = c.post(url("minutes_publish", upcoming), {"do": "publish"}, follow=True)
     assert "has not taken place" in response.content.decode()
     assert c.post(url("minutes_edit", upcoming), {"text": "提前写", "base_revision": "0"}).status_code == 422
     page = c.get(url("minutes", upcoming)).content.decode()
@@ -718,7 +718,7 @@ def test_only_the_minute_taker_chair_or_admin_publish(ran):
     for person in (ran.member, ran.away):
         with pytest.raises(PermissionDenied):
             minutes_publish(actor=person, meeting=ran.meeting)
-        assert client(person).post(url("minutes_state", ran.meeting), {"do": "publish"}).status_code == 403
+        assert client(person).post(url("minutes_publish", ran.meeting), {"do": "publish"}).status_code == 403
     admin = PersonFactory(name="管理员", is_staff=True, language="en")
     assert minutes_publish(actor=admin, meeting=ran.meeting).published_by == admin
 
@@ -730,7 +730,7 @@ def test_edits_after_publishing_are_new_revisions_marked_published(ran):
     assert (record.state, record.head) == ("published", 2)
     assert list(record.revisions.order_by("number").values_list("number", "published")) == [(1, False), (2, True)]
     assert later.published
-    page = client(ran.member).get(url("minutes_history", ran.meeting)).content.decode()
+    page = client(ran.member).get(url("minutes_revisions", ran.meeting)).content.decode()
     assert "after publication" in page and "更正人数" in page
 
 
@@ -743,7 +743,7 @@ def test_revisions_page_shows_who_changed_what(ran):
     assert ("-", "第二行") in revisions[0].diff and ("+", "第二行（改）") in revisions[0].diff
     assert ("+", "<b>新增</b>") in revisions[0].diff
     assert revisions[1].diff == [("@", "…"), ("+", "第一行"), ("+", "第二行"), ("+", "第三行")]
-    html = client(ran.member).get(url("minutes_history", ran.meeting)).content.decode()
+    html = client(ran.member).get(url("minutes_revisions", ran.meeting)).content.decode()
     assert html.count('data-testid="revision"') == 2
     assert "<del>- 第二行</del>" in html and "<ins>+ 第二行（改）</ins>" in html
     assert "<ins>+ &lt;b&gt;新增&lt;/b&gt;</ins>" in html and "<b>新增</b>" not in html
@@ -751,7 +751,7 @@ def test_revisions_page_shows_who_changed_what(ran):
 
 
 def test_revisions_page_before_any_save(ran):
-    html = client(ran.member).get(url("minutes_history", ran.meeting)).content.decode()
+    html = client(ran.member).get(url("minutes_revisions", ran.meeting)).content.decode()
     assert 'data-testid="revision"' not in html and "assembled from the meeting" in html
 
 
@@ -785,16 +785,16 @@ def test_a_staff_guest_reads_the_published_minutes_but_does_not_edit(ran):
     c = client(ran.outsider)
     # The draft (it reviews the private series' open actions) and the revisions are the
     # series' business: 404 to a guest (lihui/api/tests/test_guest_scope.py).
-    for name in ("minutes", "minutes_print", "minutes_md", "minutes_word", "minutes_history"):
+    for name in ("minutes", "minutes_print", "minutes_md", "minutes_docx", "minutes_revisions"):
         assert c.get(url(name, ran.meeting)).status_code == 404, name
     assert c.get(url("minutes_edit", ran.meeting)).status_code == 403
     assert c.post(url("minutes_edit", ran.meeting), {"text": "x", "base_revision": "0"}).status_code == 403
-    assert c.post(url("minutes_state", ran.meeting), {"do": "publish"}).status_code == 403
+    assert c.post(url("minutes_publish", ran.meeting), {"do": "publish"}).status_code == 403
     assert not Minutes.objects.exists()
     minutes_publish(actor=ran.chair, meeting=ran.meeting)
-    for name in ("minutes", "minutes_print", "minutes_md", "minutes_word"):
+    for name in ("minutes", "minutes_print", "minutes_md", "minutes_docx"):
         assert c.get(url(name, ran.meeting)).status_code == 200, name
-    assert c.get(url("minutes_history", ran.meeting)).status_code == 404
+    assert c.get(url("minutes_revisions", ran.meeting)).status_code == 404
 
 
 def _grow(ran, n: int) -> None:
@@ -820,7 +820,7 @@ def _queries(c: Client, path: str) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("name", ["minutes", "minutes_print", "minutes_word", "minutes_md"])
+@pytest.mark.parametrize("name", ["minutes", "minutes_print", "minutes_docx", "minutes_md"])
 def test_queries_do_not_grow_with_the_meeting(ran, name):
     c = client(ran.chair)
     path = url(name, ran.meeting)
@@ -837,7 +837,7 @@ def test_queries_do_not_grow_with_the_meeting(ran, name):
 
 def test_revisions_page_queries_do_not_grow(ran):
     c = client(ran.chair)
-    path = url("minutes_history", ran.meeting)
+    path = url("minutes_revisions", ran.meeting)
     minutes_save(actor=ran.taker, meeting=ran.meeting, text="第 1 稿", base_revision=0)
     one = _queries(c, path)
     for n in range(2, 8):
@@ -900,7 +900,7 @@ def _all_runs(document):
 
 
 def test_word_has_the_tables_and_names_simsun_for_every_run(ran):
-    response = client(ran.chair).get(url("minutes_word", ran.meeting))
+    response = client(ran.chair).get(url("minutes_docx", ran.meeting))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert response["Content-Disposition"].startswith("attachment;") and response["Content-Disposition"].endswith('.docx"')
@@ -935,7 +935,7 @@ def test_word_has_the_tables_and_names_simsun_for_every_run(ran):
 def test_word_without_kpis_has_no_kpi_table_and_says_which_revision(ran):
     Kpi.objects.all().delete()
     english(minutes_publish, actor=ran.taker, meeting=ran.meeting)  # the published text keeps the publisher's language
-    data = client(ran.chair).get(url("minutes_word", ran.meeting)).content
+    data = client(ran.chair).get(url("minutes_docx", ran.meeting)).content
     document = docx.Document(io.BytesIO(data))
     headers = list(_tables(document))
     assert not [h for h in headers if h.startswith("KPI")]
@@ -946,7 +946,7 @@ def test_word_without_kpis_has_no_kpi_table_and_says_which_revision(ran):
 def test_word_from_a_saved_text_with_lists_quotes_code_and_control_characters(ran):
     text = "# 标题\n\n## 小节\n\n1. 一\n2. 二\n   - 嵌套\n\n> 引用 **重点**\n\n```\ncode <x>\n```\n\n控制\x07字符 `行内`\n\n| a | b |\n| - | - |\n| 1 | 2 |\n"
     minutes_save(actor=ran.taker, meeting=ran.meeting, text=text, base_revision=0)
-    data = client(ran.chair).get(url("minutes_word", ran.meeting)).content
+    data = client(ran.chair).get(url("minutes_docx", ran.meeting)).content
     document = docx.Document(io.BytesIO(data))
     styles = [(p.style.name, p.text) for p in document.paragraphs]
     assert ("Title", "标题") in styles and ("Heading 1", "小节") in styles
