@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.decorators import decorate_view
@@ -17,9 +16,10 @@ from lihui.markdown import markdown_without_html
 from lihui.meetings.revisions import RevisionConflict
 from lihui.meetings.selectors import meeting_series_content_or_404, meeting_visible_or_404
 from lihui.minutes import selectors, services
-from lihui.minutes.documents import minutes_docx
+from lihui.minutes.documents import minutes_docx, minutes_filename
 from lihui.minutes.models import MinutesRevision
 from lihui.minutes.selectors import meeting_minutes_readable_or_404
+from lihui.web import DOCX, MARKDOWN, file_response
 
 from .schemas import ErrorOut, Id, StrictIn
 
@@ -156,12 +156,6 @@ def minutes_revision(request, meeting_id: Id, number: Id):
     return _revision_out(r, text=True)
 
 
-def _file(data, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @router.get(
     "/meetings/{meeting_id}/minutes.md",
     response={200: None, **ERRORS},
@@ -171,10 +165,7 @@ def minutes_markdown(request, meeting_id: Id):
     meeting = meeting_minutes_readable_or_404(person=request.user, pk=meeting_id)
     _record, _head, text = selectors.minutes_text(meeting=meeting)
     # Opened in other programs, which may pass the notes' raw HTML through: escape it.
-    return _file(markdown_without_html(text), "text/markdown; charset=utf-8", f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.md")
-
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return file_response(markdown_without_html(text), filename=minutes_filename(meeting, "md"), content_type=MARKDOWN)
 
 
 @router.get(
@@ -186,4 +177,4 @@ def minutes_word(request, meeting_id: Id):
     meeting = meeting_minutes_readable_or_404(person=request.user, pk=meeting_id)
     record, head, text = selectors.minutes_text(meeting=meeting)
     data = minutes_docx(meeting=meeting, record=record, head=head, text=text)
-    return _file(data, DOCX, f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.docx")
+    return file_response(data, filename=minutes_filename(meeting, "docx"), content_type=DOCX)

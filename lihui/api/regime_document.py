@@ -7,22 +7,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from lihui.markdown import line_diff
-from lihui.regime.documents import regime_docx, regime_version_ensure, regime_version_get, regime_versions
+from lihui.regime.documents import regime_docx, regime_filename, regime_version_ensure, regime_version_get, regime_versions
 from lihui.regime.models import RegimeVersion, Series
 from lihui.regime.selectors import series_visible_to
+from lihui.web import DOCX, MARKDOWN, file_response
 
 from .schemas import ErrorOut, Id
 
 router = Router(tags=["regime"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 R_ = "/series/{series_id}/regime"
 
 
@@ -114,12 +114,6 @@ def _download(request, series_id: int, q: DownloadQuery) -> tuple[Series, Regime
     return series, (current if q.version is None else _version(series, q.version))
 
 
-def _file(data, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @router.get(
     "/series/{series_id}/regime.md",
     response={200: None, **ERRORS},
@@ -127,7 +121,7 @@ def _file(data, content_type: str, name: str) -> HttpResponse:
 )
 def regime_markdown_file(request, series_id: Id, q: Query[DownloadQuery]):
     series, version = _download(request, series_id, q)
-    return _file(version.text, "text/markdown; charset=utf-8", f"regime-{series.pk}-v{version.number}.md")
+    return file_response(version.text, filename=regime_filename(series=series, version=version, ext="md"), content_type=MARKDOWN)
 
 
 @router.get(
@@ -139,5 +133,5 @@ def regime_docx_file(request, series_id: Id, q: Query[DownloadQuery]):
     series, version = _download(request, series_id, q)
     with translation.override(version.language):
         data = regime_docx(text=version.text, title=_("%(series)s · Meeting regime") % {"series": series.title}, language=version.language)
-    return _file(data, DOCX, f"regime-{series.pk}-v{version.number}.docx")
+    return file_response(data, filename=regime_filename(series=series, version=version, ext="docx"), content_type=DOCX)
 

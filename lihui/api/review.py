@@ -14,6 +14,7 @@ from ninja.responses import Status
 from lihui.insights.review_report import (
     ReviewReportPeriodError,
     review_report_docx,
+    review_report_filename,
     review_report_markdown,
     review_report_period,
 )
@@ -109,7 +110,7 @@ def review_report_md(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
         return Status(422, problem)
-    return file_response(review_report_markdown(report), filename=f"review-{series_id}-{report.start:%Y-%m}.md", content_type=MARKDOWN)
+    return file_response(review_report_markdown(report), filename=review_report_filename(report, "md"), content_type=MARKDOWN)
 
 
 @router.get(
@@ -123,4 +124,4 @@ def review_report_word(request, series_id: Id, query: Query[ReviewQuery]):
     report, problem = _report(request, series_id, query)
     if problem:
         return Status(422, problem)
-    return file_response(review_report_docx(report), filename=f"review-{series_id}-{report.start:%Y-%m}.docx", content_type=DOCX)
+    return file_response(review_report_docx(report), filename=review_report_filename(report, "docx"), content_type=DOCX)

@@ -187,3 +187,8 @@ def review_report_docx(report: ReviewReport) -> bytes:
                 d.table(doc, [header[i] for i in cols], [[row[i] for i in cols] for row in rows], size=d.TABLE_PT - 1)
                 d.paragraph(doc, "")
     return d.to_bytes(doc)
+
+
+def review_report_filename(report, ext: str) -> str:
+    """The download name of a review report (page and API alike)."""
+    return f"review-{report.series.pk}-{report.start:%Y-%m}.{ext}"

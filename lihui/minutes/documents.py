@@ -240,3 +240,8 @@ def minutes_docx(*, meeting: Meeting, record: Minutes | None, head: MinutesRevis
         status += " · " + _("revision %(n)s, %(when)s") % {"n": head.number, "when": f"{timezone.localtime(head.created, zone):%Y-%m-%d %H:%M}"}
     d.paragraph(doc, status, size=d.TABLE_PT - 1, color=d.MUTED_COLOR, space_before=12)
     return d.to_bytes(doc)
+
+
+def minutes_filename(meeting, ext: str) -> str:
+    """The download name of a meeting's minutes (page and API alike)."""
+    return f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.{ext}"

@@ -9,7 +9,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,10 +20,9 @@ from lihui.meetings.revisions import RevisionConflict
 from lihui.meetings.selectors import meeting_can_take_notes, meeting_series_content_or_404, meeting_visible_or_404
 from lihui.minutes.selectors import meeting_minutes_readable_or_404
 from lihui.regime.selectors import series_can_view
+from lihui.web import DOCX, MARKDOWN, file_response
 
 from . import documents, selectors, services
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _context(request, meeting) -> dict:
@@ -128,27 +126,20 @@ def minutes_revisions(request, pk: int):
     )
 
 
-def _filename(meeting, ext: str) -> str:
-    return f"minutes-{meeting.series_id}-{meeting.number or meeting.pk}.{ext}"
-
-
 @login_required
 def minutes_md(request, pk: int):
     meeting = meeting_minutes_readable_or_404(person=request.user, pk=pk)
     _record, _head, text = selectors.minutes_text(meeting=meeting)
     # Opened in other programs, which may pass the notes' raw HTML through: escape it.
-    response = HttpResponse(markdown_without_html(text), content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(meeting, "md")}"'
-    return response
+    return file_response(markdown_without_html(text), filename=documents.minutes_filename(meeting, "md"), content_type=MARKDOWN)
 
 
 @login_required
 def minutes_docx(request, pk: int):
     meeting = meeting_minutes_readable_or_404(person=request.user, pk=pk)
     record, head, text = selectors.minutes_text(meeting=meeting)
-    response = HttpResponse(documents.minutes_docx(meeting=meeting, record=record, head=head, text=text), content_type=DOCX)
-    response["Content-Disposition"] = f'attachment; filename="{_filename(meeting, "docx")}"'
-    return response
+    data = documents.minutes_docx(meeting=meeting, record=record, head=head, text=text)
+    return file_response(data, filename=documents.minutes_filename(meeting, "docx"), content_type=DOCX)
 
 
 @login_required

@@ -803,3 +803,7 @@ def regime_render(*, series: Series) -> str:
     another language than the company's)."""
     return regime_markdown(regime_document(series=series))
 
+
+def regime_filename(*, series: Series, version: RegimeVersion, ext: str) -> str:
+    """The download name of one version of the regime document (page and API alike)."""
+    return f"regime-{series.pk}-v{version.number}.{ext}"

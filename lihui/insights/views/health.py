@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -13,21 +14,21 @@ from django.views.decorators.http import require_GET
 from lihui.documents import spreadsheet_text
 from lihui.regime.models import Series
 from lihui.regime.selectors import person_is_admin, series_can_manage, series_visible_to
+from lihui.web import file_response
 
 from ..health import DEFAULT_PERIOD, MEASURE_KEYS, PERIOD_LABELS, PERIODS, Measure, PeriodError, health_report
 from ..selectors import recommendation_list, series_recommendations
 
 
 def _csv(measure: Measure, *, name: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{measure.key}.csv"'
-    response.write("\ufeff")  # a BOM, so spreadsheet programs read the Chinese as UTF-8
-    writer = csv.writer(response)
+    out = io.StringIO()
+    out.write("\ufeff")  # a BOM, so spreadsheet programs read the Chinese as UTF-8
+    writer = csv.writer(out)
     writer.writerow([c.label for c in measure.columns])
     for row in measure.table():
         # Names and titles are typed by people: never let a spreadsheet read one as a formula.
         writer.writerow(["" if v is None else spreadsheet_text(v) for v in row])
-    return response
+    return file_response(out.getvalue(), filename=f"{name}-{measure.key}.csv", content_type="text/csv; charset=utf-8")
 
 
 def _page(request, *, series_qs, series: Series | None, name: str):

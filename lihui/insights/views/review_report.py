@@ -8,8 +8,15 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from lihui.regime.selectors import series_can_manage, series_visible_or_404
+from lihui.web import DOCX, MARKDOWN, file_response
 
-from ..review_report import ReviewReportPeriodError, review_report_docx, review_report_markdown, review_report_period
+from ..review_report import (
+    ReviewReportPeriodError,
+    review_report_docx,
+    review_report_filename,
+    review_report_markdown,
+    review_report_period,
+)
 from ..selectors import review_report
 
 
@@ -20,10 +27,6 @@ def _review_report(request, pk: int):
     today = timezone.localtime(timezone.now(), ZoneInfo(series.time_zone)).date()
     start, end = review_report_period(kind, request.GET.get("period") or None, today=today)
     return series, kind, review_report(series=series, kind=kind, start=start, end=end)
-
-
-def _filename(report, ext: str) -> str:
-    return f"review-{report.series.pk}-{report.start:%Y-%m}.{ext}"
 
 
 @login_required
@@ -46,9 +49,7 @@ def review_report_docx_file(request, pk: int):
         _series, _kind, report = _review_report(request, pk)
     except ReviewReportPeriodError as e:
         return HttpResponse(str(e), status=422, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(review_report_docx(report), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "docx")}"'
-    return response
+    return file_response(review_report_docx(report), filename=review_report_filename(report, "docx"), content_type=DOCX)
 
 
 @login_required
@@ -57,6 +58,4 @@ def review_report_md_file(request, pk: int):
         _series, _kind, report = _review_report(request, pk)
     except ReviewReportPeriodError as e:
         return HttpResponse(str(e), status=422, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(review_report_markdown(report), content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(report, "md")}"'
-    return response
+    return file_response(review_report_markdown(report), filename=review_report_filename(report, "md"), content_type=MARKDOWN)

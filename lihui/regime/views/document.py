@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lihui.markdown import line_diff, markdown_html
 from lihui.regime.selectors import series_visible_or_404
+from lihui.web import DOCX, MARKDOWN, file_response
 
-from ..documents import regime_docx, regime_render, regime_version_ensure, regime_version_get, regime_versions
+from ..documents import regime_docx, regime_filename, regime_render, regime_version_ensure, regime_version_get, regime_versions
 from ..models import RegimeVersion, Series
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _other_language(request) -> str | None:
@@ -123,21 +122,11 @@ def _download_version(request, series: Series) -> RegimeVersion:
     return version
 
 
-def _filename(series: Series, version: RegimeVersion, ext: str) -> str:
-    return f"regime-{series.pk}-v{version.number}.{ext}"
-
-
-def _attachment(data, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @login_required
 def regime_markdown_file(request, pk: int):
     series = series_visible_or_404(person=request.user, pk=pk)
     version = _download_version(request, series)
-    return _attachment(version.text, "text/markdown; charset=utf-8", _filename(series, version, "md"))
+    return file_response(version.text, filename=regime_filename(series=series, version=version, ext="md"), content_type=MARKDOWN)
 
 
 @login_required
@@ -146,5 +135,5 @@ def regime_docx_file(request, pk: int):
     version = _download_version(request, series)
     with translation.override(version.language):
         data = regime_docx(text=version.text, title=_("%(series)s · Meeting regime") % {"series": series.title}, language=version.language)
-    return _attachment(data, DOCX, _filename(series, version, "docx"))
+    return file_response(data, filename=regime_filename(series=series, version=version, ext="docx"), content_type=DOCX)
 
