@@ -1,6 +1,6 @@
 """Expected statuses per member of the fixed test cast on a private and a staff-visible
 series: the vocabulary of the web and API permission matrices in the tests
-(lihui/regime/tests/test_permissions.py, lihui/api/tests/test_permissions_api.py).
+(lihui/tests/permissions/test_web.py, lihui/tests/permissions/test_api.py).
 
 The cast (lihui.testing.cast.make_cast(matrix=True); anonymous people are checked apart):
 

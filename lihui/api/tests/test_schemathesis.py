@@ -84,7 +84,7 @@ EXAMPLES = {GenerationMode.POSITIVE: 40, GenerationMode.NEGATIVE: 24}
 #   cannot state (an end date before the start, a meeting that has not started yet), and the
 #   documented answer to that is 409/422, which this check counts as a failure.
 # - ignored_auth / missing_required_header: anonymous and bad-token requests get 401 on every
-#   operation, proven operation by operation in test_permissions_api.py.
+#   operation, proven operation by operation in lihui/tests/permissions/test_api.py.
 # - use_after_free / ensure_resource_availability / object_level_authorization: stateful
 #   checks that need links between operations; every request here is rolled back.
 # - unsupported_method / allow_header_conformance / max_response_time: not about the schema.

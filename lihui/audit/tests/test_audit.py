@@ -106,7 +106,7 @@ def test_a_rule_change_is_logged_with_before_and_after(cast):
 def test_a_rule_change_through_the_form_is_logged_against_the_stored_rules(cast):
     """The form puts the new values on the series before the service runs: the 'before'
     must come from the database, not from that instance."""
-    from lihui.regime.tests.test_permissions import series_form_data
+    from lihui.tests.permissions.test_web import series_form_data
 
     AuditEntry.objects.all().delete()
     roster = [(m.person, m.role) for m in cast.series.memberships.select_related("person")]

@@ -1,7 +1,7 @@
 """Who may do what on every web route.
 
 `WEB` holds one rule per named route in the URLconf (admin/ and api/v1/ are covered by
-`test_admin_site_is_for_admins_only` and lihui/api/tests/test_permissions_api.py). A rule
+`test_admin_site_is_for_admins_only` and lihui/tests/permissions/test_api.py). A rule
 gives the expected status per cast member for GET, and for POST where the view accepts
 POST, on the private series and on the staff-visible one. `test_every_route_has_a_rule`
 fails when a route is added without a rule, so nothing new ships unjudged.

@@ -9,7 +9,7 @@ outcome and not a validation error.
 The client enforces CSRF like any real HTTP client (Django's test client skips it by
 default), so the API behaves here as it does for a script.
 
-The cast and the rules are the web pages' (see lihui/regime/tests/test_permissions.py and
+The cast and the rules are the web pages' (see lihui/tests/permissions/test_web.py and
 lihui/testing/permissions.py): anonymous (`test_anonymous_is_401`), outsider, member,
 presenter, guest for one topic, minute-taker, chair and admin, made by
 lihui.testing.cast.make_cast(matrix=True) and mapped to people by `World.person`. The presenter
