@@ -89,6 +89,15 @@ action_assigned = Event("action_assigned", handled_by=("notices",))
 # meeting, revision: int — the minutes were published (or re-published).
 minutes_published = Event("minutes_published", handled_by=("notices",))
 
+# --- the directory (people) → the regime and meetings (joiners, movers, leavers) -----------
+
+# people: list of person ids, report — the directory says they left (deactivated): rosters
+# drop them (a chair stays, flagged to admins), rotations skip them.
+people_left = Event("people_left", handled_by=("regime", "meetings"))
+# heads: list of (department id, old head id | None, new head id | None) — future meetings'
+# department reports follow the new head.
+departments_reheaded = Event("departments_reheaded", handled_by=("meetings",))
+
 EVENTS = (series_rules_changed, series_archived, agenda_published, meetings_deleting, meeting_ended, action_assigned,
-          minutes_published)  # fmt: skip
+          minutes_published, people_left, departments_reheaded)  # fmt: skip
 HOOKS = (department_kpis, agenda_fingerprint)

@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs page from local static files
     "lihui.people",
+    "lihui.directory",  # 通讯录: imports and directory syncs, their reports, joiners / movers / leavers
     "lihui.regime",
     "lihui.meetings",
     "lihui.reports",

@@ -34,7 +34,8 @@ def sort_key_for(name: str) -> str:
 
 
 class Department(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    # Unique among its siblings, as in every company directory (two 综合组 under different centres).
+    name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
         "self", verbose_name=_("parent department"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
@@ -45,6 +46,10 @@ class Department(models.Model):
 
     class Meta:
         ordering = ["sort_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="department_unique_name_in_parent"),
+            models.UniqueConstraint(fields=["name"], condition=models.Q(parent=None), name="department_unique_top_name"),
+        ]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
 
@@ -54,6 +59,16 @@ class Department(models.Model):
     def save(self, *args, **kwargs):
         self.sort_key = sort_key_for(self.name)
         super().save(*args, **kwargs)
+
+    @property
+    def path(self) -> str:
+        """运营中心/客服部: the names from the top down (one query per level above)."""
+        names, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            names.append(node.name)
+            node = node.parent
+        return "/".join(reversed(names))
 
 
 class Person(AbstractUser):
@@ -71,9 +86,19 @@ class Person(AbstractUser):
     title = models.CharField(pgettext_lazy("person", "title"), max_length=100, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default=default_time_zone, validators=[validate_time_zone])
     language = models.CharField(_("language"), max_length=10, blank=True, choices=Language.choices)
+    employee_number = models.CharField(
+        _("employee number"), max_length=64, null=True, blank=True, unique=True, help_text=_("工号: the company's own id for the person.")
+    )
+    phone = models.CharField(_("mobile"), max_length=32, blank=True)
+    manager = models.ForeignKey(
+        "self", verbose_name=_("line manager"), null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
+    )
+    # {"name": "wecom", "department": "import", …}: which source last set each field.
+    field_sources = models.JSONField(_("field sources"), default=dict, blank=True, editable=False)
+    last_synced = models.DateTimeField(_("last synchronised"), null=True, blank=True, editable=False)
     sort_key = models.CharField(max_length=200, editable=False, db_index=True)
 
-    REQUIRED_FIELDS = ["name"]
+    REQUIRED_FIELDS = ["name", "email"]
 
     class Meta:
         ordering = ["sort_key", "username"]
@@ -131,6 +156,61 @@ class Person(AbstractUser):
             return await super().acheck_password(raw_password)
         finally:
             self._rehashing = False
+
+
+class Source(models.TextChoices):
+    """Where a person or a department comes from (its identities)."""
+
+    LOCAL = "local", _("Entered in Lihui")
+    IMPORT = "import", _("Import file")
+    LDAP = "ldap", _("LDAP / Active Directory")
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML 2.0")
+    WECOM = "wecom", _("WeCom")
+    DINGTALK = "dingtalk", _("DingTalk")
+    FEISHU = "feishu", _("Feishu")
+
+
+class Identity(models.Model):
+    """One person's id in one source: their LDAP uid, OIDC subject, WeCom / DingTalk / Feishu
+    userid, or the 工号 of an import. A person has at most one per source."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="identities")
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    external_id = models.CharField(_("id in the source"), max_length=200)
+    # What the source last said about the person (display values; never a secret).
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    created = models.DateTimeField(_("first seen"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="identity_unique_external_id"),
+            models.UniqueConstraint(fields=["person", "source"], name="identity_unique_person_source"),
+        ]
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()}: {self.external_id}"
+
+
+class DepartmentIdentity(models.Model):
+    """A department's id in one source (a WeCom department id, an LDAP DN, an import path)."""
+
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="identities")
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    external_id = models.CharField(_("id in the source"), max_length=300)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="department_identity_unique_external_id"),
+        ]
+        verbose_name = _("department identity")
+        verbose_name_plural = _("department identities")
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()}: {self.external_id}"
 
 
 class ApiToken(models.Model):

@@ -199,3 +199,12 @@ def series_reporting_departments(*, series: Series) -> QuerySet:
     required = series.memberships.exclude(role=Membership.Role.OPTIONAL).values("person_id")
     return Department.objects.filter(head_id__in=required).exclude(pk=series.department_id).select_related("head").order_by("sort_key", "id")
 
+
+
+def series_with_departed_chairs() -> QuerySet:
+    """Active series whose chair has left the company (deactivated): admins must hand them over."""
+    return (
+        Series.objects.filter(archived_at__isnull=True, memberships__role=Membership.Role.CHAIR, memberships__person__is_active=False)
+        .distinct()
+        .order_by("title", "pk")
+    )

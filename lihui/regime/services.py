@@ -504,3 +504,19 @@ def membership_role_set(*, actor: Person, series: Series, person: Person, role: 
             _regime_version(series, actor)
             audit_record(actor=actor, series=series, entity=E.ROSTER, object_id=series.pk, verb=V.CHANGED, changes=[change])
     return membership
+
+
+# --- leavers (events.people_left, from the directory) ----------------------------------------
+
+
+def roster_drop_leavers(*, people: list[int], report=None) -> None:
+    """People the directory says have left leave every roster, so future meetings neither
+    invite them nor give them the minutes in turn; each series' audit log says so. A chair
+    stays on the roster (a series cannot run without one) and is listed to admins until
+    someone takes over (`series_with_departed_chairs`). Past meetings keep their names."""
+    leaving = Membership.objects.filter(person_id__in=people).exclude(role=Membership.Role.CHAIR)
+    for series in Series.objects.filter(pk__in=leaving.values("series_id")).order_by("pk"):
+        before = _roster_snapshot(series)
+        series.memberships.filter(person_id__in=people).exclude(role=Membership.Role.CHAIR).delete()
+        _audit_roster(None, series, before, _roster_snapshot(series), verb=V.REMOVED)
+        _regime_version(series, None)

@@ -396,3 +396,18 @@ def guest_invite(
 def guest_remove(*, actor: Person, guest: Guest) -> None:
     _require(meeting_can_prepare(person=actor, meeting=guest.item.meeting) or guest.item.presenter_id == actor.pk)
     guest.delete()
+
+
+def agenda_reheaded(*, heads: list[tuple[int, int | None, int | None]], now=None) -> int:
+    """Departments got new heads (`events.departments_reheaded`, from the directory): the
+    department reports of future meetings whose agenda is already drawn up go to the new
+    head (nobody, to be assigned, when the department has none). Returns how many moved."""
+    now = now or timezone.now()
+    moved = 0
+    future = AgendaItem.objects.filter(
+        kind=AgendaKind.REPORT, meeting__start__gte=now, meeting__status=Meeting.Status.SCHEDULED, meeting__actual_start__isnull=True
+    )
+    for _department, old, new in heads:
+        if old is not None and old != new:
+            moved += future.filter(presenter_id=old).update(presenter_id=new)
+    return moved

@@ -423,3 +423,16 @@ def meetings_extend_horizon(*, today: dt.date | None = None) -> int:
             meetings_plan(series=series, since=since, calendar=calendar)
             done += 1
     return done
+
+
+def meetings_people_left(*, people: list[int], report=None, now: dt.datetime | None = None) -> None:
+    """People left the company (`events.people_left`; the regime has already taken them off
+    the rosters): future meetings they were to take the minutes of get the next in turn."""
+    now = now or timezone.now()
+    touched = (
+        Meeting.objects.filter(start__gte=now, status=Meeting.Status.SCHEDULED, minute_taker_id__in=people)
+        .values_list("series_id", flat=True)
+        .distinct()
+    )
+    for series in Series.objects.filter(pk__in=list(touched)).order_by("pk"):
+        meetings_renumber(series=series, since=now, now=now)
