@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("lihui.actions.urls")),
     path("", include("lihui.minutes.urls")),
     path("search/", include("lihui.search.urls")),
+    path("directory/", include("lihui.directory.urls")),
     path("", include("lihui.notify.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

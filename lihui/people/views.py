@@ -11,6 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from lihui.directory.login_methods import login_methods
+
 from . import services
 from .forms import LoginForm, PreferencesForm, TokenForm
 from .selectors import api_token_list, person_search
@@ -20,6 +22,11 @@ class LoginView(auth_views.LoginView):
     template_name = "people/login.html"
     redirect_authenticated_user = True
     authentication_form = LoginForm  # throttles failed sign-ins
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["login_methods"] = login_methods(self.request, context.get("next") or "")
+        return context
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
