@@ -95,6 +95,7 @@ class ActionUpdate(models.Model):
         STATUS = "status", _("Status")
         DUE = "due", _("Due date moved")
         REVIEW = "review", _("Reviewed in a meeting")
+        OWNER = "owner", _("Owner changed")
 
     action = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -29,6 +29,15 @@ def action_can_manage(*, person: Person, action: ActionItem) -> bool:
     ).exists()
 
 
+def action_can_reassign(*, person: Person, action: ActionItem) -> bool:
+    """Handing an action to another owner is for the series' chair, minute-taker and admins."""
+    if not person.is_authenticated:
+        return False
+    return person_is_admin(person) or Membership.objects.filter(
+        series_id=action.series_id, person=person, role__in=(Membership.Role.CHAIR, Membership.Role.MINUTE_TAKER)
+    ).exists()
+
+
 def actions_visible_to(*, person: Person) -> QuerySet[ActionItem]:
     """Nobody outside a series sees its actions; owners always see their own."""
     if person.is_authenticated and person_is_admin(person):
@@ -179,5 +188,15 @@ def review_actions(*, meeting: Meeting) -> list[ActionItem]:
         .prefetch_related(
             Prefetch("updates", queryset=ActionUpdate.objects.filter(meeting=meeting, kind=ActionUpdate.Kind.REVIEW), to_attr="review_here")
         )
+        .order_by("due", "id")
+    )
+
+
+def series_leaver_actions(*, series) -> QuerySet[ActionItem]:
+    """Open actions of the series whose owner has left the company (deactivated by the
+    directory): the chair hands each to someone else (`action_reassign`)."""
+    return (
+        ActionItem.objects.filter(series=series, status__in=ActionItem.OPEN_STATES, owner__is_active=False)
+        .select_related("owner", "owner__manager", "meeting")
         .order_by("due", "id")
     )

@@ -20,7 +20,7 @@ from lihui.meetings.services.text import meeting_text_changed
 from lihui.people.models import Person
 
 from .models import ActionItem, ActionUpdate, Decision
-from .selectors import action_can_manage
+from .selectors import action_can_manage, action_can_reassign
 
 S = ActionItem.Status
 # Which status may follow which: an owner works an action; closing is done or cancelled.
@@ -255,3 +255,32 @@ def action_review(
         ], meeting=meeting)  # fmt: skip
     return action
 
+
+
+OWNER_LABEL = gettext_lazy("Owner")
+
+
+def action_reassign(*, actor: Person, action: ActionItem, owner: Person, reason: str = "") -> ActionItem:
+    """Give an open action to another owner (a leaver's work, handed on by the chair): the
+    series' chair, minute-taker and admins may; the new owner must be active. The history,
+    the audit log and the new owner's notice say so."""
+    if not action_can_reassign(person=actor, action=action):
+        raise PermissionDenied
+    reason = _text(reason, "reason", limit=500, required=False)
+    if not owner.is_active:
+        raise ValidationError({"owner": [_("%(name)s has left: choose someone active.") % {"name": owner}]})
+    if owner.pk == action.owner_id:
+        raise ValidationError({"owner": [_("%(name)s owns the action already: nothing to change.") % {"name": owner}]})
+    if action.status not in ActionItem.OPEN_STATES:
+        raise ValidationError({"owner": [_("Only an open action can be handed on.")]})
+    with transaction.atomic():
+        old = action.owner
+        action.owner = owner
+        action.save(update_fields=["owner"])
+        ActionUpdate.objects.create(
+            action=action, kind=ActionUpdate.Kind.OWNER, author=actor, text=reason, old=str(old)[:40], new=str(owner)[:40]
+        )
+        meeting_text_changed(meeting_id=action.meeting_id)
+        _audit_action(actor, action, V.CHANGED, [audit_change("owner", OWNER_LABEL, str(old), str(owner)), *_note(REASON_LABEL, reason)])
+        events.action_assigned.announce(action=action, actor=actor)
+    return action

@@ -22,7 +22,7 @@ from lihui.meetings.selectors import (
     meeting_visible_or_404,
     meeting_visible_to_person,
 )
-from lihui.people.models import Department
+from lihui.people.models import Department, Person
 from lihui.people.selectors import person_zone
 from lihui.regime.selectors import series_can_view, series_visible_to
 from lihui.web import XLSX, file_response
@@ -34,6 +34,7 @@ from ..models import ActionItem
 from ..selectors import (
     UNCLOSED,
     action_can_manage,
+    action_can_reassign,
     action_counts,
     action_history,
     action_list,
@@ -245,3 +246,21 @@ def review(request, pk: int, action_id: int):
          "sees_series": series_can_view(person=request.user, series=meeting.series),
          "can_take_notes": meeting_can_take_notes(person=request.user, meeting=meeting), "today": timezone.localdate()},
     )
+
+
+@login_required
+@require_POST
+def action_reassign(request, pk: int):
+    """Hand an open action (a leaver's, from the series page) to another owner."""
+    action = get_object_or_404(actions_visible_to(person=request.user).select_related("owner", "series"), pk=pk)
+    if not action_can_reassign(person=request.user, action=action):
+        raise PermissionDenied
+    owner = Person.objects.filter(pk=request.POST.get("owner") if str(request.POST.get("owner", "")).isdigit() else None).first()
+    try:
+        if owner is None:
+            raise ValidationError({"owner": [_("Choose the new owner.")]})
+        services.action_reassign(actor=request.user, action=action, owner=owner, reason=request.POST.get("reason", ""))
+        messages.success(request, _("“%(action)s” now belongs to %(name)s.") % {"action": action.title, "name": owner})
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("regime:series_detail", pk=action.series_id)

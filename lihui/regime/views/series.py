@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lihui.actions.selectors import series_leaver_actions
 from lihui.idempotency.http import idempotent
 from lihui.meetings.selectors import meeting_ids_opened_to, series_load, series_occurrences
 from lihui.people.selectors import person_list
@@ -123,17 +124,25 @@ def series_detail(request, pk: int):
     past = list(
         series.meetings.filter(start__lt=now - dt.timedelta(hours=12)).select_related("minute_taker", "window").order_by("-start")[:12]
     )
+    can_manage = opened is None and series_can_manage(person=request.user, series=series)
+    roster = list(series_roster(series=series))
+    leaver_actions = list(series_leaver_actions(series=series)) if can_manage else []
+    chair_id = next((m.person_id for m in roster if m.role == Membership.Role.CHAIR and m.person.is_active), None)
+    for a in leaver_actions:  # their line manager carries it on if on the roster, else the chair
+        manager = a.owner.manager_id
+        a.suggested_owner_id = manager if any(m.person_id == manager and m.person.is_active for m in roster) else chair_id
     return render(
         request,
         "regime/series_detail.html",
         {
             "series": series,
-            "roster": series_roster(series=series),
+            "roster": roster,
+            "leaver_actions": leaver_actions,
             "windows": list(series.windows.all()),
             "upcoming": upcoming,
             "past": past,
             "load": series_load(series=series, now=now),
-            "can_manage": opened is None and series_can_manage(person=request.user, series=series),
+            "can_manage": can_manage,
             "owner_only": opened is not None,
             "opened": opened or set(),
             "holiday_years_unknown": series_holiday_years_unknown(series=series),
