@@ -80,6 +80,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--health-scale", type=int, default=None,
                     help="series of section 9's large org (default 1,000, --quick 100); it also runs at a tenth of that")  # fmt: skip
     ap.add_argument("--health-only", action="store_true", help="run only section 9, the health pages at large-org scale")
+    ap.add_argument("--directory-only", action="store_true", help="run only section 11, a directory sync of 10,000 people")
     ap.add_argument("--floor-only", action="store_true",
                     help="run only section 10, the key pages as a ratio to the framework floor (10× data)")  # fmt: skip
     return ap.parse_args()
@@ -761,6 +762,14 @@ def main() -> None:
         if delivery.problems(delivery_result):
             sys.exit("\nThe delivery benchmark found duplicates or losses (see above).")
         return
+    if args.directory_only:
+        import directory
+
+        directory_result = directory.run_section(args)
+        publish("\n".join(section_header("directory sync only", db_label, args, t_total) + directory.report(directory_result, args, table)))
+        if directory.problems(directory_result):
+            sys.exit("\nThe directory benchmark found problems (see above).")
+        return
     if args.floor_only:
         import floor
 
@@ -806,11 +815,15 @@ def main() -> None:
     import health  # section 9 (bench/health.py): its own databases, or the scratch one flushed again
 
     health_result = health.run_section(args)
+    import directory  # section 11 (bench/directory.py): its own database, or the scratch one flushed again
+
+    directory_result = directory.run_section(args)
     text = report(results, db_label, args, time.perf_counter() - t_total)
     text += "\n" + board_report(board_result, db_label, args, t_total)
     text += "\n" + "\n".join(search.report(search_result, args, table)) + "\n"
     text += "\n" + "\n".join(delivery.report(delivery_result, args, table)) + "\n"
     text += "\n" + "\n".join(health.report(health_result, args, table)) + "\n"
+    text += "\n" + "\n".join(directory.report(directory_result, args, table)) + "\n"
     print()
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)

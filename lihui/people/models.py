@@ -46,10 +46,10 @@ class Department(models.Model):
 
     class Meta:
         ordering = ["sort_key"]
-        constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="department_unique_name_in_parent"),
-            models.UniqueConstraint(fields=["name"], condition=models.Q(parent=None), name="department_unique_top_name"),
-        ]
+        # Unique among siblings. Top-level names (parent NULL) are checked in clean(), not by
+        # the database: deleting a parent leaves its children at the top (SET_NULL), and a
+        # constraint there would turn that delete into an error.
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="department_unique_name_in_parent")]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
 
@@ -59,6 +59,11 @@ class Department(models.Model):
     def save(self, *args, **kwargs):
         self.sort_key = sort_key_for(self.name)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.parent_id is None and Department.objects.filter(parent=None, name=self.name).exclude(pk=self.pk).exists():
+            raise ValidationError({"name": _("A top-level department of this name exists already.")})
 
     @property
     def path(self) -> str:

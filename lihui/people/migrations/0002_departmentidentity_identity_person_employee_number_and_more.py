@@ -74,10 +74,6 @@ class Migration(migrations.Migration):
             model_name='department',
             constraint=models.UniqueConstraint(fields=('parent', 'name'), name='department_unique_name_in_parent'),
         ),
-        migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent', None)), fields=('name',), name='department_unique_top_name'),
-        ),
         migrations.AddField(
             model_name='departmentidentity',
             name='department',
