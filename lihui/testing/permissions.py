@@ -110,6 +110,19 @@ def action_manage(ok: int) -> Expect:
     )
 
 
+def action_hand_on(ok: int) -> Expect:
+    """Handing an action to another owner (a leaver's): the series' chair, minute-taker and
+    admins; its owner and others who can see it get 403, others 404."""
+    deny = {"presenter": 403, "member": 403}
+    return _by_visibility(ok, {**deny, "guest": 404, "outsider": 404}, {**deny, "guest": 403, "outsider": 403})
+
+
+def admins_configure(ok: int) -> Expect:
+    """The company directory (imports, syncs, sign-in set-up): admins only; everyone else
+    signed in gets 403 — the page exists, configuring it is not theirs."""
+    return {"-": {r: ok if r == "admin" else 403 for r in ROLES}}
+
+
 def admins_only(ok: int) -> Expect:
     """Pages for admins (staff) only, about no series: everyone else gets 404, not a hint
     that the page exists."""

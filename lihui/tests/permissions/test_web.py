@@ -66,6 +66,7 @@ from django.utils import timezone
 
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.actions.services import action_create
+from lihui.directory.models import SyncChange, SyncReport
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
@@ -89,6 +90,8 @@ from lihui.testing.permissions import (
     TARGETS,
     Expect,
     action_manage,
+    action_hand_on,
+    admins_configure,
     admins_only,
     everyone,
     meeting_manage,
@@ -161,6 +164,7 @@ class World:
         self._department: Department | None = None
         self._channels: dict[str, Channel] = {}
         self._mail: str | None = None
+        self._sync_report: SyncReport | None = None
 
     def person(self, role: str) -> Person:
         """presenter: cast.presenter; member: cast.member; guest: cast.guest; the rest by name."""
@@ -275,6 +279,14 @@ class World:
             message.send()
             self._mail = os.path.basename(connection._fname)
         return self._mail
+
+    def sync_report(self) -> SyncReport:
+        """A directory sync that changed the member's title."""
+        if self._sync_report is None:
+            member = self.person("member")
+            self._sync_report = SyncReport.objects.create(source="ldap", trigger="manual", counts={"changed": 1})
+            SyncChange.objects.create(report=self._sync_report, person=member, kind="changed", name=member.name, fields={"title": ["", "主管"]})
+        return self._sync_report
 
     def token(self, role: str) -> ApiToken:
         """A token of this person's own, to revoke."""
@@ -707,6 +719,12 @@ WEB: dict[str, Web] = {
         kwargs=action_kwargs,
         data=lambda w, t, r: {"do": "comment", "text": "已联系供应商，周三到货"},
     ),
+    "actions:action_reassign": Web(
+        get=everyone(405),
+        post=action_hand_on(302),
+        kwargs=action_kwargs,
+        data=lambda w, t, r: {"owner": w.person("member").pk},
+    ),
     # Recording and reviewing in a meeting: whoever takes its notes (chair, minute-taker, admins).
     "actions:record": Web(get=everyone(405, TARGETS), post=minutes_kept(200), kwargs=meeting_kwargs, data=record_data),
     # Quick capture proposes (nothing is created), confirms (creates) and dismisses, for
@@ -801,6 +819,10 @@ WEB: dict[str, Web] = {
     "notify:mail_detail": Web(get=admins_only(200), kwargs=lambda w, t, r: {"name": w.mail(), "index": 0}),
     # the .ics: in walk() order 0 is the multipart/mixed, 1 its text, 2 the attachment
     "notify:mail_part": Web(get=admins_only(200), kwargs=lambda w, t, r: {"name": w.mail(), "index": 0, "part": 2}),
+    # --- the company directory: admins only
+    "directory:directory_index": Web(get=admins_configure(200)),
+    "directory:sync_report_detail": Web(get=admins_configure(200), kwargs=lambda w, t, r: {"pk": w.sync_report().pk}),
+    "directory:person_sources": Web(get=admins_configure(200), kwargs=lambda w, t, r: {"pk": w.person("member").pk}),
     # --- people
     "people:login": Web(
         get=everyone(302),  # signed in already: on to the dashboard
