@@ -92,6 +92,7 @@ api = NinjaAPI(
 from .actions import router as actions_router  # noqa: E402
 from .audit import router as audit_router  # noqa: E402
 from .capture import router as capture_router  # noqa: E402
+from .directory_reports import router as directory_reports_router  # noqa: E402
 from .insights import router as insights_router  # noqa: E402
 from .meetings import router as meetings_router  # noqa: E402 (after the handlers it relies on)
 from .minutes import router as minutes_router  # noqa: E402
@@ -110,6 +111,7 @@ api.add_router("", regime_document_router)
 api.add_router("", surveys_router)
 api.add_router("", review_router)
 api.add_router("", audit_router)
+api.add_router("", directory_reports_router)
 
 
 def error(request, status: int, message: str, fields: dict | None = None):

@@ -44,6 +44,7 @@ from django.utils import timezone
 
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.api.api import api
+from lihui.directory.models import SyncReport
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
@@ -63,6 +64,7 @@ from lihui.testing.permissions import (
     SHANGHAI,
     Expect,
     action_manage,
+    admins_configure,
     everyone,
     meeting_manage,
     meeting_read,
@@ -137,6 +139,12 @@ class World:
         self._guests: dict[str, Guest] = {}
         self._started: set[str] = set()
         self._department: Department | None = None
+        self._sync_report: SyncReport | None = None
+
+    def sync_report(self) -> SyncReport:
+        if self._sync_report is None:
+            self._sync_report = SyncReport.objects.create(source="ldap", trigger="manual", counts={"changed": 0})
+        return self._sync_report
 
     def person(self, role: str) -> Person:
         """presenter: cast.presenter; member: cast.member; guest: cast.guest; the rest by name."""
@@ -585,6 +593,10 @@ API: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/series/{series_id}/review.docx"): Op(series_read(200), path=series_path),
     # the audit log: read by the series' chair and admins, as on the page
     ("GET", "/api/v1/series/{series_id}/audit"): Op(series_manage(200), path=series_path),
+    # the company directory: admins only
+    ("GET", "/api/v1/directory/reports"): Op(admins_configure(200)),
+    ("GET", "/api/v1/directory/reports/{report_id}"): Op(admins_configure(200), path=lambda w, t, r: {"report_id": w.sync_report().pk}),
+    ("GET", "/api/v1/people/{person_id}/identities"): Op(admins_configure(200), path=lambda w, t, r: {"person_id": w.person("member").pk}),
     # the survey: seen as the meeting is (results inside for chair, minute-taker, admins);
     # answered by the people asked (no attendance taken: the roster and the staff guests; an
     # admin off the roster is not asked)
