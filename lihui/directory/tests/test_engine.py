@@ -214,4 +214,4 @@ def test_the_queries_of_a_sync_do_not_grow_with_the_directory(db):
     # No query per person or department: ten times the directory adds only the extra bulk
     # batches (SQLite takes 999 parameters a statement, ~38 people), never one per row.
     (small_first, small_again), (large_first, large_again) = counts
-    assert large_first - small_first <= 360 // 25 and large_again - small_again <= 360 // 25, counts
+    assert large_first - small_first <= 360 // 10 and large_again - small_again <= 360 // 10, counts
