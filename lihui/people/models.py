@@ -94,12 +94,14 @@ class Person(AbstractUser):
     employee_number = models.CharField(
         _("employee number"), max_length=64, null=True, blank=True, unique=True, help_text=_("工号: the company's own id for the person.")
     )
-    phone = models.CharField(_("mobile"), max_length=32, blank=True)
+    # Database defaults too: code that writes people as an older migration state knew them
+    # (the migration tests, a data migration) leaves these columns out.
+    phone = models.CharField(_("mobile"), max_length=32, blank=True, db_default="")
     manager = models.ForeignKey(
         "self", verbose_name=_("line manager"), null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
     )
     # {"name": "wecom", "department": "import", …}: which source last set each field.
-    field_sources = models.JSONField(_("field sources"), default=dict, blank=True, editable=False)
+    field_sources = models.JSONField(_("field sources"), default=dict, db_default=models.Value("{}"), blank=True, editable=False)
     last_synced = models.DateTimeField(_("last synchronised"), null=True, blank=True, editable=False)
     sort_key = models.CharField(max_length=200, editable=False, db_index=True)
 

@@ -59,6 +59,7 @@ from schemathesis.errors import FailureGroup
 
 from lihui.actions.models import ActionItem
 from lihui.actions.services import action_create, decision_record
+from lihui.directory.models import SyncReport
 from lihui.meetings.models import Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_end, meeting_start
@@ -198,6 +199,8 @@ def seed() -> tuple[dict[str, list[int]], str]:
     tokens = [api_token_create(person=chair, name=f"脚本{i}")[0] for i in range(3)]
     ids["token_id"] |= {t.pk for t in tokens}
     ids["number"] |= {1, 2, 3}
+    ids["report_id"].add(SyncReport.objects.create(source="ldap", trigger="manual").pk)
+    ids["person_id"] |= {chair.pk, member.pk}
     _token, secret = api_token_create(person=chair, name="schemathesis")
     assert ActionItem.objects.count() >= 6 and kpis
     ids["chair"] = {chair.pk}

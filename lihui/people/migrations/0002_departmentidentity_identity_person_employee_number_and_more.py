@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='person',
             name='field_sources',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='field sources'),
+            field=models.JSONField(blank=True, db_default=models.Value('{}'), default=dict, editable=False, verbose_name='field sources'),
         ),
         migrations.AddField(
             model_name='person',
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='person',
             name='phone',
-            field=models.CharField(blank=True, max_length=32, verbose_name='mobile'),
+            field=models.CharField(blank=True, db_default='', max_length=32, verbose_name='mobile'),
         ),
         migrations.AlterField(
             model_name='department',
