@@ -113,6 +113,10 @@ api.add_router("", review_router)
 api.add_router("", audit_router)
 api.add_router("", directory_reports_router)
 
+from .directory_imports import router as directory_imports_router  # noqa: E402 (importing people from a file)
+
+api.add_router("", directory_imports_router)
+
 
 def error(request, status: int, message: str, fields: dict | None = None):
     return api.create_response(request, error_body(message, fields), status=status)

@@ -275,7 +275,9 @@ def _plan_people(snapshot: Snapshot, world: _World, departments: list[Department
     usable_departments = {d.data.key for d in departments if not d.errors} | set(world.department_links)
     path_of = _department_paths(snapshot, world)
     resolved_departments = {d.data.key: d.department_id for d in departments if d.department_id is not None}
-    names = {p.key: _clean(p.name) for p in snapshot.people}
+    # A manager may be someone this source brought before and left out of this snapshot (an
+    # import of new joiners): their name too, or the manager field would be dropped unseen.
+    names = {key: world.person_name(pk) for key, pk in world.identities.items()} | {p.key: _clean(p.name) for p in snapshot.people}
     keys = Counter(p.key for p in snapshot.people)
     numbers = Counter(p.employee_number for p in snapshot.people if p.employee_number)
     given_keys = set(keys)
