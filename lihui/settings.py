@@ -230,6 +230,11 @@ LIHUI_LOGIN_FAILURES_PER_ACCOUNT = env_int("LIHUI_LOGIN_FAILURES_PER_ACCOUNT", 5
 LIHUI_LOGIN_FAILURES_PER_ADDRESS = env_int("LIHUI_LOGIN_FAILURES_PER_ADDRESS", 20)
 LIHUI_LOGIN_WINDOW_MINUTES = env_int("LIHUI_LOGIN_WINDOW_MINUTES", 15)
 
+# Every rate limit (sign-in, the API's token exchange, capture) reads the client address this
+# way (lihui.people.throttle.client_address); X-Forwarded-For is never trusted beyond it.
+LIHUI_PROXY_COUNT = env_int("LIHUI_PROXY_COUNT", 0)
+NINJA_NUM_PROXIES = LIHUI_PROXY_COUNT  # for any ninja throttle that keeps ninja's own address lookup
+
 # LDAP / Active Directory (lihui/directory/ldap.py, docs/deploy.md "LDAP / Active Directory"):
 # sign-in with the directory password, after local accounts (break-glass) and counted by the
 # same throttle; people and departments from the directory at sign-in, by `manage.py
@@ -264,10 +269,6 @@ if env_str("LIHUI_LDAP_URI"):
         "sync_minutes": env_int("LIHUI_LDAP_SYNC_MINUTES", 60),  # 0: no scheduled sync
     }
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "lihui.directory.ldap.DirectoryBackend"]
-# Every rate limit (sign-in, the API's token exchange, capture) reads the client address this
-# way (lihui.people.throttle.client_address); X-Forwarded-For is never trusted beyond it.
-LIHUI_PROXY_COUNT = env_int("LIHUI_PROXY_COUNT", 0)
-NINJA_NUM_PROXIES = LIHUI_PROXY_COUNT  # for any ninja throttle that keeps ninja's own address lookup
 
 # Rate limits and failed sign-ins count in the "throttle" cache, which every web process must
 # share or "5 per account" means 5 per worker: Redis when REDIS_URL is set, else a table in the

@@ -111,7 +111,9 @@ def ldap_config() -> LdapConfig | None:
     attrs = raw.get("attrs") or {}
     unknown = sorted(set(attrs) - set(DEFAULT_ATTRS))
     if unknown or not all(isinstance(v, str) for v in attrs.values()):
-        raise ImproperlyConfigured(f"LIHUI_LDAP_ATTRS: unknown names {unknown} (known: {', '.join(DEFAULT_ATTRS)}), values must be strings")
+        raise ImproperlyConfigured(
+            f"LIHUI_LDAP_ATTRS: unknown names {unknown} (known: {', '.join(DEFAULT_ATTRS)}), values must be strings"
+        )
     if not raw.get("user_base"):
         raise ImproperlyConfigured("LIHUI_LDAP_USER_BASE must be set with LIHUI_LDAP_URI, e.g. ou=people,dc=example,dc=com")
     if not isinstance(raw.get("group_departments") or {}, dict):
@@ -160,17 +162,23 @@ def _session(config: LdapConfig) -> Iterator[ldap.ldapobject.LDAPObject]:
             try:
                 conn.start_tls_s()
             except ldap.LDAPError as exc:
-                raise SourceError(_("StartTLS with the directory failed; is its certificate signed by the CA in LIHUI_LDAP_CA_FILE? (%(reason)s)") % {"reason": _reason(exc)}) from exc
+                message = _(
+                    "StartTLS with the directory failed; is its certificate signed by the CA in LIHUI_LDAP_CA_FILE? (%(reason)s)"
+                )
+                raise SourceError(message % {"reason": _reason(exc)}) from exc
         conn.simple_bind_s(config.bind_dn, config.bind_password)
         yield conn
     except ldap.INVALID_CREDENTIALS as exc:
         raise SourceError(_("The directory refused Lihui's service account (LIHUI_LDAP_BIND_DN and its password).")) from exc
     except ldap.TIMEOUT as exc:
         raise SourceError(
-            _("The directory at %(uri)s did not answer within %(seconds)d seconds.") % {"uri": config.uri, "seconds": config.timeout}
+            _("The directory at %(uri)s did not answer within %(seconds)d seconds.")
+            % {"uri": config.uri, "seconds": config.timeout}
         ) from exc
     except ldap.SERVER_DOWN as exc:
-        raise SourceError(_("The directory at %(uri)s cannot be reached (%(reason)s).") % {"uri": config.uri, "reason": _reason(exc)}) from exc
+        raise SourceError(
+            _("The directory at %(uri)s cannot be reached (%(reason)s).") % {"uri": config.uri, "reason": _reason(exc)}
+        ) from exc
     except (ldap.DECODING_ERROR, ldap.PROTOCOL_ERROR) as exc:
         raise SourceError(_("The directory at %(uri)s answered with something that is not LDAP.") % {"uri": config.uri}) from exc
     except (ldap.SIZELIMIT_EXCEEDED, ldap.ADMINLIMIT_EXCEEDED) as exc:
@@ -261,9 +269,18 @@ class _Departments:
     def _read_ous(self, conn) -> None:
         config = self.config
         base = _dn_key(config.department_base or config.user_base)
-        attrs = sorted({config.attrs["id"], "ou", *([config.attrs["department_head"]] if config.attrs["department_head"] else [])})
+        attrs = sorted(
+            {config.attrs["id"], "ou", *([config.attrs["department_head"]] if config.attrs["department_head"] else [])}
+        )
         ous = {}
-        for dn, entry in _search(conn, config.department_base or config.user_base, ldap.SCOPE_SUBTREE, "(objectClass=organizationalUnit)", attrs, config.page_size):
+        for dn, entry in _search(
+            conn,
+            config.department_base or config.user_base,
+            ldap.SCOPE_SUBTREE,
+            "(objectClass=organizationalUnit)",
+            attrs,
+            config.page_size,
+        ):
             key = _dn_key(dn)
             if key != base:
                 ous[key] = (dn, entry)
@@ -334,7 +351,8 @@ def _read_groups(config: LdapConfig, conn) -> dict[str, set[str]]:
             found = list(_search(conn, group, ldap.SCOPE_BASE, "(objectClass=*)", [attr]))
         except SourceError as exc:
             raise SourceError(
-                _("The group “%(dn)s” (LIHUI_LDAP_ADMIN_GROUPS or LIHUI_LDAP_GROUP_DEPARTMENTS) is not in the directory.") % {"dn": group}
+                _("The group “%(dn)s” (LIHUI_LDAP_ADMIN_GROUPS or LIHUI_LDAP_GROUP_DEPARTMENTS) is not in the directory.")
+                % {"dn": group}
             ) from exc
         values = found[0][1].get(attr.casefold(), []) if found else []
         members[_dn_key(group)] = {_dn_key(v.decode("utf-8")) for v in values}
@@ -366,8 +384,13 @@ def read_snapshot() -> Snapshot:
         disabled = set()
         if config.disabled_filter:
             matching = f"(&{config.everyone_filter}{config.disabled_filter})"
-            disabled = {_dn_key(dn) for dn, _entry in _search(conn, config.user_base, ldap.SCOPE_SUBTREE, matching, ["1.1"], config.page_size)}
-        entries = list(_search(conn, config.user_base, ldap.SCOPE_SUBTREE, config.everyone_filter, _user_attrs(config), config.page_size))
+            disabled = {
+                _dn_key(dn)
+                for dn, _entry in _search(conn, config.user_base, ldap.SCOPE_SUBTREE, matching, ["1.1"], config.page_size)
+            }
+        entries = list(
+            _search(conn, config.user_base, ldap.SCOPE_SUBTREE, config.everyone_filter, _user_attrs(config), config.page_size)
+        )
         # People disabled in the directory are left out: missing from a complete snapshot, the
         # engine deactivates those it knows and creates none of the others.
         entries = [(dn, entry) for dn, entry in entries if _dn_key(dn) not in disabled]
@@ -432,7 +455,14 @@ def person_sign_in(*, dn: str) -> Person:
     row = next(p for p in plan.people if p.data is not None and p.data.key == data.key)
     counts = plan.counts()
     admin_differs = "is_staff" in data.attributes and (linked is None or linked.person.is_staff != data.attributes["is_staff"])
-    if row.errors or linked is None or admin_differs or counts["unchanged"] != 1 or counts["departments_created"] or counts["departments_changed"]:
+    if (
+        row.errors
+        or linked is None
+        or admin_differs
+        or counts["unchanged"] != 1
+        or counts["departments_created"]
+        or counts["departments_changed"]
+    ):
         report = snapshot_apply(snapshot, trigger=SyncReport.Trigger.LOGIN)  # rows with errors end up in its problems
         if report.status != SyncReport.Status.DONE or row.errors:
             raise SignInRefused("; ".join(row.errors) or report.error)

@@ -84,7 +84,11 @@ def _admins_apply(snapshot: Snapshot, report: SyncReport) -> None:
         return
     linked = Person.objects.filter(identities__source=snapshot.source, identities__external_id__in=list(wanted))
     rows = list(linked.values("id", "name", "is_staff", "identities__external_id"))
-    changed = {row["id"]: (row, wanted[row["identities__external_id"]]) for row in rows if row["is_staff"] != wanted[row["identities__external_id"]]}
+    changed = {
+        row["id"]: (row, wanted[row["identities__external_id"]])
+        for row in rows
+        if row["is_staff"] != wanted[row["identities__external_id"]]
+    }
     if not changed:
         return
     for flag in (True, False):
@@ -103,7 +107,11 @@ def _admins_apply(snapshot: Snapshot, report: SyncReport) -> None:
             existing[pk].fields["is_staff"] = values
             touched.append(existing[pk])
         else:
-            fresh.append(SyncChange(report=report, person_id=pk, kind=SyncChange.Kind.CHANGED, name=row["name"], fields={"is_staff": values}))
+            fresh.append(
+                SyncChange(
+                    report=report, person_id=pk, kind=SyncChange.Kind.CHANGED, name=row["name"], fields={"is_staff": values}
+                )
+            )
     SyncChange.objects.bulk_update(touched, ["fields"], batch_size=CHUNK)
     SyncChange.objects.bulk_create(fresh, batch_size=CHUNK)
     if fresh:

@@ -53,9 +53,12 @@ def _server_class():
 
 
 def slapd_missing() -> str | None:
-    missing = [name for name, path in (("slapd", SLAPD), ("ldapadd", shutil.which("ldapadd"))) if not path or not os.path.exists(path)]
+    missing = [
+        name for name, path in (("slapd", SLAPD), ("ldapadd", shutil.which("ldapadd"))) if not path or not os.path.exists(path)
+    ]
     if missing or not os.path.isdir(SCHEMA):
-        return f"The LDAP tests start a real OpenLDAP and need Debian's slapd and ldap-utils: {INSTALL} (missing: {', '.join(missing) or SCHEMA})."
+        what = ", ".join(missing) or SCHEMA
+        return f"The LDAP tests start a real OpenLDAP and need Debian's slapd and ldap-utils: {INSTALL} (missing: {what})."
     return None
 
 
@@ -109,8 +112,9 @@ class Directory:
     def config(self, **changes) -> dict:
         """settings.LIHUI_LDAP for this directory, as settings.py would make it from the environment."""
         config = {
-            "uri": self.uri, "bind_dn": tree.SERVICE_DN, "bind_password": tree.SERVICE_PASSWORD, "start_tls": False, "ca_file": "",
-            "timeout": 5, "user_base": tree.PEOPLE, "user_filter": "(&(objectClass=inetOrgPerson)(uid=%(user)s))", "sync_filter": "",
+            "uri": self.uri, "bind_dn": tree.SERVICE_DN, "bind_password": tree.SERVICE_PASSWORD, "start_tls": False,
+            "ca_file": "", "timeout": 5, "user_base": tree.PEOPLE, "user_filter": "(&(objectClass=inetOrgPerson)(uid=%(user)s))",
+            "sync_filter": "",
             "disabled_filter": "(employeeType=left)", "attrs": {}, "department_base": "", "admin_groups": [tree.ADMINS],
             "group_departments": {tree.QUALITY: "运营中心/质检部"}, "sync_minutes": 60, "page_size": 4,
         }  # fmt: skip

@@ -52,7 +52,10 @@ def entries() -> list[tuple[str, dict[str, list[bytes]]]]:
 
     out = [
         (SUFFIX, attrs(objectClass=["dcObject", "organization"], dc="example", o="示例科技有限公司")),
-        (SERVICE_DN, attrs(objectClass=["person", "simpleSecurityObject"], cn="lihui", sn="lihui", userPassword=SERVICE_PASSWORD)),
+        (
+            SERVICE_DN,
+            attrs(objectClass=["person", "simpleSecurityObject"], cn="lihui", sn="lihui", userPassword=SERVICE_PASSWORD),
+        ),
         (PEOPLE, attrs(objectClass="organizationalUnit", ou="people")),
         (OPS, attrs(objectClass="organizationalUnit", ou="运营中心", seeAlso=person_dn("wangwu"))),
         (CS, attrs(objectClass="organizationalUnit", ou="客服部", seeAlso=person_dn("lisi"))),

@@ -68,7 +68,13 @@ def test_the_directory_password_signs_in_and_the_engine_makes_the_person(ldap_di
     assert signed_in(response) and response["Location"] == "/"
     li = Person.objects.get(username="lisi")
     assert response.wsgi_request.user == li
-    assert (li.name, li.employee_number, li.email, li.phone, li.title) == ("李四", "E002", "lisi@example.com", "13800000002", "客服主管")
+    assert (li.name, li.employee_number, li.email, li.phone, li.title) == (
+        "李四",
+        "E002",
+        "lisi@example.com",
+        "13800000002",
+        "客服主管",
+    )
     assert li.department.path == "运营中心/客服部" and li.is_active and not li.is_staff
     assert not li.has_usable_password()  # the directory keeps the password
     identity = Identity.objects.get(person=li)
@@ -374,7 +380,9 @@ def test_the_reason_is_in_the_admins_language(ldap_directory, settings):
     settings.LIHUI_LDAP = ldap_directory.config(bind_password="wrong")
     with translation.override("zh-hans"):
         report = sync()
-        assert report.error == translation.gettext("The directory refused Lihui's service account (LIHUI_LDAP_BIND_DN and its password).")
+        assert report.error == translation.gettext(
+            "The directory refused Lihui's service account (LIHUI_LDAP_BIND_DN and its password)."
+        )
 
 
 # --- the command and the worker --------------------------------------------------------------------
@@ -411,7 +419,10 @@ def test_the_worker_syncs_every_interval_only_when_ldap_is_set_up(ldap_directory
 def _settings_in_a_fresh_process(tmp_path, **env) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LIHUI_LDAP")}
     environment.update(LIHUI_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="lihui.settings", **env)
-    code = "import json, django; django.setup(); from django.conf import settings\nprint(json.dumps([settings.LIHUI_LDAP, settings.AUTHENTICATION_BACKENDS]))"
+    code = (
+        "import json, django; django.setup(); from django.conf import settings\n"
+        "print(json.dumps([settings.LIHUI_LDAP, settings.AUTHENTICATION_BACKENDS]))"
+    )
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
 
 

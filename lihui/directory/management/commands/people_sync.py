@@ -19,7 +19,19 @@ def summary(counts: dict) -> str:
     return _(
         "created %(created)d, changed %(changed)d, left %(deactivated)d, back %(reactivated)d, unchanged %(unchanged)d, "
         "skipped %(skipped)d; departments created %(departments_created)d, changed %(departments_changed)d"
-    ) % {k: counts.get(k, 0) for k in ("created", "changed", "deactivated", "reactivated", "unchanged", "skipped", "departments_created", "departments_changed")}
+    ) % {
+        k: counts.get(k, 0)
+        for k in (
+            "created",
+            "changed",
+            "deactivated",
+            "reactivated",
+            "unchanged",
+            "skipped",
+            "departments_created",
+            "departments_changed",
+        )
+    }
 
 
 class Command(BaseCommand):
