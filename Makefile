@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-shifted lint bench messages lock browser-deps clean backup
+.PHONY: run test test-shifted lint bench messages lock browser-deps test-deps clean backup
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,11 +18,11 @@ run: $(VENV)/.installed
 	umask 077; $(PY) manage.py demo --quiet-if-present
 	PORT=$(PORT) bin/serve
 
-test: $(VENV)/.installed browser-deps
+test: $(VENV)/.installed browser-deps test-deps
 	$(VENV)/bin/pytest -n 2
 
 # The suite with the clock shifted to a random moment in the next five years (AT=2029-03-25T00:58:00Z replays one).
-test-shifted: $(VENV)/.installed browser-deps
+test-shifted: $(VENV)/.installed browser-deps test-deps
 	bin/test-shifted $(AT)
 
 lint: $(VENV)/.installed
@@ -31,6 +31,10 @@ lint: $(VENV)/.installed
 
 browser-deps:
 	@bin/browser-deps
+
+# slapd and ldap-utils for the LDAP tests (a real OpenLDAP on loopback).
+test-deps:
+	@bin/test-deps
 
 # Database + uploaded files + manifest into var/backups (safe while `make run` runs); restore: manage.py restore PATH.
 backup: $(VENV)/.installed

@@ -229,10 +229,46 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 LIHUI_LOGIN_FAILURES_PER_ACCOUNT = env_int("LIHUI_LOGIN_FAILURES_PER_ACCOUNT", 5)
 LIHUI_LOGIN_FAILURES_PER_ADDRESS = env_int("LIHUI_LOGIN_FAILURES_PER_ADDRESS", 20)
 LIHUI_LOGIN_WINDOW_MINUTES = env_int("LIHUI_LOGIN_WINDOW_MINUTES", 15)
+
 # Every rate limit (sign-in, the API's token exchange, capture) reads the client address this
 # way (lihui.people.throttle.client_address); X-Forwarded-For is never trusted beyond it.
 LIHUI_PROXY_COUNT = env_int("LIHUI_PROXY_COUNT", 0)
 NINJA_NUM_PROXIES = LIHUI_PROXY_COUNT  # for any ninja throttle that keeps ninja's own address lookup
+
+# LDAP / Active Directory (lihui/directory/ldap.py, docs/deploy.md "LDAP / Active Directory"):
+# sign-in with the directory password, after local accounts (break-glass) and counted by the
+# same throttle; people and departments from the directory at sign-in, by `manage.py
+# people_sync ldap` and by the worker every LIHUI_LDAP_SYNC_MINUTES. Off unless LIHUI_LDAP_URI is set.
+LIHUI_LDAP = None
+if env_str("LIHUI_LDAP_URI"):
+    import json
+
+    def _env_json(name: str, default):
+        try:
+            return json.loads(env_str(name)) if env_str(name) else default
+        except ValueError as exc:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(f"{name} must be JSON: {exc}") from exc
+
+    LIHUI_LDAP = {
+        "uri": env_str("LIHUI_LDAP_URI"),  # ldap://dc1.corp.example.com (several, space-separated) or ldaps://…
+        "bind_dn": env_str("LIHUI_LDAP_BIND_DN"),  # the read-only service account
+        "bind_password": env_str("LIHUI_LDAP_BIND_PASSWORD"),  # or LIHUI_LDAP_BIND_PASSWORD_FILE
+        "start_tls": env_bool("LIHUI_LDAP_START_TLS", False),
+        "ca_file": env_str("LIHUI_LDAP_CA_FILE"),  # the CA of the directory's certificate (else the system's)
+        "timeout": env_int("LIHUI_LDAP_TIMEOUT", 10),  # seconds, for connecting and for each answer
+        "user_base": env_str("LIHUI_LDAP_USER_BASE"),
+        "user_filter": env_str("LIHUI_LDAP_USER_FILTER", "(uid=%(user)s)"),  # AD: (sAMAccountName=%(user)s)
+        "sync_filter": env_str("LIHUI_LDAP_SYNC_FILTER"),  # everyone to sync; default: the user filter with *
+        "disabled_filter": env_str("LIHUI_LDAP_DISABLED_FILTER", "(userAccountControl:1.2.840.113556.1.4.803:=2)"),
+        "attrs": _env_json("LIHUI_LDAP_ATTRS", {}),  # {"username": "sAMAccountName", "id": "objectGUID", …}
+        "department_base": env_str("LIHUI_LDAP_DEPARTMENT_BASE"),  # the OU tree; default: the user base
+        "admin_groups": [dn.strip() for dn in env_str("LIHUI_LDAP_ADMIN_GROUPS").split(";") if dn.strip()],
+        "group_departments": _env_json("LIHUI_LDAP_GROUP_DEPARTMENTS", {}),  # {"cn=质检组,ou=groups,…": "运营中心/质检部"}
+        "sync_minutes": env_int("LIHUI_LDAP_SYNC_MINUTES", 60),  # 0: no scheduled sync
+    }
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "lihui.directory.ldap.DirectoryBackend"]
 
 # Rate limits and failed sign-ins count in the "throttle" cache, which every web process must
 # share or "5 per account" means 5 per worker: Redis when REDIS_URL is set, else a table in the
