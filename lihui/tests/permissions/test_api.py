@@ -257,6 +257,9 @@ def snapshot() -> tuple:
         list(CadenceWindow.objects.order_by("pk").values_list("pk", "start_date", "end_date")),
         list(Membership.objects.order_by("pk").values_list("pk", "series_id", "person_id", "role")),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked")),
+        # the company directory: people and the runs that write them (a preview writes nothing)
+        list(Person.objects.order_by("pk").values_list("pk", "employee_number", "department", "is_active")),
+        list(SyncReport.objects.exclude(status="preview").order_by("pk").values_list("pk", "status")),
         # preparing and running a meeting
         list(
             Meeting.objects.order_by("pk").values_list(
@@ -595,6 +598,9 @@ API: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/series/{series_id}/audit"): Op(series_manage(200), path=series_path),
     # the company directory: admins only
     ("GET", "/api/v1/directory/reports"): Op(admins_configure(200)),
+    ("POST", "/api/v1/directory/imports"): Op(
+        admins_configure(201), upload=lambda w, t, r: {"file": SimpleUploadedFile("people.csv", "工号,姓名,部门\nE900,新同事,运营中心\n".encode())}
+    ),
     ("GET", "/api/v1/directory/reports/{report_id}"): Op(admins_configure(200), path=lambda w, t, r: {"report_id": w.sync_report().pk}),
     ("GET", "/api/v1/people/{person_id}/identities"): Op(admins_configure(200), path=lambda w, t, r: {"person_id": w.person("member").pk}),
     # the survey: seen as the meeting is (results inside for chair, minute-taker, admins);

@@ -107,6 +107,7 @@ from lihui.testing.permissions import (
 # NOW (frozen), SHANGHAI and SEES_PRIVATE: the matrices' shared vocabulary, lihui/testing/permissions.py.
 
 SKIPPED_PREFIXES = ("admin/", "api/v1/")
+PEOPLE_CSV = "工号,姓名,部门\nE900,新同事,运营中心\n".encode()
 
 
 @pytest.fixture
@@ -165,6 +166,7 @@ class World:
         self._channels: dict[str, Channel] = {}
         self._mail: str | None = None
         self._sync_report: SyncReport | None = None
+        self._import_preview: SyncReport | None = None
 
     def person(self, role: str) -> Person:
         """presenter: cast.presenter; member: cast.member; guest: cast.guest; the rest by name."""
@@ -280,6 +282,15 @@ class World:
             self._mail = os.path.basename(connection._fname)
         return self._mail
 
+    def import_preview(self) -> SyncReport:
+        """An uploaded people file waiting for its confirm."""
+        from lihui.directory import imports
+
+        if self._import_preview is None:
+            preview = imports.import_preview(PEOPLE_CSV, file_name="people.csv")
+            self._import_preview = imports.import_preview_store(data=PEOPLE_CSV, file_name="people.csv", actor=self.cast.admin, preview=preview)
+        return self._import_preview
+
     def sync_report(self) -> SyncReport:
         """A directory sync that changed the member's title."""
         if self._sync_report is None:
@@ -317,6 +328,9 @@ def snapshot() -> tuple:
         list(CadenceWindow.objects.order_by("pk").values_list("pk", "start_date", "end_date")),
         list(Membership.objects.order_by("pk").values_list("pk", "series_id", "person_id", "role")),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked")),
+        # the company directory: people and the runs that write them (a preview writes nothing)
+        list(Person.objects.order_by("pk").values_list("pk", "employee_number", "department", "is_active")),
+        list(SyncReport.objects.exclude(status="preview").order_by("pk").values_list("pk", "status")),
         list(CalendarFeed.objects.order_by("pk").values_list("pk", "person", "series", "digest")),
         list(Person.objects.order_by("pk").values_list("pk", "language", "time_zone", "is_active", "password")),
         list(Preference.objects.order_by("pk").values_list("pk", "person", "kind", "transport", "enabled")),
@@ -823,6 +837,14 @@ WEB: dict[str, Web] = {
     "directory:directory_index": Web(get=admins_configure(200)),
     "directory:sync_report_detail": Web(get=admins_configure(200), kwargs=lambda w, t, r: {"pk": w.sync_report().pk}),
     "directory:person_sources": Web(get=admins_configure(200), kwargs=lambda w, t, r: {"pk": w.person("member").pk}),
+    "directory:import_upload": Web(
+        get=admins_configure(200), post=admins_configure(302),
+        data=lambda w, t, r: {"file": SimpleUploadedFile("people.csv", PEOPLE_CSV)},
+        writes=False,  # a preview: nothing is written until the confirm
+    ),  # fmt: skip
+    "directory:import_template": Web(get=admins_configure(200)),
+    "directory:import_preview": Web(get=admins_configure(200), kwargs=lambda w, t, r: {"pk": w.import_preview().pk}),
+    "directory:import_confirm": Web(get=everyone(405), post=admins_configure(302), kwargs=lambda w, t, r: {"pk": w.import_preview().pk}),
     # --- people
     "people:login": Web(
         get=everyone(302),  # signed in already: on to the dashboard
