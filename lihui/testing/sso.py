@@ -146,7 +146,7 @@ def make_certificate(directory: Path, common_name: str) -> tuple[Path, Path]:
 class SamlIdP(NodeServer):
     entity_id = "urn:lihui:test-idp"
 
-    def __init__(self, *, directory: Path, sp_entity_id: str, sp_acs: str, sp_sls: str, accounts: dict = ACCOUNTS):
+    def __init__(self, *, directory: Path, sp_metadata_url: str, accounts: dict = ACCOUNTS):
         self.key, self.cert = make_certificate(directory, "test-idp")
         saml_accounts = {
             login: {"uid": a.get("sub", login).replace("oidc-", "saml-"), "name": a.get("name", ""), "email": a.get("email", ""),
@@ -155,7 +155,7 @@ class SamlIdP(NodeServer):
         }  # fmt: skip
         super().__init__("saml", "idp.js", {
             "SAML_IDP_CERT": str(self.cert), "SAML_IDP_KEY": str(self.key), "SAML_IDP_ENTITY_ID": self.entity_id,
-            "SAML_SP_ENTITY_ID": sp_entity_id, "SAML_SP_ACS": sp_acs, "SAML_SP_SLS": sp_sls, "SAML_ACCOUNTS": json.dumps(saml_accounts),
+            "SAML_SP_METADATA_URL": sp_metadata_url, "SAML_ACCOUNTS": json.dumps(saml_accounts),
         })  # fmt: skip
         self.url = self.ready["url"]
         self.metadata_url = f"{self.url}/metadata"

@@ -1,8 +1,9 @@
 // The SAML 2.0 identity provider the SSO tests log in through: Auth0's samlp (SAML-P IdP
 // middleware) behind express, as an intranet's IdP would be set up — its metadata at
 // /metadata (for the SP to import), single sign-on at /sso (HTTP-Redirect), single logout at
-// /slo, responses and assertions signed with the key and certificate the tests generate.
-// The login form accepts any password; the login name picks the account below.
+// /slo; the SP known from its own metadata (SAML_SP_METADATA_URL), as IT would import it;
+// responses and assertions signed with the key and certificate the tests generate.
+// The login form accepts any password; the login name picks one of SAML_ACCOUNTS.
 //
 // Started by lihui/testing/sso.py: `node idp.js` with the settings in the environment; it
 // listens on 127.0.0.1 on a port of its own choosing and prints {"url": …} once ready.
@@ -15,14 +16,13 @@ const fs = require('node:fs');
 const express = require('express');
 const samlp = require('samlp');
 const SessionParticipants = require('samlp/lib/sessionParticipants');
+const { DOMParser } = require('@auth0/xmldom'); // samlp's own XML parser
 
 const env = (name, fallback) => process.env[name] ?? fallback;
 const CERT = fs.readFileSync(env('SAML_IDP_CERT'));
 const KEY = fs.readFileSync(env('SAML_IDP_KEY'));
 const ACCOUNTS = JSON.parse(env('SAML_ACCOUNTS', '{}'));
-const SP_ENTITY_ID = env('SAML_SP_ENTITY_ID');
-const SP_ACS = env('SAML_SP_ACS');
-const SP_SLS = env('SAML_SP_SLS');
+const SP_METADATA_URL = env('SAML_SP_METADATA_URL');
 const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 
@@ -50,6 +50,28 @@ Profile.prototype.getNameIdentifier = function () {
 };
 Profile.prototype.metadata = Object.entries(ATTRIBUTES).map(([field, id]) => ({ id, optional: true, displayName: field, description: field }));
 
+// The service provider as its metadata describes it, read (once) the way IT imports it:
+// its entity id, where to post assertions and where to send logout messages.
+const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
+let sp = null;
+async function serviceProvider() {
+  if (sp) return sp;
+  const response = await fetch(SP_METADATA_URL);
+  if (!response.ok) throw new Error(`SP metadata: HTTP ${response.status}`);
+  const doc = new DOMParser().parseFromString(await response.text(), 'text/xml');
+  const location = (tag) => {
+    const node = doc.getElementsByTagNameNS(MD, tag)[0];
+    return node && node.getAttribute('Location');
+  };
+  sp = {
+    entityId: doc.documentElement.getAttribute('entityID'),
+    acs: location('AssertionConsumerService'),
+    sls: location('SingleLogoutService'),
+  };
+  if (!sp.entityId || !sp.acs) throw new Error('SP metadata without an entityID or an AssertionConsumerService');
+  return sp;
+}
+
 // The IdP's own sign-in session: a cookie naming an in-memory record.
 const sessions = new Map();
 function session(req, res, next) {
@@ -75,7 +97,7 @@ app.get('/metadata', samlp.metadata({
 
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-app.get('/sso', (req, res, next) => {
+app.get('/sso', async (req, res, next) => {
   if (!req.session.user) {
     res.type('html').send(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>Test IdP</title></head>
       <body><h1>Test SAML IdP: sign in</h1>
@@ -87,19 +109,26 @@ app.get('/sso', (req, res, next) => {
       </form></body></html>`);
     return;
   }
+  let provider;
+  try {
+    provider = await serviceProvider();
+  } catch (err) {
+    next(err);
+    return;
+  }
   const user = { uid: req.session.user, ...(ACCOUNTS[req.session.user] || {}) };
   req.session.index = req.session.index || `_${crypto.randomUUID()}`;
   const participants = req.session.participants;
-  if (!participants.some((p) => p.serviceProviderId === SP_ENTITY_ID)) {
+  if (!participants.some((p) => p.serviceProviderId === provider.entityId)) {
     participants.push({
-      serviceProviderId: SP_ENTITY_ID, nameId: user.uid, nameIdFormat: PERSISTENT, sessionIndex: req.session.index,
-      serviceProviderLogoutURL: SP_SLS, binding: REDIRECT,
+      serviceProviderId: provider.entityId, nameId: user.uid, nameIdFormat: PERSISTENT, sessionIndex: req.session.index,
+      serviceProviderLogoutURL: provider.sls, binding: REDIRECT,
     });
   }
   samlp.auth({
     issuer: env('SAML_IDP_ENTITY_ID'), cert: CERT, key: KEY, profileMapper: Profile, signResponse: true,
-    sessionIndex: req.session.index, getUserFromRequest: () => user,
-    getPostURL: (audience, dom, request, callback) => callback(null, SP_ACS),
+    sessionIndex: req.session.index, getUserFromRequest: () => user, destination: provider.acs, recipient: provider.acs,
+    getPostURL: (audience, dom, request, callback) => callback(null, provider.acs),
   })(req, res, next);
 });
 
