@@ -16,11 +16,14 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import selectors
 import shutil
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE.parents[1] / "var" / "test-node"
@@ -171,3 +174,70 @@ def running(server_factory):
         yield server
     finally:
         server.stop()
+
+
+# --- pytest fixtures and browser steps shared by the SSO tests (import them into the module) ---
+
+OUTSIDE = re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])")
+
+
+@pytest.fixture(scope="module")
+def oidc_provider(live_server):
+    """The OpenID provider, knowing the live server's redirect and post-logout URIs."""
+    try:
+        server = OpenIDProvider(
+            redirect_uris=[f"{live_server.url}/sso/oidc/company/login/callback/"],
+            post_logout_redirect_uris=[f"{live_server.url}/login/"],
+        )
+    except MissingNode as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sso_pages(live_server, monkeypatch):
+    """browser_pages' `open_page`, each page kept to loopback like every test."""
+    from lihui.testing.browser import browser_pages
+
+    for opener in browser_pages(live_server, monkeypatch):
+
+        def open_page(*args, _opener=opener, **kwargs):
+            page = _opener(*args, **kwargs)
+            page.context.route(OUTSIDE, lambda route: route.abort())
+            return page
+
+        yield open_page
+
+
+def oidc_start(page, shots=None, name: str = "公司统一认证") -> None:
+    """Our login page, then its OpenID Connect button: the provider's login form."""
+    from lihui.testing.browser import goto, zh
+
+    goto(page, "/login/")
+    button = page.locator("a.login-oidc")
+    assert button.inner_text().strip() == zh("Log in with %(name)s", name=name)
+    if shots:
+        shots(page, "login-page")
+    button.click()
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/interaction/"))
+
+
+def oidc_provider_login(page, login: str, shots=None) -> None:
+    """The provider's own login form (any password), then its consent page if it asks."""
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", "whatever-the-password")
+    if shots:
+        shots(page, "provider-login")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    if page.url.startswith("http://127.0.0.1") and page.locator("input[name=prompt][value=consent]").count():
+        if shots:
+            shots(page, "provider-consent")
+        page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"^http://localhost:\d+/"))
+
+
+def oidc_log_in(page, login: str, shots=None) -> None:
+    oidc_start(page, shots)
+    oidc_provider_login(page, login, shots)

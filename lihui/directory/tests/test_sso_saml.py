@@ -17,11 +17,10 @@ from lxml import etree  # noqa: E402
 from lihui.directory.models import SyncReport  # noqa: E402
 from lihui.people.models import Identity, Person  # noqa: E402
 from lihui.settings import sso_providers  # noqa: E402
-from lihui.testing.browser import BROWSER_MARKS, Shots, browser_pages, goto, zh  # noqa: E402
-from lihui.testing.sso import MissingNode, SamlIdP  # noqa: E402
+from lihui.testing.browser import BROWSER_MARKS, Shots, goto, zh  # noqa: E402
+from lihui.testing.sso import MissingNode, SamlIdP, sso_pages  # noqa: E402, F401
 
 pytestmark = BROWSER_MARKS
-OUTSIDE = re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])")
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 
 
@@ -41,20 +40,6 @@ def configured(settings, idp):
     return idp
 
 
-@pytest.fixture
-def open_page(live_server, monkeypatch):
-    def guarded(opener):
-        def open_page(*args, **kwargs):
-            page = opener(*args, **kwargs)
-            page.context.route(OUTSIDE, lambda route: route.abort())
-            return page
-
-        return open_page
-
-    for opener in browser_pages(live_server, monkeypatch):
-        yield guarded(opener)
-
-
 def saml_login(page, idp, login: str, shots=None, *, asks_for_credentials=True) -> None:
     goto(page, "/login/")
     button = page.locator("a.login-saml")
@@ -72,9 +57,9 @@ def saml_login(page, idp, login: str, shots=None, *, asks_for_credentials=True) 
     page.wait_for_url(re.compile(r"^http://localhost:\d+/$"))
 
 
-def test_saml_login_creates_the_person_and_logout_ends_the_idp_session(open_page, idp):
+def test_saml_login_creates_the_person_and_logout_ends_the_idp_session(sso_pages, idp):
     shots = Shots("sso-saml")
-    page = open_page()
+    page = sso_pages()
     saml_login(page, idp, "zhangwei", shots)
     assert "张伟" in page.locator("header").inner_text()
     shots(page, "signed-in")
@@ -103,8 +88,8 @@ def test_saml_login_creates_the_person_and_logout_ends_the_idp_session(open_page
     assert Person.objects.count() == 1 and Identity.objects.count() == 1
 
 
-def test_an_assertion_without_a_usable_id_is_refused(open_page, idp):
-    page = open_page()
+def test_an_assertion_without_a_usable_id_is_refused(sso_pages, idp):
+    page = sso_pages()
     goto(page, "/login/")
     page.click("a.login-saml")
     page.fill("input[name=username]", "nobody")
@@ -143,11 +128,11 @@ def test_the_idp_metadata_may_be_a_file(settings, idp, tmp_path, client):
     assert zh("Log in with %(name)s", name="公司 SAML 登录") in client.get("/login/").content.decode()
 
 
-def test_the_idp_metadata_file_may_drive_a_login(settings, idp, tmp_path, open_page):
+def test_the_idp_metadata_file_may_drive_a_login(settings, idp, tmp_path, sso_pages):
     import requests
 
     (tmp_path / "idp.xml").write_bytes(requests.get(idp.metadata_url, timeout=10).content)
     settings.SOCIALACCOUNT_PROVIDERS = sso_providers({"LIHUI_SAML_METADATA_FILE": str(tmp_path / "idp.xml"), "LIHUI_SAML_NAME": "公司 SAML 登录"})
-    page = open_page()
+    page = sso_pages()
     saml_login(page, idp, "lina")
     assert "李娜" in page.locator("header").inner_text()
