@@ -28,9 +28,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
-from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.models import SocialApp, SocialToken
 from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
+from django.contrib import admin
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -154,8 +155,9 @@ def person_for_login(*, claims: Claims, create: bool) -> Person:
         raise Refused(_("You have no account in Lihui yet, and accounts are not created at sign-in here. Ask your administrator to add you."))
     if identity is None or row.action != "unchanged":
         report = sync_apply(snapshot, trigger="login")
-        if report.error:
-            raise Refused(_("Lihui could not record your sign-in: %(error)s") % {"error": report.error})
+        if report.error:  # e.g. a second first login of the same person at the same moment
+            log.warning("SSO login of %s %r not recorded (sync report %s): %s", claims.source, claims.subject, report.pk, report.error)
+            raise Refused(_("Lihui could not record your sign-in (sync report %(id)s). Please try again, or tell your administrator.") % {"id": report.pk})
         identity = Identity.objects.select_related("person").get(source=claims.source, external_id=claims.subject)
     else:
         Identity.objects.filter(pk=identity.pk).update(last_seen=timezone.now(), attributes=claims.attributes)
@@ -281,3 +283,10 @@ def oidc_login_method(request: HttpRequest, next_url: str) -> LoginMethod | None
 @register
 def saml_login_method(request: HttpRequest, next_url: str) -> LoginMethod | None:
     return _button(request, next_url, "saml", "saml")
+
+
+# Providers come from the environment only: allauth's admin pages for apps and tokens would
+# show a client secret or an access token, which no page may (imported once, from ready()).
+for _model in (SocialApp, SocialToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -5,7 +5,8 @@ Their npm projects live in lihui/testing/oidc/ and lihui/testing/saml/ (package.
 lock file committed, never node_modules): each is copied into var/test-node/<name>-<lock
 digest>/ and installed there with `npm ci` the first time, so a checkout stays clean and a
 changed lock installs afresh. Each server picks its own port and prints its address once it
-listens; `stop()` ends it.
+listens; `stop()` ends it. Under bin/test-shifted the servers inherit the shifted clock (the
+tokens and assertions they sign are checked against it).
 """
 
 from __future__ import annotations
@@ -61,9 +62,12 @@ def node_project(name: str) -> Path:
             if path.is_file():
                 shutil.copy2(path, target / path.name)
         if not (target / "node_modules" / ".package-lock.json").exists():
+            # On the real clock (under bin/test-shifted, the registry's certificate could look expired).
+            real_clock = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
             result = subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target, capture_output=True, text=True, timeout=300
-            )
+                ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target, env=real_clock, capture_output=True, text=True,
+                timeout=300,
+            )  # fmt: skip
             if result.returncode:
                 raise RuntimeError(f"npm ci in {target} failed:\n{result.stdout}\n{result.stderr}")
     return target
