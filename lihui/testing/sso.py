@@ -214,11 +214,12 @@ def sso_pages(live_server, monkeypatch):
         yield open_page
 
 
-def oidc_start(page, shots=None, name: str = "公司统一认证") -> None:
-    """Our login page, then its OpenID Connect button: the provider's login form."""
+def oidc_start(page, shots=None, name: str = "公司统一认证", start: str = "/login/") -> None:
+    """Our login page (or a page that sends us there), then its OpenID Connect button: the
+    provider's login form."""
     from lihui.testing.browser import goto, zh
 
-    goto(page, "/login/")
+    goto(page, start)
     button = page.locator("a.login-oidc")
     assert button.inner_text().strip() == zh("Log in with %(name)s", name=name)
     if shots:
@@ -242,6 +243,6 @@ def oidc_provider_login(page, login: str, shots=None) -> None:
     page.wait_for_url(re.compile(r"^http://localhost:\d+/"))
 
 
-def oidc_log_in(page, login: str, shots=None) -> None:
-    oidc_start(page, shots)
+def oidc_log_in(page, login: str, shots=None, start: str = "/login/") -> None:
+    oidc_start(page, shots, start=start)
     oidc_provider_login(page, login, shots)

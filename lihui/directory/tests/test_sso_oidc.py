@@ -89,8 +89,9 @@ def test_first_login_links_the_person_with_the_same_employee_number(sso_pages):
 def test_first_login_links_the_person_with_the_same_verified_email(sso_pages):
     wang = PersonFactory(username="wang", name="王芳", email="Wang.Fang@example.com")
     page = sso_pages()
-    oidc_log_in(page, "wangfang")
+    oidc_log_in(page, "wangfang", start="/actions/")  # → /login/?next=/actions/ → the provider → back where we were going
     assert "王芳" in page.locator("header").inner_text()
+    assert re.search(r"/actions/$", page.url), page.url
     assert list(Person.objects.all()) == [wang]
     assert Identity.objects.get(person=wang).source == "oidc"
 
