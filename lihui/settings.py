@@ -440,3 +440,107 @@ LIHUI_ACTION_DUE_SOON_DAYS = env_int("LIHUI_ACTION_DUE_SOON_DAYS", 2)
 LIHUI_NOTICE_DAILY_HOUR = env_int("LIHUI_NOTICE_DAILY_HOUR", 8)
 # Vendors' per-minute limits per robot (0: no pacing); the worker stays under them.
 LIHUI_NOTIFY_ROBOT_PER_MINUTE = {"wecom": 20, "dingtalk": 20, "feishu": 100, "webhook": 0}
+
+# Single sign-on: OpenID Connect and SAML 2.0 through django-allauth (decision 0010), beside
+# the password login, which stays Django's own (the login page shows a button per provider).
+# OpenID Connect: LIHUI_OIDC_SERVER_URL (the issuer), LIHUI_OIDC_CLIENT_ID, LIHUI_OIDC_SECRET
+# (or _FILE), LIHUI_OIDC_NAME (the button says 「使用 <name> 登录」). The provider is told our
+# redirect URI SITE_URL/sso/oidc/company/login/callback/ and post-logout URI SITE_URL/login/.
+# SAML: the IdP by LIHUI_SAML_METADATA_URL or LIHUI_SAML_METADATA_FILE (its metadata XML), or
+# by hand (LIHUI_SAML_ENTITY_ID, LIHUI_SAML_SSO_URL, LIHUI_SAML_SLO_URL, LIHUI_SAML_X509CERT or
+# _FILE); LIHUI_SAML_ATTRIBUTES maps our fields to its attribute names ("email=mail,…");
+# our SP metadata for the IdP is at SITE_URL/sso/saml/company/metadata/.
+# The first login links a person by the 工号 claim (LIHUI_SSO_EMPLOYEE_NUMBER_CLAIM) or a
+# verified e-mail, else creates one (LIHUI_SSO_CREATE_PEOPLE=0: refused, ask the admin).
+# LIHUI_SSO_REQUIRED=1: password login only for LIHUI_BREAK_GLASS_USERS (e.g. "admin,ops-root").
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+]
+MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
+SOCIALACCOUNT_ONLY = True  # allauth for the providers only: no allauth signup, password or e-mail pages
+ACCOUNT_EMAIL_VERIFICATION = "none"  # the provider vouches for the address (or does not: see lihui/directory/sso.py)
+ACCOUNT_ADAPTER = "lihui.directory.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "lihui.directory.sso.SocialAccountAdapter"
+# The button on our own login page starts the provider's login at once (allauth would show a
+# page of its own asking to continue); the round trip's state is bound to the session.
+SOCIALACCOUNT_LOGIN_ON_GET = True
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("LIHUI_SSO_TIMEOUT_SECONDS", 10)
+LIHUI_SSO_CREATE_PEOPLE = env_bool("LIHUI_SSO_CREATE_PEOPLE", True)
+LIHUI_SSO_REQUIRED = env_bool("LIHUI_SSO_REQUIRED", False)
+LIHUI_BREAK_GLASS_USERS = env_list("LIHUI_BREAK_GLASS_USERS")
+LIHUI_SSO_EMPLOYEE_NUMBER_CLAIM = env_str("LIHUI_SSO_EMPLOYEE_NUMBER_CLAIM", "employee_number")
+LIHUI_SSO_PROVIDER_ID = "company"  # in the provider URLs: /sso/oidc/company/…, /sso/saml/company/…
+# Attribute names a SAML IdP sends, by the LDAP OIDs (Shibboleth, AD FS, Keycloak's "urn:oid" mappers).
+LIHUI_SAML_DEFAULT_ATTRIBUTES = {
+    "uid": ["urn:oid:0.9.2342.19200300.100.1.1", "urn:oasis:names:tc:SAML:attribute:subject-id"],
+    "email": ["urn:oid:0.9.2342.19200300.100.1.3", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"],
+    "name": ["urn:oid:2.16.840.1.113730.3.1.241", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"],
+    "employee_number": ["urn:oid:2.16.840.1.113730.3.1.3"],
+}
+
+
+def sso_providers(environ=os.environ) -> dict:
+    """SOCIALACCOUNT_PROVIDERS from the LIHUI_OIDC_* and LIHUI_SAML_* variables of `environ`."""
+
+    def get(name: str) -> str:
+        path = environ.get(f"{name}_FILE")
+        return Path(path).read_text(encoding="utf-8").strip() if path else environ.get(name, "").strip()
+
+    providers: dict = {}
+    if get("LIHUI_OIDC_SERVER_URL"):
+        providers["openid_connect"] = {
+            "APPS": [
+                {
+                    "provider_id": LIHUI_SSO_PROVIDER_ID,
+                    "name": get("LIHUI_OIDC_NAME") or "OpenID Connect",
+                    "client_id": get("LIHUI_OIDC_CLIENT_ID"),
+                    "secret": get("LIHUI_OIDC_SECRET"),
+                    "settings": {"server_url": get("LIHUI_OIDC_SERVER_URL"), "oauth_pkce_enabled": True},
+                }
+            ],
+            "SCOPE": ["openid", "profile", "email"],
+        }
+    attributes = {key: list(names) for key, names in LIHUI_SAML_DEFAULT_ATTRIBUTES.items()}
+    for pair in filter(None, (p.strip() for p in get("LIHUI_SAML_ATTRIBUTES").split(","))):
+        key, _sep, name = pair.partition("=")
+        attributes[key.strip()] = [name.strip()]
+    idp: dict = {}
+    if get("LIHUI_SAML_METADATA_URL"):
+        idp = {"entity_id": get("LIHUI_SAML_ENTITY_ID"), "metadata_url": get("LIHUI_SAML_METADATA_URL")}
+    elif get("LIHUI_SAML_METADATA_FILE"):
+        from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
+
+        parsed = OneLogin_Saml2_IdPMetadataParser.parse(
+            Path(get("LIHUI_SAML_METADATA_FILE")).read_bytes(), entity_id=get("LIHUI_SAML_ENTITY_ID") or None
+        )["idp"]
+        idp = {"entity_id": parsed["entityId"], "sso_url": parsed["singleSignOnService"]["url"], "x509cert": parsed.get("x509cert", "")}
+        if parsed.get("singleLogoutService", {}).get("url"):
+            idp["slo_url"] = parsed["singleLogoutService"]["url"]
+    elif get("LIHUI_SAML_SSO_URL"):
+        idp = {"entity_id": get("LIHUI_SAML_ENTITY_ID"), "sso_url": get("LIHUI_SAML_SSO_URL"), "x509cert": get("LIHUI_SAML_X509CERT")}
+        if get("LIHUI_SAML_SLO_URL"):
+            idp["slo_url"] = get("LIHUI_SAML_SLO_URL")
+    if idp:
+        providers["saml"] = {
+            "APPS": [
+                {
+                    "client_id": LIHUI_SSO_PROVIDER_ID,  # the "organization slug" in allauth's SAML URLs
+                    "name": get("LIHUI_SAML_NAME") or "SAML",
+                    "settings": {
+                        "idp": idp,
+                        "attribute_mapping": attributes,
+                        "sp": {"entity_id": get("LIHUI_SAML_SP_ENTITY_ID")} if get("LIHUI_SAML_SP_ENTITY_ID") else {},
+                        # Only assertions the IdP signed; a response to no request of ours is refused.
+                        "advanced": {"want_assertion_signed": True, "reject_idp_initiated_sso": True, "strict": True},
+                    },
+                }
+            ]
+        }
+    return providers
+
+
+SOCIALACCOUNT_PROVIDERS = sso_providers()

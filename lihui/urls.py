@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("lihui.minutes.urls")),
     path("search/", include("lihui.search.urls")),
     path("directory/", include("lihui.directory.urls")),
+    path("sso/", include("lihui.directory.sso_urls")),  # OpenID Connect and SAML single sign-on (allauth)
     path("", include("lihui.notify.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

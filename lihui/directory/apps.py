@@ -6,3 +6,6 @@ class DirectoryConfig(AppConfig):
     name = "lihui.directory"
     label = "directory"
     verbose_name = _("Company directory")
+
+    def ready(self):
+        from . import sso  # noqa: F401  registers the login page's SSO buttons

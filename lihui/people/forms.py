@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -35,9 +36,29 @@ class ThrottledLoginMixin:
         return super().clean()
 
 
-class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+def password_login_allowed(username: str) -> bool:
+    """False when the admin requires SSO (LIHUI_SSO_REQUIRED) and this is no break-glass account."""
+    if not settings.LIHUI_SSO_REQUIRED:
+        return True
+    return username.strip().casefold() in {name.casefold() for name in settings.LIHUI_BREAK_GLASS_USERS}
+
+
+class SsoRequiredMixin:
+    """Where the admin requires single sign-on (LIHUI_SSO_REQUIRED), only the break-glass
+    accounts may sign in with a password; everyone else is sent to the SSO buttons, before
+    any password is checked."""
+
+    def clean(self):
+        if not password_login_allowed(self.cleaned_data.get("username") or ""):
+            raise ValidationError(
+                _("Password sign-in is turned off here: use the sign-in button of your company account on this page."), code="sso_required"
+            )
+        return super().clean()
+
+
+class LoginForm(SsoRequiredMixin, ThrottledLoginMixin, AuthenticationForm):
     pass
 
 
-class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+class AdminLoginForm(SsoRequiredMixin, ThrottledLoginMixin, AdminAuthenticationForm):
     pass

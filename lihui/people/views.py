@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from lihui.directory import sso
 from lihui.directory.login_methods import login_methods
 
 from . import services
@@ -33,6 +34,17 @@ class LoginView(auth_views.LoginView):
         if form.has_error(NON_FIELD_ERRORS, "throttled"):
             response.status_code = 429
         return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, then on to the sign-in provider's logout when the person came through
+    one that offers it (OpenID Connect end_session_endpoint, SAML single logout), so both
+    sessions end."""
+
+    def post(self, request, *args, **kwargs):
+        at_provider = sso.provider_logout_url(request)  # before the session (and the ID token) is gone
+        response = super().post(request, *args, **kwargs)
+        return sso.provider_logout_page(request, at_provider) if at_provider else response
 
 
 @login_required
