@@ -845,6 +845,21 @@ WEB: dict[str, Web] = {
     "directory:import_template": Web(get=admins_configure(200)),
     "directory:import_preview": Web(get=admins_configure(200), kwargs=lambda w, t, r: {"pk": w.import_preview().pk}),
     "directory:import_confirm": Web(get=everyone(405), post=admins_configure(302), kwargs=lambda w, t, r: {"pk": w.import_preview().pk}),
+    # --- single sign-on (/sso/): with no provider set up here, every provider URL is 404 for
+    # everyone; allauth's own login name sends to ours, its "inactive" page refuses.
+    "openid_connect_login": Web(get=everyone(404), post=everyone(404), writes=False, kwargs=lambda w, t, r: {"provider_id": "company"},
+                                anonymous=("GET", 404)),
+    "openid_connect_callback": Web(get=everyone(404), kwargs=lambda w, t, r: {"provider_id": "company"}, anonymous=("GET", 404)),
+    "saml_login": Web(get=everyone(404), post=everyone(404), writes=False, kwargs=lambda w, t, r: {"organization_slug": "company"},
+                      anonymous=("GET", 404)),
+    "saml_acs": Web(get=everyone(302), post=everyone(302), writes=False, kwargs=lambda w, t, r: {"organization_slug": "company"},
+                    anonymous=("POST", 302)),
+    "saml_finish_acs": Web(get=everyone(404), kwargs=lambda w, t, r: {"organization_slug": "company"}, anonymous=("GET", 404)),
+    "saml_sls": Web(get=everyone(404), post=everyone(404), writes=False, kwargs=lambda w, t, r: {"organization_slug": "company"},
+                    anonymous=("GET", 404)),
+    "saml_metadata": Web(get=everyone(404), kwargs=lambda w, t, r: {"organization_slug": "company"}, anonymous=("GET", 404)),
+    "account_login": Web(get=everyone(302), anonymous=("GET", 302)),
+    "account_inactive": Web(get=everyone(403), anonymous=("GET", 403)),
     # --- people
     "people:login": Web(
         get=everyone(302),  # signed in already: on to the dashboard
