@@ -6,3 +6,6 @@ class DirectoryConfig(AppConfig):
     name = "lihui.directory"
     label = "directory"
     verbose_name = _("Company directory")
+
+    def ready(self):
+        from .suites import login  # noqa: F401  (the WeCom / DingTalk / Feishu login buttons)

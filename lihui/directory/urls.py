@@ -1,10 +1,17 @@
 from django.urls import path
 
-from .views import reports
+from .views import reports, suites
 
 app_name = "directory"
 urlpatterns = [
     path("", reports.directory_index, name="directory_index"),
     path("reports/<int:pk>/", reports.sync_report_detail, name="sync_report_detail"),
     path("people/<int:pk>/", reports.person_sources, name="person_sources"),
+    path("suites/", suites.suites_admin, name="suites"),
+    path("suites/<str:source>/save/", suites.suite_save, name="suite_save"),
+    path("suites/<str:source>/test/", suites.suite_test_view, name="suite_test"),
+    path("suites/<str:source>/sync/", suites.suite_sync_view, name="suite_sync"),
+    path("suites/<str:source>/login/", suites.suite_login, name="suite_login"),
+    path("suites/<str:source>/inapp/", suites.suite_inapp, name="suite_inapp"),
+    path("suites/<str:source>/callback/", suites.suite_callback, name="suite_callback"),
 ]

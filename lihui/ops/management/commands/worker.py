@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
+from lihui.directory.suites.services import suites_sync_due
 from lihui.idempotency.services import idempotency_keys_purge
 from lihui.meetings.services.planning import meetings_extend_horizon
 from lihui.notices.services import notices_run
@@ -48,6 +49,7 @@ PASSES = (
     Pass("indexing", lambda worker: search_refresh(limit=500), "indexed %d meetings for search"),
     Pass("idempotency key purge", lambda worker: idempotency_keys_purge()),
     Pass("survey close", lambda worker: surveys_release_closed(), "wrote %d waiting answers of closed surveys"),
+    Pass("suite sync", lambda worker: suites_sync_due(), "synced the directory from the work suites: %s"),  # only those set up for it
     Pass("notices", lambda worker: notices_run(), "queued notices: %s", notify=True),
     Pass("delivery", lambda worker: deliver_due(worker=worker, limit=200), "delivered %d messages", notify=True),
 )
