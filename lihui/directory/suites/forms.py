@@ -48,6 +48,8 @@ class SuiteAppForm(forms.ModelForm):
         )
         if not stored:
             del self.fields["clear_secret"]
+        ids = [f for f in FIELDS[source] if f in self.fields]
+        self.order_fields([*ids, "secret", "clear_secret", "login_enabled", "sync_enabled", "sync_every_hours"])
 
     def clean(self):
         data = super().clean()

@@ -20,3 +20,32 @@ def read_snapshot(source: str) -> Snapshot:
     if client is None:
         raise SuiteError(_("%(suite)s is not set up: enter its app at Company directory › Work suites.") % {"suite": suite_name(source)})
     return client.snapshot()
+
+
+# For the registry of sources (lihui/directory/sources.py: SOURCES maps a name to a function
+# that takes nothing and raises SourceError): one reader per suite.
+def read_wecom() -> Snapshot:
+    return _read("wecom")
+
+
+def read_dingtalk() -> Snapshot:
+    return _read("dingtalk")
+
+
+def read_feishu() -> Snapshot:
+    return _read("feishu")
+
+
+def _read(source: str) -> Snapshot:
+    try:
+        return read_snapshot(source)
+    except SuiteError as exc:
+        raise _source_error()(str(exc)) from None
+
+
+def _source_error() -> type[Exception]:
+    try:
+        from lihui.directory.sources import SourceError
+    except ImportError:  # a tree without the registry
+        return SuiteError
+    return SourceError

@@ -13,7 +13,7 @@ from django.utils import timezone
 from lihui.directory.models import SuiteApp, SyncReport
 from lihui.directory.suites.base import SuiteError
 from lihui.directory.suites.services import suite_sync, suites_sync_due
-from lihui.directory.suites.sync import read_snapshot
+from lihui.directory.suites.sync import read_dingtalk, read_feishu, read_snapshot, read_wecom
 from lihui.ops.management.commands.worker import PASSES
 from lihui.people.models import Department, Identity, Person
 from lihui.testing.suites.fixtures import configure_suites, suite_server, suites  # noqa: F401
@@ -122,11 +122,16 @@ def test_a_suite_not_set_up_is_a_failed_report(db, suite_server):
         read_snapshot("ldap")
 
 
-def test_people_sync_reads_a_suite_snapshot(suites):
-    """What `manage.py people_sync wecom` runs (the command and its SOURCES come from another
-    branch; read_snapshot is this branch's entry)."""
-    snapshot = read_snapshot("wecom")
-    assert snapshot.source == "wecom" and snapshot.complete and len(snapshot.people) == 12
+def test_people_sync_reads_a_suite_snapshot(suites, suite_server):
+    """What `manage.py people_sync wecom` runs (lihui/directory/sources.py names
+    read_wecom / read_dingtalk / read_feishu); a suite that cannot be read raises the
+    registry's error."""
+    for source, read in (("wecom", read_wecom), ("dingtalk", read_dingtalk), ("feishu", read_feishu)):
+        snapshot = read()
+        assert snapshot.source == source and snapshot.complete and len(snapshot.people) == 12
+    suite_server.inject("feishu:contact/v3/departments/children", "garbage")
+    with pytest.raises(Exception, match="not its API's JSON"):
+        read_feishu()
 
 
 # --- the worker ----------------------------------------------------------------------------------
