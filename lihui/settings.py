@@ -149,6 +149,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lihui.directory.suites.middleware.InAppLoginMiddleware",  # inside WeCom / DingTalk / Feishu: signed in by the app
     "lihui.security.AnonymousUploadMiddleware",  # before the CSRF check would parse the body
     "lihui.security.PrivateResponsesNotStoredMiddleware",
     "lihui.people.middleware.PersonPreferencesMiddleware",
@@ -544,3 +545,30 @@ def sso_providers(environ=os.environ) -> dict:
 
 
 SOCIALACCOUNT_PROVIDERS = sso_providers()
+
+# Work suites (lihui/directory/suites/): WeCom, DingTalk and Feishu as login and directory
+# sources. The admin enters each app at /directory/suites/; its secret may come from here
+# instead (LIHUI_WECOM_SECRET, LIHUI_DINGTALK_SECRET, LIHUI_FEISHU_SECRET, or their _FILE),
+# which wins over the stored one. The vendors' hosts are settings so the tests, the demo and
+# the benchmark can point them at the local suite server (python -m lihui.testing.suites).
+LIHUI_WECOM_API = env_str("LIHUI_WECOM_API", "https://qyapi.weixin.qq.com")
+LIHUI_WECOM_LOGIN = env_str("LIHUI_WECOM_LOGIN", "https://login.work.weixin.qq.com")
+LIHUI_WECOM_OAUTH = env_str("LIHUI_WECOM_OAUTH", "https://open.weixin.qq.com")
+LIHUI_DINGTALK_OAPI = env_str("LIHUI_DINGTALK_OAPI", "https://oapi.dingtalk.com")
+LIHUI_DINGTALK_API = env_str("LIHUI_DINGTALK_API", "https://api.dingtalk.com")
+LIHUI_DINGTALK_LOGIN = env_str("LIHUI_DINGTALK_LOGIN", "https://login.dingtalk.com")
+# The DingTalk JSAPI the in-app login page loads (its requestAuthCode runs only inside DingTalk).
+LIHUI_DINGTALK_JSAPI_URL = env_str("LIHUI_DINGTALK_JSAPI_URL", "https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js")
+LIHUI_FEISHU_API = env_str("LIHUI_FEISHU_API", "https://open.feishu.cn")
+LIHUI_FEISHU_ACCOUNTS = env_str("LIHUI_FEISHU_ACCOUNTS", "https://accounts.feishu.cn")
+LIHUI_WECOM_SECRET = env_str("LIHUI_WECOM_SECRET")
+LIHUI_DINGTALK_SECRET = env_str("LIHUI_DINGTALK_SECRET")
+LIHUI_FEISHU_SECRET = env_str("LIHUI_FEISHU_SECRET")
+LIHUI_SUITES_HTTP_TIMEOUT = env_int("LIHUI_SUITES_HTTP_TIMEOUT", 10)
+# Rate limited anyway: wait LIHUI_SUITES_RETRY_SECONDS (doubling; Feishu says how long), at
+# most LIHUI_SUITES_RETRIES times, then the sync fails with a clear report.
+LIHUI_SUITES_RETRIES = env_int("LIHUI_SUITES_RETRIES", 3)
+LIHUI_SUITES_RETRY_SECONDS = float(env_str("LIHUI_SUITES_RETRY_SECONDS", "1"))
+# Seconds between two calls of one API, under each vendor's per-API limit (WeCom 10,000 a
+# minute, DingTalk 20 a second, Feishu's contact APIs 50 a second).
+LIHUI_SUITES_MIN_INTERVAL = {"wecom": 0.0, "dingtalk": 0.055, "feishu": 0.021}

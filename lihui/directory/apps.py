@@ -9,3 +9,4 @@ class DirectoryConfig(AppConfig):
 
     def ready(self):
         from . import sso  # noqa: F401  registers the login page's SSO buttons
+        from .suites import login  # noqa: F401  (the WeCom / DingTalk / Feishu login buttons)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lihui.people.models import Source
 
@@ -55,8 +56,8 @@ class SyncChange(models.Model):
     each changed field's value before and after (display values: names, not ids)."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Created")
-        CHANGED = "changed", _("Changed")
+        CREATED = "created", pgettext_lazy("directory", "Joined")
+        CHANGED = "changed", pgettext_lazy("directory", "Changed")
         DEACTIVATED = "deactivated", _("Left (deactivated)")
         REACTIVATED = "reactivated", _("Back (reactivated)")
 
@@ -76,3 +77,35 @@ class SyncChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.name}"
+
+
+class SuiteApp(models.Model):
+    """The app Lihui is in a work suite (WeCom, DingTalk, Feishu): its ids and secret, whether
+    people log in with it and whether the worker syncs the directory from it. One per suite.
+    The secret is never shown again after saving; LIHUI_<SUITE>_SECRET (or _FILE) in the
+    environment wins over the stored one."""
+
+    class Suite(models.TextChoices):
+        WECOM = Source.WECOM.value, Source.WECOM.label
+        DINGTALK = Source.DINGTALK.value, Source.DINGTALK.label
+        FEISHU = Source.FEISHU.value, Source.FEISHU.label
+
+    source = models.CharField(_("suite"), max_length=20, choices=Suite.choices, unique=True)
+    corp_id = models.CharField(_("corp ID"), max_length=100, blank=True)  # WeCom corpid, DingTalk corpId
+    app_key = models.CharField(_("app key / app ID"), max_length=100, blank=True)  # DingTalk AppKey, Feishu App ID
+    agent_id = models.CharField(_("agent ID"), max_length=50, blank=True)  # WeCom AgentId, DingTalk AgentId
+    secret = models.CharField(_("app secret"), max_length=500, blank=True)
+    login_enabled = models.BooleanField(_("log in with it"), default=True)
+    sync_enabled = models.BooleanField(_("sync the directory on a schedule"), default=False)
+    sync_every_hours = models.PositiveSmallIntegerField(_("sync every (hours)"), default=24)
+    last_sync = models.DateTimeField(_("last scheduled sync"), null=True, blank=True)
+    updated = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["source"]
+        verbose_name = _("work suite app")
+        verbose_name_plural = _("work suite apps")
+
+    def __str__(self) -> str:
+        return self.get_source_display()

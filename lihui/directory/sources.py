@@ -29,6 +29,9 @@ from .services import CHUNK, Snapshot, sync_apply, sync_failed
 
 SOURCES: dict[str, str] = {
     "ldap": "lihui.directory.ldap.read_snapshot",
+    "wecom": "lihui.directory.suites.sync.read_wecom",
+    "dingtalk": "lihui.directory.suites.sync.read_dingtalk",
+    "feishu": "lihui.directory.suites.sync.read_feishu",
 }
 
 

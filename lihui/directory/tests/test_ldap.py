@@ -32,6 +32,13 @@ from lihui.testing import ldap_tree as tree
 from lihui.testing.factories import PersonFactory, make_series
 from lihui.testing.ldap import broken_directory, closed_port_uri, ldap_directory, slapd  # noqa: F401
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the source language); a test that wants Chinese says so."""
+    with translation.override("en"):
+        yield
+
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 12, 8, 2, 0, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parents[3]

@@ -5,6 +5,7 @@ that a refusal writes nothing); a provider that cannot be reached gets a page, n
 import socket
 
 import pytest
+from django.utils import translation
 
 from lihui.directory.models import SyncReport
 from lihui.directory.sso import Claims, Refused, claims_from_oidc, claims_from_saml, person_for_login
@@ -12,6 +13,13 @@ from lihui.people.models import Identity, Person
 from lihui.settings import LIHUI_SAML_DEFAULT_ATTRIBUTES, sso_providers
 from lihui.testing.browser import zh
 from lihui.testing.factories import PersonFactory
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the source language); a test that wants Chinese says so."""
+    with translation.override("en"):
+        yield
 
 
 def test_an_oidc_email_counts_only_when_verified():

@@ -28,7 +28,19 @@ FIELD_LABELS = {
     "manager": Person._meta.get_field("manager").verbose_name,
     "language": Person._meta.get_field("language").verbose_name,
     "time_zone": Person._meta.get_field("time_zone").verbose_name,
+    "is_staff": Person._meta.get_field("is_staff").verbose_name,
 }
+LANGUAGES = dict(Person.Language.choices)
+
+
+def _field_rows(fields: dict) -> list[tuple]:
+    """(label, before, after) per changed field; languages by name, not by code."""
+    rows = []
+    for field, (before, after) in fields.items():
+        if field == "language":
+            before, after = LANGUAGES.get(before, before), LANGUAGES.get(after, after)
+        rows.append((FIELD_LABELS.get(field, field), before, after))
+    return rows
 
 
 @require_GET
@@ -51,8 +63,7 @@ def directory_index(request):
 def sync_report_detail(request, pk: int):
     report = sync_report_or_404(pk=pk)
     changes = [
-        {"change": c, "fields": [(FIELD_LABELS.get(f, f), before, after) for f, (before, after) in c.fields.items()]}
-        for c in sync_report_changes(report=report)
+        {"change": c, "fields": _field_rows(c.fields)} for c in sync_report_changes(report=report)
     ]
     return render(request, "directory/report.html", {"report": report, "changes": changes})
 
@@ -75,8 +86,7 @@ def person_sources(request, pk: int):
             "identities": person_identities(person=person),
             "fields": fields,
             "history": [
-                {"change": c, "fields": [(FIELD_LABELS.get(f, f), b, a) for f, (b, a) in c.fields.items()]}
-                for c in person_sync_history(person=person)
+                {"change": c, "fields": _field_rows(c.fields)} for c in person_sync_history(person=person)
             ],
         },
     )

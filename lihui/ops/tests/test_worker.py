@@ -11,7 +11,7 @@ from lihui.ops.models import WorkerHeartbeat
 
 def test_the_passes_run_in_order_and_the_notices_only_when_enabled():
     assert [p.name for p in worker.PASSES] == [
-        "heartbeat", "planning", "indexing", "idempotency key purge", "survey close", "LDAP sync", "notices", "delivery",
+        "heartbeat", "planning", "indexing", "idempotency key purge", "survey close", "LDAP sync", "suite sync", "notices", "delivery",
     ]  # fmt: skip
     assert [p.name for p in worker.PASSES if p.notify] == ["notices", "delivery"]
 

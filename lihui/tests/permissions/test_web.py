@@ -66,7 +66,7 @@ from django.utils import timezone
 
 from lihui.actions.models import ActionItem, ActionUpdate, Decision
 from lihui.actions.services import action_create
-from lihui.directory.models import SyncChange, SyncReport
+from lihui.directory.models import SuiteApp, SyncChange, SyncReport
 from lihui.meetings.models import AgendaItem, Attendance, Guest, Material, Meeting
 from lihui.meetings.services.agenda import agenda_ensure, guest_invite, material_add
 from lihui.meetings.services.live import meeting_start
@@ -331,6 +331,7 @@ def snapshot() -> tuple:
         # the company directory: people and the runs that write them (a preview writes nothing)
         list(Person.objects.order_by("pk").values_list("pk", "employee_number", "department", "is_active")),
         list(SyncReport.objects.exclude(status="preview").order_by("pk").values_list("pk", "status")),
+        list(SuiteApp.objects.order_by("pk").values_list("pk", "source", "corp_id", "agent_id", "secret")),
         list(CalendarFeed.objects.order_by("pk").values_list("pk", "person", "series", "digest")),
         list(Person.objects.order_by("pk").values_list("pk", "language", "time_zone", "is_active", "password")),
         list(Preference.objects.order_by("pk").values_list("pk", "person", "kind", "transport", "enabled")),
@@ -843,6 +844,21 @@ WEB: dict[str, Web] = {
         writes=False,  # a preview: nothing is written until the confirm
     ),  # fmt: skip
     "directory:import_template": Web(get=admins_configure(200)),
+    # the work suites' apps (WeCom, DingTalk, Feishu): set up by admins
+    "directory:suites": Web(get=admins_configure(200)),
+    "directory:suite_save": Web(
+        get=everyone(405), post=admins_configure(302), kwargs=lambda w, t, r: {"source": "wecom"},
+        data=lambda w, t, r: {"wecom-corp_id": "ww0123456789abcdef", "wecom-agent_id": "1000002", "wecom-secret": "a-secret-of-the-test",
+                              "wecom-sync_every_hours": "24"},
+    ),  # fmt: skip
+    "directory:suite_test": Web(get=everyone(405), post=admins_configure(302), writes=False, kwargs=lambda w, t, r: {"source": "wecom"}),
+    # (not set up: the sync refuses, and its failed report says why)
+    "directory:suite_sync": Web(get=everyone(405), post=admins_configure(302), kwargs=lambda w, t, r: {"source": "wecom"}),
+    # signing in through a suite: nothing is set up here, so there is nothing to sign in with;
+    # the callback without the state the login started refuses (400)
+    "directory:suite_login": Web(get=everyone(404), kwargs=lambda w, t, r: {"source": "wecom"}, anonymous=("GET", 404)),
+    "directory:suite_inapp": Web(get=everyone(404), kwargs=lambda w, t, r: {"source": "wecom"}, anonymous=("GET", 404)),
+    "directory:suite_callback": Web(get=everyone(400), kwargs=lambda w, t, r: {"source": "wecom"}, anonymous=("GET", 400)),
     "directory:import_preview": Web(get=admins_configure(200), kwargs=lambda w, t, r: {"pk": w.import_preview().pk}),
     "directory:import_confirm": Web(get=everyone(405), post=admins_configure(302), kwargs=lambda w, t, r: {"pk": w.import_preview().pk}),
     # --- single sign-on (/sso/): with no provider set up here, every provider URL is 404 for

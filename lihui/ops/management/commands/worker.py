@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from lihui.directory.ldap import ldap_sync_scheduled
+from lihui.directory.suites.services import suites_sync_due
 from lihui.idempotency.services import idempotency_keys_purge
 from lihui.meetings.services.planning import meetings_extend_horizon
 from lihui.notices.services import notices_run
@@ -50,6 +51,7 @@ PASSES = (
     Pass("idempotency key purge", lambda worker: idempotency_keys_purge()),
     Pass("survey close", lambda worker: surveys_release_closed(), "wrote %d waiting answers of closed surveys"),
     Pass("LDAP sync", lambda worker: ldap_sync_scheduled(), "LDAP sync: %s"),  # every LIHUI_LDAP_SYNC_MINUTES, when set up
+    Pass("suite sync", lambda worker: suites_sync_due(), "synced the directory from the work suites: %s"),  # only those set up for it
     Pass("notices", lambda worker: notices_run(), "queued notices: %s", notify=True),
     Pass("delivery", lambda worker: deliver_due(worker=worker, limit=200), "delivered %d messages", notify=True),
 )
