@@ -28,6 +28,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +39,7 @@ from lihui.people.models import ApiToken, Department, DepartmentIdentity, Identi
 from .models import SyncChange, SyncReport
 
 CHUNK = 500
+NARROW_LIMIT = 2_000  # a partial snapshot up to this size reads only the people it may mean
 MAX_PEOPLE = 50_000
 LANGUAGES = {"zh-hans", "en", ""}
 # The fields a directory may set, in the order a report shows them.
@@ -134,8 +137,22 @@ class _World:
         "language", "time_zone", "is_active", "field_sources",
     )  # fmt: skip
 
-    def __init__(self, source: str):
-        self.people = {row["id"]: row for row in Person.objects.values(*self.PERSON_FIELDS)}
+    def __init__(self, source: str, snapshot: Snapshot | None = None):
+        """With a partial snapshot of a few people (a login, a small file), only the people it
+        may mean are read — by their ids in the source, 工号, username or e-mail — with their
+        managers and the department heads; a whole directory reads everyone (its leavers are
+        the people it no longer names)."""
+        narrow = snapshot is not None and not snapshot.complete and len(snapshot.people) <= NARROW_LIMIT
+        if narrow:
+            self.identities = self._identities_named(source, snapshot)
+            people = self._people_meant(source, snapshot, set(self.identities.values()))
+            found = set(people)
+            for pk, key in Identity.objects.filter(source=source, person_id__in=found).values_list("person_id", "external_id"):
+                self.identities.setdefault(key, pk)
+        else:
+            people = {row["id"]: row for row in Person.objects.values(*self.PERSON_FIELDS)}
+            self.identities = dict(Identity.objects.filter(source=source).values_list("external_id", "person_id"))
+        self.people = people
         self.by_number = {r["employee_number"]: pk for pk, r in self.people.items() if r["employee_number"]}
         self.by_username = {r["username"]: pk for pk, r in self.people.items()}
         emails = defaultdict(list)
@@ -143,11 +160,33 @@ class _World:
             if r["email"] and r["is_active"]:
                 emails[r["email"].casefold()].append(pk)
         self.by_email = {e: pks[0] for e, pks in emails.items() if len(pks) == 1}
-        self.identities = dict(Identity.objects.filter(source=source).values_list("external_id", "person_id"))
         self.identity_of = {pk: key for key, pk in self.identities.items()}
         self.departments = {row["id"]: row for row in Department.objects.values("id", "name", "parent_id", "head_id")}
         self.department_links = dict(DepartmentIdentity.objects.filter(source=source).values_list("external_id", "department_id"))
         self.by_parent_name = {(d["parent_id"], d["name"]): pk for pk, d in self.departments.items()}
+        if narrow:  # the heads and the managers of the people read, for names and checks
+            wanted = {d["head_id"] for d in self.departments.values()} | {r["manager_id"] for r in self.people.values()}
+            missing = wanted - set(self.people) - {None}
+            self.people.update({row["id"]: row for row in Person.objects.filter(pk__in=missing).values(*self.PERSON_FIELDS)})
+
+    @staticmethod
+    def _identities_named(source: str, snapshot: Snapshot) -> dict[str, int]:
+        keys = {p.key for p in snapshot.people} | {p.manager_key for p in snapshot.people if p.manager_key}
+        keys |= {k for d in snapshot.departments for k in d.head_keys}
+        return dict(Identity.objects.filter(source=source, external_id__in=keys).values_list("external_id", "person_id"))
+
+    def _people_meant(self, source: str, snapshot: Snapshot, linked: set[int]) -> dict[int, dict]:
+        numbers = {p.employee_number for p in snapshot.people if p.employee_number}
+        usernames = {p.username for p in snapshot.people if p.username}
+        for p in snapshot.people:  # the usernames a new person could be given, to keep them unique
+            base = _username_for(p, source)
+            usernames |= {base, *(f"{base}-{n}"[:150] for n in range(2, 10))}
+        emails = {p.email.lower() for p in snapshot.people if p.email}
+        match = Q(pk__in=linked) | Q(employee_number__in=numbers) | Q(username__in=usernames)
+        if emails:
+            match |= Q(email_lower__in=emails)
+        qs = Person.objects.annotate(email_lower=Lower("email")).filter(match)
+        return {row["id"]: row for row in qs.values(*self.PERSON_FIELDS)}
 
     def department_path(self, pk: int | None) -> str:
         names, seen = [], set()
@@ -179,7 +218,7 @@ def sync_plan(snapshot: Snapshot) -> Plan:
             [],
             errors=[_("The directory sent %(n)d people; at most %(max)d are taken at once.") % {"n": len(snapshot.people), "max": MAX_PEOPLE}],
         )
-    world = _World(snapshot.source)
+    world = _World(snapshot.source, snapshot)
     departments = _plan_departments(snapshot, world)
     people = _plan_people(snapshot, world, departments)
     return Plan(snapshot, people, departments)
@@ -459,7 +498,7 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 def _write(plan: Plan, report: SyncReport) -> None:
     source = plan.snapshot.source
     now = report.started
-    world = _World(source)  # inside the transaction: what the plan was made against
+    world = _World(source, plan.snapshot)  # inside the transaction: what the plan was made against
     dept_by_key = _write_departments(plan, world, report)
     person_by_key: dict[str, int] = {key: pk for key, pk in world.identities.items()}
     changes: list[SyncChange] = []

@@ -215,3 +215,24 @@ def test_the_queries_of_a_sync_do_not_grow_with_the_directory(db):
     # batches (SQLite takes 999 parameters a statement, ~38 people), never one per row.
     (small_first, small_again), (large_first, large_again) = counts
     assert large_first - small_first <= 360 // 10 and large_again - small_again <= 360 // 10, counts
+
+
+def test_a_login_of_one_person_reads_only_the_people_it_may_mean(db):
+    """A partial snapshot (a login, a small file) does not read the whole company."""
+    from lihui.directory import services
+
+    sync_apply(company(), trigger="manual")
+    PersonFactory.create_batch(30)
+    world = services._World("wecom", Snapshot("wecom", [], [P("u4", "赵专员", employee_number="E004")]))
+    assert set(world.people) <= set(Person.objects.filter(employee_number__in=["E001", "E002", "E003", "E004"]).values_list("pk", flat=True))
+    assert world.identities["u4"] == Person.objects.get(employee_number="E004").pk
+    # …and plans exactly as the whole read does.
+    one = Snapshot("wecom", [], [P("u4", "赵专员（新）", employee_number="E004", manager_key="u1")])
+    narrow = sync_plan(one)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(services, "NARROW_LIMIT", 0)
+        whole = sync_plan(one)
+    assert [(p.action, p.person_id, p.fields, p.errors) for p in narrow.people] == [
+        (p.action, p.person_id, p.fields, p.errors) for p in whole.people
+    ]
+    assert narrow.people[0].fields == {"name": ["赵专员", "赵专员（新）"], "manager": ["李客服", "王经理"]}
