@@ -7,6 +7,7 @@ import functools
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from lihui.people.models import Identity, Person
 
@@ -24,7 +25,7 @@ def directory_admin_required(view):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not person_is_directory_admin(request.user):
-            raise PermissionDenied
+            raise PermissionDenied(_("Only administrators import, sync and set up the company directory."))
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -3,6 +3,7 @@ product (regime, meetings, reports, actions, minutes, surveys, search), so it li
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,12 +16,14 @@ from django.utils import timezone, translation
 
 from lihui.actions.models import ActionItem, ActionUpdate
 from lihui.actions.services import decision_record
+from lihui.directory.models import SyncReport
+from lihui.directory.services import DirectoryDepartment, DirectoryPerson, Snapshot, sync_apply
 from lihui.meetings.models import AgendaItem, Attendance, Meeting
 from lihui.meetings.services.agenda import agenda_ensure
 from lihui.meetings.services.planning import meeting_cancel, meeting_move, meetings_plan
 from lihui.minutes.services import minutes_publish
 from lihui.notify.models import Message
-from lihui.people.models import Department, Person
+from lihui.people.models import Department, Person, Source
 from lihui.regime.services import RosterEntry, cadence_window_add, series_create
 from lihui.reports.models import Kpi
 from lihui.reports.services import report_get_or_create, report_save
@@ -128,24 +131,37 @@ class Command(BaseCommand):
 
 def team_create() -> tuple[dict[str, Department], dict[str, Person]]:
     """The operations department and its four, the people (each head of a department), and
-    the administrator."""
-    ops = Department.objects.create(name="运营部")
-    departments = {"运营部": ops}
-    for name in ["客服部", "物流部", "市场部", "财务部"]:
-        departments[name] = Department.objects.create(name=name, parent=ops)
-    people = {}
-    for username, name, dept, title in PEOPLE:
-        people[username] = Person.objects.create_user(
-            username=username,
-            password=DEMO_PASSWORD,
-            name=name,
-            department=departments[dept],
-            title=title,
-            email=f"{username}@example.com",
-        )
-    for dept, head in [("运营部", "zhouyun"), ("客服部", "lina"), ("物流部", "wangqiang"), ("市场部", "chenjing"), ("财务部", "zhaolei")]:
-        departments[dept].head = people[head]
-        departments[dept].save()
+    the administrator. The team arrives as a company would bring it: an import of its
+    通讯录 through the directory engine, so the directory page has its first sync report and
+    every person their 工号 and where they came from."""
+    heads = {"运营部": "zhouyun", "客服部": "lina", "物流部": "wangqiang", "市场部": "chenjing", "财务部": "zhaolei"}
+    path = {"运营部": "运营部", **{name: f"运营部/{name}" for name in ["客服部", "物流部", "市场部", "财务部"]}}
+    snapshot = Snapshot(
+        source=Source.IMPORT,
+        departments=[
+            DirectoryDepartment(key=path[name], name=name, parent_key=None if name == "运营部" else "运营部", head_keys=(heads[name],))
+            for name in path
+        ],
+        people=[
+            DirectoryPerson(key=username, username=username, employee_number=f"YY{n:04d}", name=name, department_key=path[dept],
+                            title=title, email=f"{username}@example.com",
+                            manager_key=None if username == "zhouyun" else heads[dept] if heads[dept] != username else "zhouyun")
+            for n, (username, name, dept, title) in enumerate(PEOPLE, start=1)
+        ],
+    )  # fmt: skip
+    # Keyed by username here, so the heads and managers above name people by username too.
+    snapshot.people = [dataclasses.replace(p, key=p.employee_number) for p in snapshot.people]
+    number = {p.username: p.employee_number for p in snapshot.people}
+    snapshot.departments = [dataclasses.replace(d, head_keys=tuple(number[k] for k in d.head_keys)) for d in snapshot.departments]
+    snapshot.people = [dataclasses.replace(p, manager_key=number.get(p.manager_key)) for p in snapshot.people]
+    report = sync_apply(snapshot, trigger=SyncReport.Trigger.IMPORT, file_name="运营部通讯录.xlsx")
+    if report.status != SyncReport.Status.DONE:
+        raise RuntimeError(f"the demo team could not be imported: {report.error or report.problems}")
+    people = {p.username: p for p in Person.objects.filter(username__in=number).select_related("department")}
+    for person in people.values():
+        person.set_password(DEMO_PASSWORD)  # the demo signs in with a password (a company would use its directory)
+        person.save(update_fields=["password"])
+    departments = {d.name: d for d in Department.objects.filter(name__in=path)}
     Person.objects.create_superuser(username="admin", password=DEMO_PASSWORD, name="系统管理员", email="admin@example.com")
     return departments, people
 
