@@ -137,7 +137,7 @@ def test_feishu_departments_and_people_are_read_page_by_page(suites, suite_serve
 
 @pytest.mark.parametrize("kind", ["garbage", "html", "500"])
 @pytest.mark.parametrize("source, endpoint", [
-    ("wecom", "wecom:user/list"), ("dingtalk", "dingtalk:topapi/v2/department/get"), ("feishu", "feishu:contact/v3/users/find_by_department"),
+    ("wecom", "wecom:user/list"), ("dingtalk", "dingtalk:topapi/v2/user/list"), ("feishu", "feishu:contact/v3/users/find_by_department"),
 ])  # fmt: skip
 def test_garbage_is_a_suite_error(suites, suite_server, source, endpoint, kind):
     suite_server.inject(endpoint, kind)

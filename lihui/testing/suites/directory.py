@@ -103,10 +103,10 @@ class Directory:
 
     def members(self, dept_id: int, *, include_left: bool = True) -> list[User]:
         with self.lock:
-            return [
-                u for u in sorted(self.users.values(), key=lambda u: u.userid)
-                if dept_id in u.departments and (include_left or u.state != LEFT)
-            ]  # fmt: skip
+            return sorted(
+                (u for u in self.users.values() if dept_id in u.departments and (include_left or u.state != LEFT)),
+                key=lambda u: u.userid,
+            )
 
     def user(self, userid: str) -> User | None:
         with self.lock:
