@@ -31,6 +31,7 @@ from lihui.meetings.selectors import meeting_visible_or_404, series_occurrences_
 from lihui.meetings.services import planning as meeting_services
 from lihui.ops.views import RETRY_AFTER_SECONDS
 from lihui.people import services as people_services
+from lihui.people.forms import password_login_allowed
 from lihui.people.middleware import person_preferences_activate
 from lihui.people.models import Department, Person
 from lihui.people.selectors import api_token_list, person_list
@@ -177,6 +178,8 @@ def token_create(request, payload: s.TokenIn):
     key = f"lihui:token-fail:{hashlib.sha256(payload.username.lower().encode()).hexdigest()}"
     if throttle_cache().get(key, 0) >= 10:
         return error(request, 429, _("Too many failed attempts. Try again later."))
+    if not password_login_allowed(payload.username):  # SSO required: a password opens nothing but break-glass accounts
+        return error(request, 401, _("Password sign-in is turned off here: sign in with your company account and create a token on your profile page."))
     person = authenticate(request, username=payload.username, password=payload.password)
     if person is None:
         counter_add(key, seconds=15 * 60)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lihui.people.models import Person
+from lihui.people.models import ApiToken, Person
 from lihui.people.services import api_token_create
 from lihui.testing.browser import BROWSER_MARKS, Shots, zh
 from lihui.testing.factories import PersonFactory
@@ -57,6 +57,18 @@ def test_api_tokens_are_unaffected(client, required, people):
     _token, secret = api_token_create(person=people["zhou"], name="tracker")
     response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200 and response.json()["name"] == "周云"
+
+
+def test_a_password_buys_no_api_token_either_but_a_break_glass_accounts_does(client, required, people):
+    def exchange(username):
+        return client.post("/api/v1/auth/token", {"username": username, "password": "pw", "name": "脚本"}, content_type="application/json")
+
+    refused = exchange("zhou")
+    assert refused.status_code == 401 and not ApiToken.objects.filter(person=people["zhou"]).exists()
+    assert refused.json()["error"] == zh(
+        "Password sign-in is turned off here: sign in with your company account and create a token on your profile page."
+    )
+    assert exchange("admin").status_code == 201
 
 
 def test_without_the_setting_everyone_signs_in_with_a_password(client, settings, people):
