@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,8 @@ def sync_report_or_404(*, pk: int) -> SyncReport:
 
 
 def sync_report_changes(*, report: SyncReport) -> QuerySet[SyncChange]:
-    return report.changes.select_related("person", "department").order_by("kind", "name", "id")
+    # Departments first (the tree the people go into), then people by kind and name.
+    return report.changes.select_related("person", "department").order_by(F("person").asc(nulls_first=True), "kind", "name", "id")
 
 
 def person_identities(*, person: Person) -> QuerySet[Identity]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import yesno
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from lihui.people.models import Person, Source
@@ -99,4 +101,6 @@ def _shown(person: Person, field: str) -> str:
         return str(person.manager) if person.manager_id else ""
     if field == "language":
         return person.get_language_display() if person.language else ""
+    if field == "is_staff":
+        return yesno(person.is_staff, _("yes,no"))
     return getattr(person, field) or ""
