@@ -7,6 +7,7 @@ PORT ?= 8000
 .PHONY: run test test-shifted lint bench messages lock browser-deps test-deps clean backup
 
 $(VENV)/.installed: requirements.lock
+	@bin/build-deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.lock
