@@ -157,7 +157,8 @@ def test_the_worker_syncs_a_suite_when_due_and_only_once(suites):
     assert reports.count() == 2 and SuiteApp.objects.get(source="dingtalk").last_sync == now + dt.timedelta(hours=6, minutes=1)
 
 
-def test_the_worker_pass_skips_suites_not_set_up_or_not_scheduled(db, suite_server):
+@pytest.mark.django_db(transaction=True)  # the worker closes connections left in a transaction (PostgreSQL)
+def test_the_worker_pass_skips_suites_not_set_up_or_not_scheduled(suite_server):
     configure_suites(suite_server, sources=("feishu",))
     SuiteApp.objects.create(source="wecom", sync_enabled=True)  # no ids, no secret
     assert suites_sync_due() == {}
