@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lihui import events
-from lihui.people.models import ApiToken, Department, DepartmentIdentity, Identity, Person, known_time_zones, sort_key_for
+from lihui.people.models import ApiToken, Department, DepartmentIdentity, Identity, Person, Source, known_time_zones, sort_key_for
 
 from .models import SyncChange, SyncReport
 
@@ -137,11 +137,21 @@ class _World:
         "language", "time_zone", "is_active", "field_sources",
     )  # fmt: skip
 
+    def person_keyed(self, key: str | None) -> int | None:
+        """The person a source's key names: their identity in it; in an import, whose key is
+        the 工号, also a person entered by hand with that 工号."""
+        if key is None:
+            return None
+        if key in self.identities:
+            return self.identities[key]
+        return self.by_number.get(key) if self.source == Source.IMPORT else None
+
     def __init__(self, source: str, snapshot: Snapshot | None = None):
         """With a partial snapshot of a few people (a login, a small file), only the people it
         may mean are read — by their ids in the source, 工号, username or e-mail — with their
         managers and the department heads; a whole directory reads everyone (its leavers are
         the people it no longer names)."""
+        self.source = source
         narrow = snapshot is not None and not snapshot.complete and len(snapshot.people) <= NARROW_LIMIT
         if narrow:
             self.identities = self._identities_named(source, snapshot)
@@ -177,6 +187,8 @@ class _World:
 
     def _people_meant(self, source: str, snapshot: Snapshot, linked: set[int]) -> dict[int, dict]:
         numbers = {p.employee_number for p in snapshot.people if p.employee_number}
+        if source == Source.IMPORT:  # its managers are named by 工号
+            numbers |= {p.manager_key for p in snapshot.people if p.manager_key}
         usernames = {p.username for p in snapshot.people if p.username}
         for p in snapshot.people:  # the usernames a new person could be given, to keep them unique
             base = _username_for(p, source)
@@ -317,6 +329,9 @@ def _plan_people(snapshot: Snapshot, world: _World, departments: list[Department
     # A manager may be someone this source brought before and left out of this snapshot (an
     # import of new joiners): their name too, or the manager field would be dropped unseen.
     names = {key: world.person_name(pk) for key, pk in world.identities.items()} | {p.key: _clean(p.name) for p in snapshot.people}
+    for p in snapshot.people:  # a manager known to Lihui only (an import naming them by 工号)
+        if p.manager_key is not None and p.manager_key not in names and world.person_keyed(p.manager_key) is not None:
+            names[p.manager_key] = world.person_name(world.person_keyed(p.manager_key))
     keys = Counter(p.key for p in snapshot.people)
     numbers = Counter(p.employee_number for p in snapshot.people if p.employee_number)
     given_keys = set(keys)
@@ -331,7 +346,7 @@ def _plan_people(snapshot: Snapshot, world: _World, departments: list[Department
             plan.errors.append(_("The employee number “%(value)s” appears more than once.") % {"value": data.employee_number})
         if data.department_key is not None and data.department_key not in usable_departments:
             plan.errors.append(_("The department “%(key)s” is not in the directory.") % {"key": data.department_key})
-        if data.manager_key is not None and data.manager_key not in given_keys and data.manager_key not in world.identities:
+        if data.manager_key is not None and data.manager_key not in given_keys and world.person_keyed(data.manager_key) is None:
             plan.errors.append(_("The line manager “%(key)s” is not in the directory.") % {"key": data.manager_key})
         if data.manager_key is not None and data.manager_key == data.key:
             plan.errors.append(_("A person cannot be their own line manager."))
@@ -349,6 +364,15 @@ def _plan_people(snapshot: Snapshot, world: _World, departments: list[Department
                 _("The employee number “%(value)s” belongs to %(name)s.")
                 % {"value": data.employee_number, "name": world.person_name(world.by_number[data.employee_number])}
             )
+        if pk is not None and data.employee_number and data.key not in world.identities:
+            # Matched by username or e-mail to someone with another 工号: the 工号 is the
+            # company's id for the person, so it is the row that is wrong, not the person.
+            current = world.people[pk]["employee_number"]
+            if current and current != data.employee_number:
+                plan.errors.append(
+                    _("This row matches %(name)s by username or e-mail, whose 工号 is %(before)s, not %(after)s.")
+                    % {"name": world.person_name(pk), "before": current, "after": data.employee_number}
+                )
         if pk is not None:
             claimed[pk] = data.key
         plan.person_id = pk
@@ -370,7 +394,7 @@ def _plan_people(snapshot: Snapshot, world: _World, departments: list[Department
                 del plan.fields["department"]
             elif data.department_key is not None and target != row["department_id"]:
                 plan.fields["department"] = [current["department"], wanted["department"]]
-            manager = world.identities.get(data.manager_key) if data.manager_key is not None else None
+            manager = world.person_keyed(data.manager_key) if data.manager_key is not None else None
             if "manager" in plan.fields and manager is not None and manager == row["manager_id"]:
                 del plan.fields["manager"]
             if not data.active:
@@ -585,7 +609,7 @@ def _write(plan: Plan, report: SyncReport) -> None:
     for p in plan.people:
         if p.data is None or p.person_id is None or p.action in ("skipped",) or "manager" not in p.fields:
             continue
-        manager_id = person_by_key.get(p.data.manager_key)
+        manager_id = person_by_key.get(p.data.manager_key) or world.person_keyed(p.data.manager_key)
         managed.append(Person(id=p.person_id, manager_id=manager_id))
     for batch in _chunks(managed):
         Person.objects.bulk_update(batch, ["manager"], batch_size=CHUNK)

@@ -236,3 +236,23 @@ def test_a_login_of_one_person_reads_only_the_people_it_may_mean(db):
         (p.action, p.person_id, p.fields, p.errors) for p in whole.people
     ]
     assert narrow.people[0].fields == {"name": ["赵专员", "赵专员（新）"], "manager": ["李客服", "王经理"]}
+
+
+def test_an_import_names_a_manager_entered_by_hand_by_their_employee_number(db):
+    boss = PersonFactory(name="手工录入的经理", employee_number="M001")
+    report = sync_apply(Snapshot("import", [], [P("E900", "新同事", employee_number="E900", manager_key="M001")]), trigger="import")
+    assert report.counts["created"] == 1, report.problems
+    assert Person.objects.get(employee_number="E900").manager == boss
+    # Another source's keys are its own ids, never 工号: there the same key names nobody.
+    with translation.override("en"):
+        plan = sync_plan(Snapshot("ldap", [], [P("uid-9", "另一位", employee_number="E901", manager_key="M001")]))
+    assert "M001" in " ".join(plan.people[0].errors)
+
+
+def test_a_row_matched_by_username_to_someone_with_another_employee_number_is_refused(db):
+    PersonFactory(username="zhangsan", name="张三", employee_number="E100")
+    with translation.override("en"):
+        plan = sync_plan(Snapshot("ldap", [], [P("uid-1", "张三", employee_number="E200", username="zhangsan")]))
+    assert plan.people[0].action == "skipped"
+    assert "whose 工号 is E100, not E200" in " ".join(plan.people[0].errors)
+    assert Person.objects.get(username="zhangsan").employee_number == "E100"
