@@ -89,7 +89,7 @@ def changed(snapshot, *, seed: int = 7):
     n = len(people) // 100
     keys = [d.key for d in snapshot.departments]
     heads = {k for d in snapshot.departments for k in d.head_keys}
-    plain = [i for i, p in enumerate(people) if p.key not in heads and p.manager_key not in {None}]
+    plain = [i for i, p in enumerate(people) if p.key not in heads and p.manager_key is not None]
     rng.shuffle(plain)
     movers, leavers = plain[:n], set(plain[n : 2 * n])
     for i in movers:

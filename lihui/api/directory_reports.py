@@ -10,7 +10,13 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from lihui.directory.models import SyncReport
-from lihui.directory.selectors import person_identities, person_is_directory_admin, sync_report_changes, sync_report_or_404
+from lihui.directory.selectors import (
+    person_identities,
+    person_is_directory_admin,
+    sync_report_changes,
+    sync_report_list,
+    sync_report_or_404,
+)
 from lihui.people.models import Person
 
 from .errors import ERRORS
@@ -75,10 +81,7 @@ def _report(r: SyncReport) -> dict:
 def sync_reports(request, q: Query[ReportsPage]):
     """Imports and directory syncs, newest first (admins only)."""
     _admin(request)
-    qs = SyncReport.objects.exclude(status=SyncReport.Status.PREVIEW)
-    if q.source:
-        qs = qs.filter(source=q.source)
-    return [_report(r) for r in qs[q.offset : q.offset + q.limit]]
+    return [_report(r) for r in sync_report_list(source=q.source)[q.offset : q.offset + q.limit]]
 
 
 @router.get("/directory/reports/{report_id}", response={200: SyncReportDetailOut, **ERRORS})

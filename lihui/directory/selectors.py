@@ -31,9 +31,10 @@ def directory_admin_required(view):
     return wrapped
 
 
-def sync_report_list(*, source: str | None = None, limit: int = 50) -> QuerySet[SyncReport]:
+def sync_report_list(*, source: str | None = None) -> QuerySet[SyncReport]:
+    """Imports and syncs, newest first (previews waiting for a confirm are not runs)."""
     qs = SyncReport.objects.exclude(status=SyncReport.Status.PREVIEW).select_related("actor")
-    return (qs.filter(source=source) if source else qs)[:limit]
+    return qs.filter(source=source) if source else qs
 
 
 def sync_report_or_404(*, pk: int) -> SyncReport:

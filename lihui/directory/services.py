@@ -20,6 +20,7 @@ cost what a bare insert of them does, plus the reading (bench/directory_sync.py)
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -218,7 +219,8 @@ def _clean(value) -> str:
 
 def _username_for(data: DirectoryPerson, source: str) -> str:
     base = data.username or data.employee_number or f"{source}-{data.key}"
-    return re.sub(r"[^\w.@+-]", "", base)[:150] or f"{source}-{abs(hash(data.key)) % 10**9}"
+    # A key of no usable character gets a stable name from its digest (hash() differs per process).
+    return re.sub(r"[^\w.@+-]", "", base)[:150] or f"{source}-{hashlib.sha256(data.key.encode()).hexdigest()[:12]}"
 
 
 def sync_plan(snapshot: Snapshot) -> Plan:
@@ -401,8 +403,8 @@ def _plan_people(snapshot: Snapshot, world: _World, departments: list[Department
                 plan.action = "deactivated" if row["is_active"] else "unchanged"
             elif not row["is_active"]:
                 plan.action = "reactivated"
-            elif plan.fields or world.identity_of.get(pk) is None:
-                plan.action = "changed" if plan.fields else "unchanged"
+            elif plan.fields:
+                plan.action = "changed"
         plans.append(plan)
     if snapshot.complete:
         for key, pk in world.identities.items():
@@ -567,8 +569,6 @@ def _write(plan: Plan, report: SyncReport) -> None:
             continue
         if p.data is not None:
             person_by_key[p.data.key] = p.person_id
-        if p.action == "unchanged" and p.data is None:
-            continue
         row = world.people[p.person_id]
         person = Person(id=p.person_id, last_synced=now, field_sources=dict(row["field_sources"] or {}))
         for name in ("username", "name", "email", "phone", "title", "employee_number", "language", "time_zone", "is_active"):
@@ -600,9 +600,8 @@ def _write(plan: Plan, report: SyncReport) -> None:
         if p.action != "unchanged":
             kind = {"changed": SyncChange.Kind.CHANGED, "deactivated": SyncChange.Kind.DEACTIVATED}.get(p.action, SyncChange.Kind.REACTIVATED)
             changes.append(SyncChange(report=report, person_id=p.person_id, kind=kind, name=p.name or row["name"], fields=p.fields))
-    fields = sorted(update_fields - {"department"} | ({"department"} if "department" in update_fields else set()))
     for batch in _chunks(updated):
-        Person.objects.bulk_update(batch, fields, batch_size=CHUNK)
+        Person.objects.bulk_update(batch, sorted(update_fields), batch_size=CHUNK)
 
     # Line managers, now that every key has its person.
     managed = []

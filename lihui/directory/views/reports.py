@@ -53,7 +53,7 @@ def directory_index(request):
         request,
         "directory/index.html",
         {
-            "reports": sync_report_list(limit=30),
+            "reports": sync_report_list()[:30],
             "departed_chairs": series_with_departed_chairs(),
         },
     )

@@ -52,7 +52,7 @@ def _cards(forms: dict | None = None) -> list[dict]:
             "source": source, "name": suite_name(source), "form": form, "app": app,
             "ready": suite_config(source, app) is not None if app else False,
             "secret_stored": bool(app and app.secret), "secret_from_env": bool(env_secret(source)),
-            "reports": sync_report_list(source=source, limit=5),
+            "reports": sync_report_list(source=source)[:5],
         })  # fmt: skip
     return cards
 

@@ -3,7 +3,6 @@ product (regime, meetings, reports, actions, minutes, surveys, search), so it li
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -136,24 +135,26 @@ def team_create() -> tuple[dict[str, Department], dict[str, Person]]:
     every person their 工号 and where they came from."""
     heads = {"运营部": "zhouyun", "客服部": "lina", "物流部": "wangqiang", "市场部": "chenjing", "财务部": "zhaolei"}
     path = {"运营部": "运营部", **{name: f"运营部/{name}" for name in ["客服部", "物流部", "市场部", "财务部"]}}
+    # The file's key for a person is their 工号; heads and line managers are named by it too.
+    number = {username: f"YY{n:04d}" for n, (username, *_rest) in enumerate(PEOPLE, start=1)}
+
+    def manager(username: str, dept: str) -> str | None:
+        if username == "zhouyun":
+            return None
+        return number[heads[dept] if heads[dept] != username else "zhouyun"]
+
     snapshot = Snapshot(
         source=Source.IMPORT,
         departments=[
-            DirectoryDepartment(key=path[name], name=name, parent_key=None if name == "运营部" else "运营部", head_keys=(heads[name],))
+            DirectoryDepartment(key=path[name], name=name, parent_key=None if name == "运营部" else "运营部", head_keys=(number[heads[name]],))
             for name in path
         ],
         people=[
-            DirectoryPerson(key=username, username=username, employee_number=f"YY{n:04d}", name=name, department_key=path[dept],
-                            title=title, email=f"{username}@example.com",
-                            manager_key=None if username == "zhouyun" else heads[dept] if heads[dept] != username else "zhouyun")
-            for n, (username, name, dept, title) in enumerate(PEOPLE, start=1)
+            DirectoryPerson(key=number[username], username=username, employee_number=number[username], name=name, department_key=path[dept],
+                            title=title, email=f"{username}@example.com", manager_key=manager(username, dept))
+            for username, name, dept, title in PEOPLE
         ],
     )  # fmt: skip
-    # Keyed by username here, so the heads and managers above name people by username too.
-    snapshot.people = [dataclasses.replace(p, key=p.employee_number) for p in snapshot.people]
-    number = {p.username: p.employee_number for p in snapshot.people}
-    snapshot.departments = [dataclasses.replace(d, head_keys=tuple(number[k] for k in d.head_keys)) for d in snapshot.departments]
-    snapshot.people = [dataclasses.replace(p, manager_key=number.get(p.manager_key)) for p in snapshot.people]
     report = sync_apply(snapshot, trigger=SyncReport.Trigger.IMPORT, file_name="运营部通讯录.xlsx")
     if report.status != SyncReport.Status.DONE:
         raise RuntimeError(f"the demo team could not be imported: {report.error or report.problems}")
